@@ -1,0 +1,4 @@
+//! rjepsen-checkers: pure functions from a history to a verdict with evidence.
+//!
+//! No I/O but the files a checker is handed (evidence SVGs in the check context's
+//! output directory), no SSH, no database clients.

@@ -1,0 +1,74 @@
+//! The `Db` extension point: install, run and remove the system under test.
+//!
+//! The required part is only [`Db::setup`] and [`Db::teardown`]. What a nemesis
+//! may do to a DB is offered through small optional traits — [`Kill`], [`Pause`],
+//! [`Primary`], [`LogFiles`] — that a DB hands out from the `as_*` methods; a DB that
+//! cannot be paused simply returns `None` and the pause nemesis says so.
+
+use crate::control::ControlError;
+use crate::test::Test;
+use async_trait::async_trait;
+
+/// Why a DB operation on a node failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Control(#[from] ControlError),
+    #[error("failed to {action} on {node}: {message}")]
+    Other {
+        node: String,
+        action: String,
+        message: String,
+    },
+}
+
+#[async_trait]
+pub trait Db: Send + Sync {
+    /// Installs (if needed) and starts the DB on `node`, joined to the cluster of
+    /// all `test.nodes`. Called on all nodes at once; returns once `node` serves.
+    async fn setup(&self, test: &Test, node: &str) -> Result<(), DbError>;
+
+    /// Stops the DB on `node` and wipes its data.
+    async fn teardown(&self, test: &Test, node: &str) -> Result<(), DbError>;
+
+    fn as_kill(&self) -> Option<&dyn Kill> {
+        None
+    }
+    fn as_pause(&self) -> Option<&dyn Pause> {
+        None
+    }
+    fn as_primary(&self) -> Option<&dyn Primary> {
+        None
+    }
+    fn as_log_files(&self) -> Option<&dyn LogFiles> {
+        None
+    }
+}
+
+/// The DB's process can be killed and started again with its data.
+#[async_trait]
+pub trait Kill: Send + Sync {
+    /// SIGKILLs the DB process on `node`.
+    async fn kill(&self, test: &Test, node: &str) -> Result<(), DbError>;
+    /// Starts the DB on `node` again with the data it had; a no-op if running.
+    async fn start(&self, test: &Test, node: &str) -> Result<(), DbError>;
+}
+
+/// The DB's process can be paused (SIGSTOP) and resumed (SIGCONT).
+#[async_trait]
+pub trait Pause: Send + Sync {
+    async fn pause(&self, test: &Test, node: &str) -> Result<(), DbError>;
+    async fn resume(&self, test: &Test, node: &str) -> Result<(), DbError>;
+}
+
+/// The DB can say which nodes currently lead.
+#[async_trait]
+pub trait Primary: Send + Sync {
+    async fn primaries(&self, test: &Test) -> Result<Vec<String>, DbError>;
+}
+
+/// The DB writes log files worth keeping with the test.
+pub trait LogFiles: Send + Sync {
+    /// Paths on `node` to download into `store/.../nodes/<node>/`.
+    fn log_files(&self, test: &Test, node: &str) -> Vec<String>;
+}

@@ -1,0 +1,28 @@
+//! rjepsen-core: the vocabulary every other crate speaks.
+//!
+//! Operations and histories ([`op`], [`history`]), the extension-point traits
+//! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), and — behind the
+//! `control` feature — the machinery that touches the world: control of nodes over
+//! SSH ([`control`]), local nodes made of Linux namespaces ([`cluster`]), the
+//! runner and the store. Checkers depend on this crate with `default-features =
+//! false`, so they see only the pure half.
+
+pub mod checker;
+pub mod history;
+pub mod op;
+
+pub use checker::{CheckResult, Checker, Valid};
+pub use history::History;
+pub use op::{Op, OpType, Process};
+pub mod generator;
+
+#[cfg(feature = "control")]
+pub mod client;
+#[cfg(feature = "control")]
+pub mod control;
+#[cfg(feature = "control")]
+pub mod db;
+#[cfg(feature = "control")]
+pub mod nemesis;
+#[cfg(feature = "control")]
+pub mod test;

@@ -1,0 +1,1 @@
+//! rjepsen-db: one module per system under test, each behind a cargo feature.

@@ -1,0 +1,1 @@
+//! rjepsen-nemesis: faults, and schedules of faults.

@@ -1,0 +1,1 @@
+//! rjepsen-workloads: what to run and how to check it.
