@@ -1,1 +1,67 @@
 //! rjepsen-workloads: what to run and how to check it.
+//!
+//! A [`Workload`] bundles the client generator for the main phase, an optional
+//! final generator run after the nemesis has healed everything (final reads), and
+//! the checker that judges the history. The op vocabulary of each workload — what a
+//! DB adapter's client must serve — is documented in its module.
+
+mod register;
+
+pub use register::register;
+
+use rjepsen_core::generator::Generator;
+use rjepsen_core::Checker;
+
+/// A workload, ready to run.
+pub struct Workload {
+    pub name: String,
+    /// Client ops of the main phase; unbounded (the runner applies the time limit).
+    pub generator: Box<dyn Generator>,
+    /// Client ops after healing and recovery (for example a final read per key).
+    pub final_generator: Option<Box<dyn Generator>>,
+    pub checker: Box<dyn Checker>,
+}
+
+/// What a workload may be tuned with; every field has a sensible default.
+#[derive(Clone, Debug)]
+pub struct WorkloadOptions {
+    /// Worker threads (client processes at once).
+    pub concurrency: usize,
+    /// Nodes in the cluster.
+    pub node_count: usize,
+    /// Register: operations on one key before its threads move to a fresh key.
+    pub ops_per_key: usize,
+    /// Register: threads that share a key.
+    pub threads_per_key: usize,
+    /// List-append: appends to one key before it is retired.
+    pub max_writes_per_key: usize,
+    /// Elle: consistency models to check (empty = strict-serializable).
+    pub consistency_models: Vec<String>,
+}
+
+impl Default for WorkloadOptions {
+    fn default() -> Self {
+        WorkloadOptions {
+            concurrency: 10,
+            node_count: 5,
+            ops_per_key: 200,
+            threads_per_key: 5,
+            max_writes_per_key: 32,
+            consistency_models: Vec::new(),
+        }
+    }
+}
+
+/// Names of the workloads `build` knows.
+pub const WORKLOADS: &[&str] = &["register"];
+
+/// Builds the named workload.
+pub fn build(name: &str, opts: &WorkloadOptions) -> Result<Workload, String> {
+    match name {
+        "register" => Ok(register(opts)),
+        other => Err(format!(
+            "unknown workload {other:?}; known: {}",
+            WORKLOADS.join(", ")
+        )),
+    }
+}

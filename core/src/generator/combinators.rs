@@ -12,9 +12,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-/// Client ops from a function of the RNG: each call yields `(f, value)`, invoked
-/// by the first free client process. Never done (bound it with `TimeLimit` or
-/// `Limit`).
+/// Ops from a function of the RNG: each call yields `(f, value)`, invoked by the
+/// first free process (wrap in [`OnClients`] or [`OnNemesis`] to choose whose).
+/// Never done (bound it with `TimeLimit` or `Limit`).
 pub struct FnGen<F>(pub F);
 
 impl<F> Generator for FnGen<F>
@@ -22,7 +22,7 @@ where
     F: FnMut(&mut ChaCha8Rng) -> (String, Value) + Send,
 {
     fn op(&mut self, ctx: &mut Context) -> GenOp {
-        let Some(p) = ctx.free_client() else {
+        let Some(p) = ctx.free.first().cloned() else {
             return GenOp::Pending;
         };
         let (f, value) = (self.0)(ctx.rng);
