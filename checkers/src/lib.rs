@@ -2,3 +2,4 @@
 //!
 //! No I/O but the files a checker is handed (evidence SVGs in the check context's
 //! output directory), no SSH, no database clients.
+pub mod stats;
