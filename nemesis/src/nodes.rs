@@ -1,0 +1,263 @@
+//! What every nemesis needs to act on many nodes: run one action per node at
+//! once with a time bound, pick target nodes, and resolve node names to the
+//! IPv4 addresses that iptables and routes speak.
+//!
+//! Every per-node action yields `Result<String, String>` (what happened, or a
+//! message naming node and command) rather than stopping at the first error: a
+//! nemesis that heals must try every node even when one does not answer.
+
+use rand::seq::SliceRandom;
+use rand::Rng;
+use rjepsen_core::test::Test;
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+/// How long one node may take to carry out one nemesis action.
+pub(crate) const NODE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What one node made of an action.
+pub(crate) type NodeResult = Result<String, String>;
+
+/// Runs `action(node)` on every node at once, each bounded by [`NODE_TIMEOUT`];
+/// results come back in the order of `nodes`.
+pub(crate) async fn on_nodes<F, Fut>(
+    nodes: &[String],
+    what: &str,
+    action: F,
+) -> Vec<(String, NodeResult)>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = NodeResult> + Send + 'static,
+{
+    let mut set = tokio::task::JoinSet::new();
+    for (i, node) in nodes.iter().enumerate() {
+        let fut = action(node.clone());
+        let (node, what) = (node.clone(), what.to_string());
+        set.spawn(async move {
+            let r = match tokio::time::timeout(NODE_TIMEOUT, fut).await {
+                Ok(r) => r,
+                Err(_) => Err(format!(
+                    "failed to {what} on {node}: no answer within {}s",
+                    NODE_TIMEOUT.as_secs()
+                )),
+            };
+            (i, node, r)
+        });
+    }
+    let mut out: Vec<(usize, String, NodeResult)> = Vec::with_capacity(nodes.len());
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok(r) => out.push(r),
+            Err(e) => out.push((
+                usize::MAX,
+                "?".into(),
+                Err(format!("failed to {what}: task {e}")),
+            )),
+        }
+    }
+    out.sort_by_key(|(i, _, _)| *i);
+    out.into_iter().map(|(_, n, r)| (n, r)).collect()
+}
+
+/// Per-node results as a JSON object `{"n1":"killed","n2":"failed to ..."}`, and
+/// the errors alone (None when every node succeeded) for the op's `error` field.
+pub(crate) fn results_json(results: &[(String, NodeResult)]) -> (Value, Option<Value>) {
+    let mut value = Map::new();
+    let mut errors = Map::new();
+    for (node, r) in results {
+        match r {
+            Ok(s) => value.insert(node.clone(), Value::String(s.clone())),
+            Err(e) => {
+                errors.insert(node.clone(), Value::String(e.clone()));
+                value.insert(node.clone(), Value::String(e.clone()))
+            }
+        };
+    }
+    let errors = (!errors.is_empty()).then_some(Value::Object(errors));
+    (Value::Object(value), errors)
+}
+
+/// Picks the nodes a process or packet fault acts on: `"one"`, `"minority"`,
+/// `"majority"`, `"all"` (or null), or an explicit list of node names.
+/// `"primaries"` is resolved by the caller, who knows the DB.
+pub(crate) fn pick_targets(
+    spec: &Value,
+    nodes: &[String],
+    rng: &mut impl Rng,
+) -> Result<Vec<String>, String> {
+    let n = nodes.len();
+    let count = match spec {
+        Value::Null => n,
+        Value::Array(names) => {
+            let names: Vec<String> = names
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect();
+            if let Some(bad) = names.iter().find(|x| !nodes.contains(x)) {
+                return Err(format!(
+                    "failed to pick targets: {bad} is not a node of this test"
+                ));
+            }
+            return Ok(names);
+        }
+        Value::String(s) => match s.trim_start_matches(':') {
+            "one" => n.min(1),
+            "minority" => ((n.saturating_sub(1)) / 2).max(1).min(n),
+            "majority" => (n / 2 + 1).min(n),
+            "all" => n,
+            other => return Err(format!("failed to pick targets: unknown target {other:?}")),
+        },
+        other => return Err(format!("failed to pick targets: unknown target {other}")),
+    };
+    let mut picked: Vec<String> = nodes.choose_multiple(rng, count).cloned().collect();
+    picked.sort_by_key(|x| nodes.iter().position(|n| n == x));
+    Ok(picked)
+}
+
+/// The IPv4 address of `name`, looked up on the control node: first in the test
+/// option `node-addresses` (`{"n1":"10.77.0.11"}`), then as a literal address,
+/// then through the control node's resolver (`/etc/hosts`, DNS).
+pub(crate) async fn resolve_on_control(test: &Test, name: &str) -> Option<Ipv4Addr> {
+    let explicit = test
+        .options
+        .get("node-addresses")
+        .and_then(|m| m.get(name))
+        .and_then(Value::as_str);
+    if let Some(ip) = explicit.and_then(|s| s.parse().ok()) {
+        return Some(ip);
+    }
+    if let Ok(ip) = name.parse::<Ipv4Addr>() {
+        return Some(ip);
+    }
+    let addrs = tokio::net::lookup_host((name, 0)).await.ok()?;
+    addrs
+        .filter_map(|a| match a.ip() {
+            IpAddr::V4(ip) => Some(ip),
+            IpAddr::V6(_) => None,
+        })
+        .next()
+}
+
+/// The IPv4 address of `name` as `node` resolves it (`getent ahostsv4`), for
+/// names the control node does not know.
+pub(crate) async fn resolve_on_node(
+    test: &Test,
+    node: &str,
+    name: &str,
+) -> Result<Ipv4Addr, String> {
+    let cmd = format!(
+        "getent ahostsv4 {}",
+        rjepsen_core::control::shell_quote(name)
+    );
+    let out = test
+        .remote
+        .exec(node, &cmd)
+        .await
+        .map_err(|e| e.to_string())?;
+    out.stdout
+        .split_whitespace()
+        .next()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "failed to resolve {name} on {node}: `{cmd}` printed {:?}",
+                out.stdout.trim()
+            )
+        })
+}
+
+/// Resolves every node of the test (control node first, then on a node).
+pub(crate) async fn resolve_all(test: &Test) -> Result<Vec<(String, Ipv4Addr)>, String> {
+    let mut out = Vec::with_capacity(test.nodes.len());
+    for name in &test.nodes {
+        let ip = match resolve_on_control(test, name).await {
+            Some(ip) => ip,
+            None => {
+                let via = test.nodes.iter().find(|n| *n != name).unwrap_or(name);
+                resolve_on_node(test, via, name).await?
+            }
+        };
+        out.push((name.clone(), ip));
+    }
+    Ok(out)
+}
+
+/// A nemesis's own RNG, seeded from the test's seed the first time it is used,
+/// so the nodes a fault hits are replayed by the same seed.
+pub(crate) struct LazyRng {
+    salt: u64,
+    rng: std::sync::Mutex<Option<rand_chacha::ChaCha8Rng>>,
+}
+
+impl LazyRng {
+    pub(crate) fn new(salt: u64) -> LazyRng {
+        LazyRng {
+            salt,
+            rng: std::sync::Mutex::new(None),
+        }
+    }
+
+    pub(crate) fn with<T>(
+        &self,
+        test: &Test,
+        f: impl FnOnce(&mut rand_chacha::ChaCha8Rng) -> T,
+    ) -> T {
+        use rand::SeedableRng;
+        let mut guard = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let rng = guard
+            .get_or_insert_with(|| rand_chacha::ChaCha8Rng::seed_from_u64(test.seed ^ self.salt));
+        f(rng)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn nodes(n: usize) -> Vec<String> {
+        (1..=n).map(|i| format!("n{i}")).collect()
+    }
+
+    #[test]
+    fn target_counts() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let table = [
+            ("one", 5, 1),
+            ("minority", 5, 2),
+            ("minority", 3, 1),
+            ("majority", 5, 3),
+            ("majority", 4, 3),
+            ("all", 5, 5),
+        ];
+        for (spec, n, want) in table {
+            let got = pick_targets(&Value::from(spec), &nodes(n), &mut rng).unwrap();
+            assert_eq!(got.len(), want, "{spec} of {n}");
+            let distinct: std::collections::BTreeSet<_> = got.iter().collect();
+            assert_eq!(distinct.len(), want);
+        }
+        let explicit = serde_json::json!(["n2"]);
+        assert_eq!(
+            pick_targets(&explicit, &nodes(3), &mut rng).unwrap(),
+            vec!["n2"]
+        );
+        let err = pick_targets(&serde_json::json!(["n9"]), &nodes(3), &mut rng).unwrap_err();
+        assert!(err.contains("n9"), "{err}");
+        assert!(pick_targets(&Value::from("most"), &nodes(3), &mut rng).is_err());
+    }
+
+    #[test]
+    fn results_split_errors() {
+        let rs = vec![
+            ("n1".to_string(), Ok("killed".to_string())),
+            ("n2".to_string(), Err("failed to kill on n2: x".to_string())),
+        ];
+        let (v, e) = results_json(&rs);
+        assert_eq!(v["n1"], "killed");
+        assert_eq!(e.unwrap()["n2"], "failed to kill on n2: x");
+        let (_, e) = results_json(&rs[..1]);
+        assert!(e.is_none());
+    }
+}

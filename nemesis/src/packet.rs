@@ -1,0 +1,274 @@
+//! Packet faults with `tc netem` on each target node's interface.
+//!
+//! netem shapes what a node sends: delay with jitter, loss, duplication,
+//! reordering and a rate limit. The interface is the one the node routes to its
+//! peers through (found with `ip route get`), or the test option
+//! `netem-interface`, so the same nemesis works on local nodes and real machines.
+//! Healing deletes the root qdisc only where it is a netem one.
+//!
+//! `start-packet` takes `{"targets": "majority", "behaviour": "delay"}` (a preset
+//! name, or a [`Netem`] object); `stop-packet` heals every node.
+
+use crate::nodes::{on_nodes, pick_targets, resolve_on_control, results_json, LazyRng, NodeResult};
+use crate::partition::teardown_result;
+use async_trait::async_trait;
+use rjepsen_core::control::shell_quote;
+use rjepsen_core::nemesis::{Nemesis, NemesisError};
+use rjepsen_core::op::{Op, OpType};
+use rjepsen_core::test::Test;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// One netem setting; absent fields are not shaped.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Netem {
+    pub delay_ms: Option<u32>,
+    pub jitter_ms: Option<u32>,
+    pub loss_pct: Option<f64>,
+    pub duplicate_pct: Option<f64>,
+    /// Needs a delay: packets not delayed overtake the others.
+    pub reorder_pct: Option<f64>,
+    pub rate_kbit: Option<u32>,
+}
+
+/// Names of the presets a schedule picks from.
+pub const BEHAVIOURS: [&str; 5] = ["delay", "loss", "duplicate", "reorder", "rate"];
+
+impl Netem {
+    /// A preset by name (see [`BEHAVIOURS`]).
+    pub fn preset(name: &str) -> Option<Netem> {
+        let d = Netem::default();
+        Some(match name {
+            "delay" => Netem {
+                delay_ms: Some(50),
+                jitter_ms: Some(10),
+                ..d
+            },
+            "loss" => Netem {
+                loss_pct: Some(20.0),
+                ..d
+            },
+            "duplicate" => Netem {
+                duplicate_pct: Some(20.0),
+                ..d
+            },
+            "reorder" => Netem {
+                delay_ms: Some(20),
+                reorder_pct: Some(25.0),
+                ..d
+            },
+            "rate" => Netem {
+                rate_kbit: Some(1000),
+                ..d
+            },
+            _ => return None,
+        })
+    }
+
+    /// The netem arguments, e.g. `delay 50ms 10ms distribution normal loss 20%`.
+    pub fn args(&self) -> String {
+        let mut a = Vec::new();
+        if let Some(d) = self.delay_ms {
+            a.push(format!("delay {d}ms"));
+            if let Some(j) = self.jitter_ms.filter(|j| *j > 0) {
+                a.push(format!("{j}ms distribution normal"));
+            }
+        }
+        if let Some(p) = self.loss_pct {
+            a.push(format!("loss {p}%"));
+        }
+        if let Some(p) = self.duplicate_pct {
+            a.push(format!("duplicate {p}%"));
+        }
+        if let Some(p) = self.reorder_pct {
+            if self.delay_ms.is_none() {
+                a.push("delay 10ms".into());
+            }
+            a.push(format!("reorder {p}% 50%"));
+        }
+        if let Some(r) = self.rate_kbit {
+            a.push(format!("rate {r}kbit"));
+        }
+        a.join(" ")
+    }
+}
+
+/// Shell that prints the interface `node` uses to reach `peer` (or its default
+/// route when `peer` is None).
+fn interface_command(peer: Option<std::net::Ipv4Addr>) -> String {
+    match peer {
+        Some(ip) => format!("ip -o route get {ip} | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p'"),
+        None => "ip -o route show default | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p'".into(),
+    }
+}
+
+/// The interface netem acts on, on `node`.
+pub async fn node_interface(test: &Test, node: &str) -> Result<String, String> {
+    if let Some(iface) = test.option_str("netem-interface") {
+        return Ok(iface.to_string());
+    }
+    let mut peer = None;
+    for other in test.nodes.iter().filter(|n| *n != node) {
+        peer = resolve_on_control(test, other).await;
+        if peer.is_some() {
+            break;
+        }
+    }
+    let cmd = interface_command(peer);
+    let out = test
+        .remote
+        .exec(node, &cmd)
+        .await
+        .map_err(|e| e.to_string())?;
+    match out.stdout.split_whitespace().next() {
+        Some(iface) => Ok(iface.to_string()),
+        None => Err(format!(
+            "failed to find the network interface on {node}: `{cmd}` printed nothing"
+        )),
+    }
+}
+
+/// Shell that removes a netem root qdisc from `iface`, if there is one.
+pub fn heal_command(iface: &str) -> String {
+    let q = shell_quote(iface);
+    format!("if tc qdisc show dev {q} | grep -q netem; then tc qdisc del dev {q} root; fi")
+}
+
+async fn shape(test: &Test, node: String, netem: Option<String>) -> NodeResult {
+    let iface = node_interface(test, &node).await?;
+    let cmd = match &netem {
+        Some(args) => format!(
+            "tc qdisc replace dev {} root netem {args}",
+            shell_quote(&iface)
+        ),
+        None => heal_command(&iface),
+    };
+    test.remote
+        .exec(&node, &cmd)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(match netem {
+        Some(args) => format!("{iface}: netem {args}"),
+        None => format!("{iface}: healed"),
+    })
+}
+
+/// Shapes (Some) or heals (None) `nodes` at once.
+async fn shape_all(
+    test: &Test,
+    nodes: &[String],
+    netem: Option<String>,
+) -> Vec<(String, NodeResult)> {
+    let what = if netem.is_some() {
+        "start netem"
+    } else {
+        "remove netem"
+    };
+    on_nodes(nodes, what, |node| {
+        let (test, netem) = (test.clone(), netem.clone());
+        async move { shape(&test, node, netem).await }
+    })
+    .await
+}
+
+/// Delays, drops, duplicates, reorders or slows packets; see the module docs.
+pub struct PacketNemesis {
+    rng: LazyRng,
+}
+
+impl Default for PacketNemesis {
+    fn default() -> Self {
+        PacketNemesis {
+            rng: LazyRng::new(0x7063_6b74),
+        }
+    }
+}
+
+impl PacketNemesis {
+    async fn start(&self, test: &Test, op: &Op) -> Op {
+        let behaviour = op
+            .value
+            .get("behaviour")
+            .cloned()
+            .unwrap_or(Value::from("delay"));
+        let netem = match &behaviour {
+            Value::String(name) => Netem::preset(name),
+            other => serde_json::from_value::<Netem>(other.clone()).ok(),
+        };
+        let Some(netem) = netem.filter(|n| !n.args().is_empty()) else {
+            return op.info(format!(
+                "failed to start packet faults: unknown behaviour {behaviour}"
+            ));
+        };
+        let spec = op
+            .value
+            .get("targets")
+            .cloned()
+            .unwrap_or(Value::from("all"));
+        let targets = match self
+            .rng
+            .with(test, |rng| pick_targets(&spec, &test.nodes, rng))
+        {
+            Ok(t) => t,
+            Err(e) => return op.info(e),
+        };
+        let results = shape_all(test, &targets, Some(netem.args())).await;
+        let (nodes, error) = results_json(&results);
+        let mut done = op.complete(
+            OpType::Info,
+            json!({"behaviour": behaviour, "nodes": nodes}),
+        );
+        done.error = error;
+        done
+    }
+}
+
+#[async_trait]
+impl Nemesis for PacketNemesis {
+    async fn invoke(&self, test: &Test, op: &Op) -> Op {
+        match op.f.as_str() {
+            "start-packet" => self.start(test, op).await,
+            "stop-packet" => {
+                let (value, error) = results_json(&shape_all(test, &test.nodes, None).await);
+                let mut done = op.complete(OpType::Info, value);
+                done.error = error;
+                done
+            }
+            other => op.info(format!("failed to route {other}: not a packet op")),
+        }
+    }
+
+    async fn teardown(&self, test: &Test) -> Result<(), NemesisError> {
+        teardown_result("remove netem", shape_all(test, &test.nodes, None).await)
+    }
+
+    fn fs(&self) -> Vec<String> {
+        vec!["start-packet".into(), "stop-packet".into()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_make_netem_arguments() {
+        let table = [
+            ("delay", "delay 50ms 10ms distribution normal"),
+            ("loss", "loss 20%"),
+            ("duplicate", "duplicate 20%"),
+            ("reorder", "delay 20ms reorder 25% 50%"),
+            ("rate", "rate 1000kbit"),
+        ];
+        for (name, args) in table {
+            assert_eq!(Netem::preset(name).unwrap().args(), args, "{name}");
+        }
+        assert_eq!(BEHAVIOURS.len(), table.len());
+        let reorder_alone = Netem {
+            reorder_pct: Some(5.0),
+            ..Netem::default()
+        };
+        assert_eq!(reorder_alone.args(), "delay 10ms reorder 5% 50%");
+        assert!(Netem::preset("teleport").is_none());
+    }
+}

@@ -1,0 +1,198 @@
+//! Schedules: deterministic from the seed, starts always followed by stops,
+//! waits within bounds, kinds overlapping, and the package's up-front checks.
+
+use super::*;
+use crate::{package, FaultKind};
+use async_trait::async_trait;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rjepsen_core::db::{Db, DbError, Kill};
+use rjepsen_core::test::Test;
+use std::sync::Arc;
+
+/// Drives a generator as a runner with an instant nemesis would: each op is
+/// invoked at its time and completes at once. Stops after `until_ns`.
+fn drive(gen: &mut dyn Generator, seed: u64, until_ns: u64) -> Vec<Op> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let free = [Process::Nemesis];
+    let workers: [Process; 0] = [];
+    let mut time = 0;
+    let mut ops = Vec::new();
+    while time <= until_ns && ops.len() < 10_000 {
+        let mut ctx = Context {
+            time,
+            free: &free,
+            workers: &workers,
+            rng: &mut rng,
+        };
+        match gen.op(&mut ctx) {
+            GenOp::Op(op) => {
+                assert_eq!(op.process, Process::Nemesis);
+                assert!(op.time >= time, "ops are not scheduled in the past");
+                time = op.time;
+                ops.push(op.clone());
+                let ctx = Context {
+                    time,
+                    free: &free,
+                    workers: &workers,
+                    rng: &mut rng,
+                };
+                gen.update(&ctx, &op);
+                gen.update(
+                    &ctx,
+                    &op.complete(rjepsen_core::op::OpType::Info, op.value.clone()),
+                );
+            }
+            GenOp::Pending => time += 100_000_000,
+            GenOp::Done => break,
+        }
+    }
+    ops
+}
+
+struct KillOnly;
+
+#[async_trait]
+impl Db for KillOnly {
+    async fn setup(&self, _: &Test, _: &str) -> Result<(), DbError> {
+        Ok(())
+    }
+    async fn teardown(&self, _: &Test, _: &str) -> Result<(), DbError> {
+        Ok(())
+    }
+    fn as_kill(&self) -> Option<&dyn Kill> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl Kill for KillOnly {
+    async fn kill(&self, _: &Test, _: &str) -> Result<(), DbError> {
+        Ok(())
+    }
+    async fn start(&self, _: &Test, _: &str) -> Result<(), DbError> {
+        Ok(())
+    }
+}
+
+fn kinds(s: &str) -> Vec<String> {
+    s.split(',').map(String::from).collect()
+}
+
+const MINUTE: u64 = 60_000_000_000;
+
+#[test]
+fn same_seed_same_schedule_and_other_seed_differs() {
+    let make = || package(&kinds("partition,kill,packet"), 5.0, Arc::new(KillOnly)).unwrap();
+    let a = drive(&mut make().generator, 42, 5 * MINUTE);
+    let b = drive(&mut make().generator, 42, 5 * MINUTE);
+    let c = drive(&mut make().generator, 43, 5 * MINUTE);
+    assert!(
+        a.len() > 20,
+        "five minutes at 5 s give many ops: {}",
+        a.len()
+    );
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn every_start_is_followed_by_its_stop_and_waits_are_bounded() {
+    let pkg = package(&kinds("partition,kill,packet"), 10.0, Arc::new(KillOnly)).unwrap();
+    assert_eq!(pkg.kinds, ["partition", "kill", "packet"]);
+    let mut gen = pkg.generator;
+    let ops = drive(&mut gen, 7, 10 * MINUTE);
+    let mut overlapping = 0;
+    for kind in [FaultKind::Partition, FaultKind::Kill, FaultKind::Packet] {
+        let (start, stop) = kind.fs();
+        let mine: Vec<&Op> = ops.iter().filter(|o| o.f == start || o.f == stop).collect();
+        assert!(mine.len() >= 20, "{kind:?}: {}", mine.len());
+        for (i, pair) in mine.windows(2).enumerate() {
+            let want = if i % 2 == 0 {
+                (start, stop)
+            } else {
+                (stop, start)
+            };
+            assert_eq!(
+                (pair[0].f.as_str(), pair[1].f.as_str()),
+                want,
+                "{kind:?} alternates"
+            );
+            let gap = pair[1].time - pair[0].time;
+            assert!(
+                (5_000_000_000..15_000_000_000).contains(&gap),
+                "{kind:?}: wait {gap} ns"
+            );
+        }
+        assert_eq!(mine[0].f, start);
+        // Faults of other kinds that start while this one is on.
+        for w in mine.chunks(2).filter(|c| c.len() == 2) {
+            overlapping += ops
+                .iter()
+                .filter(|o| {
+                    o.time > w[0].time
+                        && o.time < w[1].time
+                        && FaultKind::of_f(&o.f).is_some_and(|(k, s)| s && k != kind)
+                })
+                .count();
+        }
+    }
+    assert!(overlapping > 0, "kinds overlap");
+}
+
+#[test]
+fn start_values_vary_and_respect_abilities() {
+    let ops = drive(
+        &mut package(&kinds("partition"), 1.0, Arc::new(KillOnly))
+            .unwrap()
+            .generator,
+        1,
+        2 * MINUTE,
+    );
+    let modes: std::collections::BTreeSet<String> = ops
+        .iter()
+        .filter(|o| o.f == "start-partition")
+        .map(|o| o.value.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        modes.len(),
+        4,
+        "majority, one, ring, bridge; no primary without Primary: {modes:?}"
+    );
+    assert!(!modes.contains("primary"));
+    assert!(start_values(FaultKind::Kill, true).contains(&Value::from("primaries")));
+}
+
+#[test]
+fn final_generator_heals_each_kind_once_in_order() {
+    let pkg = package(&kinds("all"), 5.0, Arc::new(KillOnly)).unwrap();
+    assert_eq!(
+        pkg.kinds,
+        ["partition", "kill", "packet"],
+        "all = what the DB can serve"
+    );
+    let mut fin = pkg.final_generator;
+    let fs: Vec<String> = drive(&mut fin, 1, MINUTE)
+        .into_iter()
+        .map(|o| o.f)
+        .collect();
+    assert_eq!(fs, ["stop-partition", "start", "stop-packet"]);
+}
+
+#[test]
+fn package_refuses_what_the_db_cannot_do_and_empty_is_done() {
+    let err = package(&kinds("partition,pause"), 5.0, Arc::new(KillOnly))
+        .err()
+        .unwrap();
+    assert!(err.contains("Pause ability"), "{err}");
+    let err = package(&kinds("meteor"), 5.0, Arc::new(KillOnly))
+        .err()
+        .unwrap();
+    assert!(err.contains("unknown kind"), "{err}");
+    assert!(package(&kinds("kill"), 0.0, Arc::new(KillOnly)).is_err());
+    let empty = package(&[], 5.0, Arc::new(KillOnly)).unwrap();
+    assert!(empty.kinds.is_empty() && empty.nemesis.fs().is_empty());
+    let (mut g, mut f) = (empty.generator, empty.final_generator);
+    assert!(drive(&mut g, 1, MINUTE).is_empty());
+    assert!(drive(&mut f, 1, MINUTE).is_empty());
+}
