@@ -3,3 +3,5 @@
 //! No I/O but the files a checker is handed (evidence SVGs in the check context's
 //! output directory), no SSH, no database clients.
 pub mod stats;
+pub mod bank;
+pub mod set;
