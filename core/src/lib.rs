@@ -19,6 +19,8 @@ pub mod generator;
 #[cfg(feature = "control")]
 pub mod client;
 #[cfg(feature = "control")]
+pub mod cluster;
+#[cfg(feature = "control")]
 pub mod control;
 #[cfg(feature = "control")]
 pub mod db;
@@ -26,3 +28,7 @@ pub mod db;
 pub mod nemesis;
 #[cfg(feature = "control")]
 pub mod test;
+#[cfg(feature = "control")]
+pub mod runner;
+#[cfg(feature = "control")]
+pub mod store;

@@ -1,0 +1,83 @@
+//! Checking a recorded history and writing what was found: shared by `test`
+//! (right after the run) and `analyze` (on a stored run), so that both give the
+//! same answer for the same history.
+
+use rjepsen_core::checker::{CheckContext, CheckResult, Checker};
+use rjepsen_core::store::StoreRun;
+use rjepsen_core::{History, Op, OpType, Valid};
+use serde_json::{json, Value};
+
+/// Op counts by type, client ops only.
+pub fn op_counts(history: &[Op]) -> Value {
+    let mut c = [0u64; 4];
+    for op in history.iter().filter(|o| o.is_client()) {
+        c[match op.kind {
+            OpType::Invoke => 0,
+            OpType::Ok => 1,
+            OpType::Fail => 2,
+            OpType::Info => 3,
+        }] += 1;
+    }
+    json!({"invoke": c[0], "ok": c[1], "fail": c[2], "info": c[3]})
+}
+
+/// Checks `history` with `checker`, adds the nemesis intervals, op counts and
+/// whether the run was interrupted, and writes `results.json` and the report.
+pub fn check_and_record(
+    store: &StoreRun,
+    checker: &dyn Checker,
+    history: Vec<Op>,
+    interrupted: bool,
+) -> anyhow::Result<CheckResult> {
+    let intervals = serde_json::to_value(rjepsen_nemesis::fault_intervals(&history))?;
+    let counts = op_counts(&history);
+    let ctx = CheckContext {
+        out_dir: Some(store.dir.clone()),
+        ..CheckContext::default()
+    };
+    let history = History::new(history);
+    let mut result = checker.check(&ctx, &history);
+    if interrupted && result.valid == Valid::Valid {
+        // An interrupted run checked what it had; it proves less than a full run.
+        result.details.insert(
+            "note".into(),
+            json!("the run was interrupted; the history is incomplete"),
+        );
+    }
+    result.details.insert("nemesis-intervals".into(), intervals);
+    result.details.insert("op-counts".into(), counts);
+    result
+        .details
+        .insert("interrupted".into(), json!(interrupted));
+    store.write_json("results.json", &result)?;
+    if let Err(e) = rjepsen_report::write_report(&store.dir) {
+        eprintln!("warning: failed to write the report: {e}");
+    }
+    Ok(result)
+}
+
+/// Prints the end-of-test summary.
+pub fn print_summary(store: &StoreRun, result: &CheckResult) {
+    let counts = &result.details["op-counts"];
+    eprintln!(
+        "ops: {} invoked, {} ok, {} fail, {} info",
+        counts["invoke"], counts["ok"], counts["fail"], counts["info"]
+    );
+    for (name, sub) in &result.details {
+        if let Some(v) = sub.get("valid?") {
+            let v: Valid = serde_json::from_value(v.clone()).unwrap_or(Valid::Unknown);
+            eprintln!("  {name}: {}", v.as_str());
+        }
+    }
+    let verdict = match result.valid {
+        Valid::Valid => "Everything looks good! ヽ(‘ー`)ノ",
+        Valid::Invalid => "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻",
+        Valid::Unknown => "Errors occurred during analysis, but no anomalies found. ಠ~ಠ",
+    };
+    eprintln!("verdict: {} — {verdict}", result.valid.as_str());
+    eprintln!("store: {}", store.dir.display());
+    let report = store.path("report.html");
+    if report.exists() {
+        eprintln!("report: {}", report.display());
+    }
+}

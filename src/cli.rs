@@ -1,0 +1,181 @@
+//! Command-line arguments as typed (clap), in Jepsen's vocabulary. Nothing below
+//! the CLI sees these types: [`crate::config`] validates them into a `TestConfig`.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rjepsen",
+    version,
+    about = "Jepsen-style distributed consistency tests, in Rust",
+    long_about = "Drives clients against a cluster over SSH while a nemesis injects faults, \
+records the history, and checks it for linearizability or transactional anomalies.\n\n\
+Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a test against a cluster and check it.
+    Test(TestArgs),
+    /// Check history files (JSON Lines or Jepsen's history.edn).
+    Check(CheckArgs),
+    /// Re-check a stored run and rewrite its results and report.
+    Analyze(AnalyzeArgs),
+    /// Serve the store's reports over HTTP.
+    Serve(ServeArgs),
+    /// Local nodes made of Linux namespaces (root).
+    Cluster(ClusterArgs),
+}
+
+/// How to reach the nodes.
+#[derive(Args, Debug, Clone)]
+pub struct NodeArgs {
+    /// Nodes: `n1..n5`, `n1,n2,n3`, or several flags.
+    #[arg(long = "nodes", value_name = "LIST")]
+    pub nodes: Vec<String>,
+    /// One node (repeatable).
+    #[arg(long = "node", value_name = "NODE")]
+    pub node: Vec<String>,
+    /// A file with one node per line.
+    #[arg(long, value_name = "FILE")]
+    pub nodes_file: Option<PathBuf>,
+    /// SSH user.
+    #[arg(long, default_value = "root")]
+    pub username: String,
+    /// SSH private key (default: the local cluster's key when it is up, else ssh's).
+    #[arg(long, value_name = "FILE")]
+    pub ssh_private_key: Option<PathBuf>,
+    /// Check SSH host keys (off by default, as for local nodes).
+    #[arg(long)]
+    pub strict_host_key_checking: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+    /// Workload: register, set, list-append, rw-register, bank.
+    #[arg(long, default_value = "register")]
+    pub workload: String,
+    /// System under test.
+    #[arg(long, default_value = "etcd")]
+    pub db: String,
+    /// Test name in the store (default: <db>-<workload>).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Worker threads: `10`, or `2n` for twice the node count.
+    #[arg(long, default_value = "2n")]
+    pub concurrency: String,
+    /// Seconds of the main phase.
+    #[arg(long, default_value_t = 60.0)]
+    pub time_limit: f64,
+    /// Total ops per second, on average (0: as fast as possible).
+    #[arg(long, default_value_t = 100.0)]
+    pub rate: f64,
+    /// Seed of every random choice (default: random, printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Faults: a comma list of partition, kill, pause, packet, all (empty: none).
+    #[arg(long, default_value = "")]
+    pub nemesis: String,
+    /// Seconds between fault changes, on average.
+    #[arg(long, default_value_t = 10.0)]
+    pub nemesis_interval: f64,
+    /// Register: serializable (possibly stale) reads instead of linearizable ones.
+    #[arg(long)]
+    pub serializable_reads: bool,
+    /// Upload this DB binary instead of installing the distribution's package.
+    #[arg(long, value_name = "PATH")]
+    pub db_binary: Option<PathBuf>,
+    /// Seconds before a client op is given up as indeterminate.
+    #[arg(long, default_value_t = 5.0)]
+    pub op_timeout: f64,
+    /// Register: ops on a key before moving to a fresh key.
+    #[arg(long, default_value_t = 200)]
+    pub ops_per_key: usize,
+    /// List-append: appends to a key before it is retired.
+    #[arg(long, default_value_t = 32)]
+    pub max_writes_per_key: usize,
+    /// Elle: consistency models to check (comma list).
+    #[arg(long, default_value = "")]
+    pub consistency_models: String,
+    /// Seconds to let the cluster recover after healing, before final reads.
+    #[arg(long, default_value_t = 5.0)]
+    pub recovery_time: f64,
+    /// Keep the DB running afterwards.
+    #[arg(long)]
+    pub leave_db_running: bool,
+    /// Store directory.
+    #[arg(long, default_value = "store")]
+    pub store: PathBuf,
+    /// No progress line.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Linearizability model: register, cas-register, multi-register, set, mutex,
+    /// unordered-queue, fifo-queue.
+    #[arg(long, conflicts_with = "workload")]
+    pub model: Option<String>,
+    /// With --model: values are [key, value] tuples, checked per key.
+    #[arg(long)]
+    pub independent: bool,
+    /// Check as this workload does: register, set, list-append, rw-register, bank.
+    #[arg(long)]
+    pub workload: Option<String>,
+    /// Elle: consistency models (comma list).
+    #[arg(long, default_value = "")]
+    pub consistency_models: String,
+    /// Output: a verdict line per file, or one JSON document.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// Seconds of search per file before answering unknown.
+    #[arg(long)]
+    pub time_limit: Option<f64>,
+    /// Write evidence (SVG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// A run directory, e.g. store/latest.
+    pub dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[arg(long, default_value = "store")]
+    pub store: PathBuf,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ClusterArgs {
+    #[command(subcommand)]
+    pub action: ClusterAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClusterAction {
+    /// Bring local nodes up.
+    Up {
+        #[arg(long, default_value = "n1..n5")]
+        nodes: Vec<String>,
+    },
+    /// Show each node and whether SSH answers.
+    Status,
+    /// Remove everything `up` made. Safe to run twice.
+    Down,
+}

@@ -1,0 +1,140 @@
+//! `rjepsen check FILE...`: check histories without a cluster, with a
+//! linearizability model or a workload's checker. One verdict line per file (or
+//! one JSON document), and the worst verdict as exit code. A file that cannot be
+//! read names its line; the other files are still checked.
+
+use crate::cli::CheckArgs;
+use crate::config::{comma_list, BadArgs};
+use rjepsen_checkers::linear::Linearizable;
+use rjepsen_core::checker::{CheckContext, CheckResult, Checker};
+use rjepsen_core::history::read_history;
+use rjepsen_core::{History, Valid};
+use rjepsen_workloads::WorkloadOptions;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+type Outcome = Result<CheckResult, String>;
+
+fn checker(args: &CheckArgs) -> Result<Box<dyn Checker>, BadArgs> {
+    match (&args.model, &args.workload) {
+        (Some(m), _) => Ok(Box::new(
+            Linearizable::new(m, args.independent).map_err(BadArgs)?,
+        )),
+        (None, Some(w)) => {
+            let opts = WorkloadOptions {
+                consistency_models: comma_list(&args.consistency_models),
+                ..WorkloadOptions::default()
+            };
+            Ok(rjepsen_workloads::build(w, &opts).map_err(BadArgs)?.checker)
+        }
+        (None, None) => Err(BadArgs(
+            "say how to check: --model cas-register (or another model), or --workload register"
+                .into(),
+        )),
+    }
+}
+
+pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
+    let checker = checker(args)?;
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out)?;
+    }
+    let ctx = CheckContext {
+        out_dir: args.out.clone(),
+        time_limit: args.time_limit.map(Duration::from_secs_f64),
+        memory_limit: None,
+    };
+    let outcomes = check_all(&*checker, &ctx, &args.files);
+    let mut worst = Valid::Valid;
+    let mut unreadable = false;
+    for o in &outcomes {
+        match o {
+            Ok(r) => worst = worst.max(r.valid),
+            Err(_) => unreadable = true,
+        }
+    }
+    if args.format == "json" {
+        print_json(&args.files, &outcomes, worst);
+    } else {
+        for (file, o) in args.files.iter().zip(&outcomes) {
+            println!("{}", text_line(file, o));
+        }
+    }
+    Ok(if unreadable { 254 } else { worst.exit_code() })
+}
+
+/// Checks files in parallel (a checker may use more threads inside).
+fn check_all(checker: &dyn Checker, ctx: &CheckContext, files: &[PathBuf]) -> Vec<Outcome> {
+    let results: Vec<Mutex<Option<Outcome>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(files.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(file) = files.get(i) else { break };
+                let outcome = read_history(file)
+                    .map(|ops| checker.check(ctx, &History::new(ops)))
+                    .map_err(|e| e.to_string());
+                *results[i].lock().expect("result slot") = Some(outcome);
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .expect("result slot")
+                .expect("every file checked")
+        })
+        .collect()
+}
+
+/// `FILE  invalid  key 3: read 4 but ...`: the verdict and the first line of the
+/// first explanation found.
+fn text_line(file: &std::path::Path, o: &Outcome) -> String {
+    match o {
+        Err(e) => format!("{}\terror\t{e}", file.display()),
+        Ok(r) => {
+            let why = explanation(&Value::Object(r.details.clone()))
+                .map(|e| format!("\t{}", e.lines().next().unwrap_or("")))
+                .unwrap_or_default();
+            format!("{}\t{}{why}", file.display(), r.valid.as_str())
+        }
+    }
+}
+
+/// The first `explanation` (or `error`) string anywhere in the evidence.
+fn explanation(v: &Value) -> Option<String> {
+    match v {
+        Value::Object(m) => {
+            for key in ["explanation", "error"] {
+                if let Some(Value::String(s)) = m.get(key) {
+                    return Some(s.clone());
+                }
+            }
+            m.values().find_map(explanation)
+        }
+        Value::Array(a) => a.iter().find_map(explanation),
+        _ => None,
+    }
+}
+
+fn print_json(files: &[PathBuf], outcomes: &[Outcome], worst: Valid) {
+    let per_file: Vec<Value> = files
+        .iter()
+        .zip(outcomes)
+        .map(|(f, o)| match o {
+            Ok(r) => json!({"file": f, "valid?": r.valid, "result": r}),
+            Err(e) => json!({"file": f, "error": e}),
+        })
+        .collect();
+    let doc = json!({"valid?": worst, "files": per_file});
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+}

@@ -1,0 +1,76 @@
+//! `rjepsen cluster up|status|down`: local nodes (see docs/local-nodes.md).
+
+use crate::cli::ClusterAction;
+use crate::config::{expand_nodes, BadArgs};
+use rjepsen_core::cluster::{self, ClusterInfo, ClusterSpec};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// The private key of the local cluster, when one is up.
+pub fn local_key() -> Option<PathBuf> {
+    let spec = ClusterSpec::default();
+    ClusterInfo::load(&spec.state_file())
+        .ok()
+        .flatten()
+        .map(|info| info.private_key)
+}
+
+pub fn run(action: &ClusterAction) -> anyhow::Result<i32> {
+    let rt = tokio::runtime::Runtime::new()?;
+    match action {
+        ClusterAction::Up { nodes } => {
+            let mut names = Vec::new();
+            for spec in nodes {
+                names.extend(expand_nodes(spec)?);
+            }
+            if names.is_empty() {
+                return Err(BadArgs("no nodes given".into()).into());
+            }
+            let spec = ClusterSpec::with_nodes(names);
+            let started = Instant::now();
+            let info = rt.block_on(cluster::up(&spec))?;
+            eprintln!(
+                "{} local nodes up in {:.1}s (bridge {} at {}, key {})",
+                info.nodes.len(),
+                started.elapsed().as_secs_f64(),
+                info.bridge,
+                info.bridge_address,
+                info.private_key.display()
+            );
+            for n in &info.nodes {
+                println!("{}\t{}", n.name, n.address);
+            }
+            Ok(0)
+        }
+        ClusterAction::Status => {
+            let statuses = rt.block_on(cluster::status(&ClusterSpec::default()))?;
+            if statuses.is_empty() {
+                println!("no local cluster is up");
+                return Ok(0);
+            }
+            println!("node\taddress\tsshd pid\tssh");
+            let mut all_ok = true;
+            for s in statuses {
+                all_ok &= s.ssh_ok;
+                let ssh = match (&s.ssh_ok, &s.error) {
+                    (true, _) => "ok".to_string(),
+                    (false, Some(e)) => format!("FAILED: {e}"),
+                    (false, None) => "FAILED".to_string(),
+                };
+                let pid = s.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+                println!("{}\t{}\t{}\t{}", s.name, s.address, pid, ssh);
+            }
+            Ok(if all_ok { 0 } else { 255 })
+        }
+        ClusterAction::Down => {
+            let removed = rt.block_on(cluster::down(&ClusterSpec::default()))?;
+            if removed.is_empty() {
+                eprintln!("nothing to remove: no local cluster was up");
+            }
+            for r in removed {
+                eprintln!("removed {r}");
+            }
+            Ok(0)
+        }
+    }
+}

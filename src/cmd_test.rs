@@ -1,0 +1,188 @@
+//! `rjepsen test`: build the parts from their names, run, check, report.
+
+use crate::analysis::{check_and_record, print_summary};
+use crate::cli::TestArgs;
+use crate::config::{BadArgs, TestConfig};
+use rjepsen_core::control::SshRemote;
+use rjepsen_core::generator::{
+    Any, Generator, OnClients, OnNemesis, Phases, Sleep, Stagger, TimeLimit,
+};
+use rjepsen_core::runner::{run_test, TestParts, TimeoutTemplate};
+use rjepsen_core::store::{timestamp, StoreRun};
+use rjepsen_core::test::Test;
+use rjepsen_workloads::{Workload, WorkloadOptions};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::sync::watch;
+
+/// Runs the test; returns the exit code.
+pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
+    let cfg = TestConfig::from_args(args)?;
+    let workload =
+        rjepsen_workloads::build(&cfg.workload, &workload_options(&cfg)).map_err(BadArgs)?;
+    let db = rjepsen_db::db_for(&cfg.db).map_err(BadArgs)?;
+    let client = rjepsen_db::client_for(&cfg.db, &cfg.workload).map_err(BadArgs)?;
+    let package = rjepsen_nemesis::package(&cfg.nemesis, cfg.nemesis_interval, db.clone())
+        .map_err(BadArgs)?;
+    let store = StoreRun::create(&cfg.store, &cfg.name)?;
+    crate::logging::to_file(&store.path("rjepsen.log"))?;
+    let mut test_json = test_json(&cfg);
+    store.write_json("test.json", &test_json)?;
+    eprintln!(
+        "rjepsen test {}: {} on {} ({} nodes, concurrency {}), seed {}",
+        cfg.name,
+        cfg.workload,
+        cfg.db,
+        cfg.nodes.len(),
+        cfg.concurrency,
+        cfg.seed
+    );
+    eprintln!("store: {}", store.dir.display());
+
+    let Workload {
+        generator,
+        final_generator,
+        checker,
+        ..
+    } = workload;
+    let gen = assemble(
+        &cfg,
+        generator,
+        final_generator,
+        package.generator,
+        package.final_generator,
+    );
+    let test = Arc::new(Test {
+        name: cfg.name.clone(),
+        nodes: cfg.nodes.clone(),
+        concurrency: cfg.concurrency,
+        seed: cfg.seed,
+        remote: Arc::new(SshRemote::new(cfg.ssh.clone())),
+        store_dir: store.dir.clone(),
+        options: cfg.options.clone(),
+    });
+    let parts = TestParts {
+        db,
+        client: Arc::new(TimeoutTemplate {
+            inner: Arc::from(client),
+            // The client's own timeout comes first; this is the safety net.
+            limit: Duration::from_secs_f64(cfg.op_timeout + 5.0),
+        }),
+        nemesis: Arc::from(package.nemesis),
+        leave_db_running: cfg.leave_db_running,
+        quiet: cfg.quiet,
+    };
+
+    let rt = tokio::runtime::Runtime::new()?;
+    let outcome = rt.block_on(async {
+        let cancel = interrupt_on_ctrl_c();
+        run_test(test, &store, parts, gen, cancel).await
+    });
+    rt.shutdown_timeout(Duration::from_secs(2));
+    test_json["end_time"] = json!(timestamp(SystemTime::now()));
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            test_json["error"] = json!(e.to_string());
+            store.write_json("test.json", &test_json)?;
+            return Err(e.into());
+        }
+    };
+    test_json["interrupted"] = json!(outcome.interrupted);
+    store.write_json("test.json", &test_json)?;
+    for e in &outcome.cleanup_errors {
+        eprintln!("warning: during cleanup: {e}");
+    }
+    if outcome.interrupted {
+        eprintln!("interrupted: every fault was healed; checking the history recorded so far");
+    }
+    eprintln!("checking {} ops...", outcome.history.len());
+    let result = check_and_record(&store, &*checker, outcome.history, outcome.interrupted)?;
+    print_summary(&store, &result);
+    Ok(result.valid.exit_code())
+}
+
+fn workload_options(cfg: &TestConfig) -> WorkloadOptions {
+    WorkloadOptions {
+        concurrency: cfg.concurrency,
+        node_count: cfg.nodes.len(),
+        ops_per_key: cfg.ops_per_key,
+        max_writes_per_key: cfg.max_writes_per_key,
+        consistency_models: cfg.consistency_models.clone(),
+        ..WorkloadOptions::default()
+    }
+}
+
+/// Main phase (clients at `rate` with the nemesis schedule, for the time limit),
+/// then heal, let the cluster recover, and run the final client ops.
+fn assemble(
+    cfg: &TestConfig,
+    client_gen: Box<dyn Generator>,
+    final_gen: Option<Box<dyn Generator>>,
+    nemesis_gen: Box<dyn Generator>,
+    heal_gen: Box<dyn Generator>,
+) -> Box<dyn Generator> {
+    let clients: Box<dyn Generator> = if cfg.rate > 0.0 {
+        Box::new(OnClients(Stagger::new(1.0 / cfg.rate, client_gen)))
+    } else {
+        Box::new(OnClients(client_gen))
+    };
+    let main = TimeLimit::new(
+        cfg.time_limit,
+        Any::new(vec![clients, Box::new(OnNemesis(nemesis_gen))]),
+    );
+    let mut phases: Vec<Box<dyn Generator>> = vec![Box::new(main), Box::new(OnNemesis(heal_gen))];
+    if let Some(f) = final_gen {
+        phases.push(Box::new(Sleep::secs(cfg.recovery_time)));
+        // Bounded, in case the cluster never recovers.
+        phases.push(Box::new(TimeLimit::new(
+            cfg.op_timeout * 4.0 + 60.0,
+            OnClients(f),
+        )));
+    }
+    Box::new(Phases::new(phases))
+}
+
+fn test_json(cfg: &TestConfig) -> Value {
+    json!({
+        "name": cfg.name,
+        "workload": cfg.workload,
+        "db": cfg.db,
+        "nodes": cfg.nodes,
+        "concurrency": cfg.concurrency,
+        "time_limit": cfg.time_limit,
+        "rate": cfg.rate,
+        "nemesis": cfg.nemesis,
+        "nemesis_interval": cfg.nemesis_interval,
+        "seed": cfg.seed,
+        "ops_per_key": cfg.ops_per_key,
+        "max_writes_per_key": cfg.max_writes_per_key,
+        "consistency_models": cfg.consistency_models,
+        "options": cfg.options,
+        "command": cfg.command(),
+        "start_time": timestamp(SystemTime::now()),
+        "end_time": null,
+        "interrupted": false,
+        "rjepsen_version": env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The first Ctrl-C stops the run (faults are then healed); a second one exits
+/// at once, leaving faults in place (say so).
+fn interrupt_on_ctrl_c() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\ninterrupted: stopping clients and healing faults (Ctrl-C again to quit now)"
+            );
+            let _ = tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("quitting without healing: run `rjepsen cluster down` or heal by hand");
+                std::process::exit(130);
+            }
+        }
+    });
+    rx
+}

@@ -1,0 +1,280 @@
+//! From arguments as typed to a validated `TestConfig`: node lists resolved,
+//! concurrency multiplied out, the seed chosen. Every mistake here is a
+//! [`BadArgs`] (exit code 254) that says what was wrong with which argument.
+
+use crate::cli::{NodeArgs, TestArgs};
+use rjepsen_core::control::SshOptions;
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+
+/// A mistake in the arguments.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadArgs(pub String);
+
+/// A test, as the rest of the program sees it.
+#[derive(Clone, Debug)]
+pub struct TestConfig {
+    pub name: String,
+    pub workload: String,
+    pub db: String,
+    pub nodes: Vec<String>,
+    pub ssh: SshOptions,
+    pub concurrency: usize,
+    pub time_limit: f64,
+    pub rate: f64,
+    pub seed: u64,
+    pub nemesis: Vec<String>,
+    pub nemesis_interval: f64,
+    pub op_timeout: f64,
+    pub ops_per_key: usize,
+    pub max_writes_per_key: usize,
+    pub consistency_models: Vec<String>,
+    pub recovery_time: f64,
+    pub leave_db_running: bool,
+    pub store: PathBuf,
+    pub quiet: bool,
+    /// Adapter options passed to the DB and clients (`Test::options`).
+    pub options: Map<String, Value>,
+}
+
+/// Expands `n1..n5` into `n1, n2, ..., n5` and splits comma lists.
+pub fn expand_nodes(spec: &str) -> Result<Vec<String>, BadArgs> {
+    let mut out = Vec::new();
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((a, b)) = part.split_once("..") else {
+            out.push(part.to_string());
+            continue;
+        };
+        let split = |s: &str| {
+            let digits = s.len() - s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            let (prefix, num) = s.split_at(s.len() - digits);
+            num.parse::<u32>().ok().map(|n| (prefix.to_string(), n))
+        };
+        let bad = || BadArgs(format!("bad node range {part:?}: expected like n1..n5"));
+        let (pa, from) = split(a).ok_or_else(bad)?;
+        let (pb, to) = match split(b) {
+            Some(x) => x,
+            None => (pa.clone(), b.parse().map_err(|_| bad())?),
+        };
+        if (pb != pa && !pb.is_empty()) || to < from {
+            return Err(bad());
+        }
+        out.extend((from..=to).map(|i| format!("{pa}{i}")));
+    }
+    Ok(out)
+}
+
+/// All nodes named by `--nodes`, `--node` and `--nodes-file`, in order, without
+/// duplicates.
+pub fn resolve_nodes(args: &NodeArgs) -> Result<Vec<String>, BadArgs> {
+    let mut nodes = Vec::new();
+    for spec in &args.nodes {
+        nodes.extend(expand_nodes(spec)?);
+    }
+    nodes.extend(args.node.iter().cloned());
+    if let Some(file) = &args.nodes_file {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            BadArgs(format!(
+                "failed to read --nodes-file {}: {e}",
+                file.display()
+            ))
+        })?;
+        nodes.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from),
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    nodes.retain(|n| seen.insert(n.clone()));
+    Ok(nodes)
+}
+
+/// `10` or `2n` (times the node count).
+pub fn parse_concurrency(s: &str, node_count: usize) -> Result<usize, BadArgs> {
+    let bad = || {
+        BadArgs(format!(
+            "bad --concurrency {s:?}: expected a number like 10, or 2n"
+        ))
+    };
+    let n = match s.strip_suffix('n') {
+        Some(k) => k.parse::<usize>().map_err(|_| bad())? * node_count,
+        None => s.parse::<usize>().map_err(|_| bad())?,
+    };
+    if n == 0 {
+        return Err(bad());
+    }
+    Ok(n)
+}
+
+/// Splits a comma list, dropping empty items.
+pub fn comma_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// SSH options from the arguments; without a key, the local cluster's key if a
+/// local cluster is up.
+pub fn ssh_options(args: &NodeArgs) -> SshOptions {
+    let mut ssh = SshOptions {
+        username: args.username.clone(),
+        private_key: args.ssh_private_key.clone(),
+        strict_host_key_checking: args.strict_host_key_checking,
+        ..SshOptions::default()
+    };
+    if ssh.private_key.is_none() {
+        ssh.private_key = crate::cmd_cluster::local_key();
+    }
+    ssh
+}
+
+impl TestConfig {
+    pub fn from_args(a: &TestArgs) -> Result<TestConfig, BadArgs> {
+        let nodes = resolve_nodes(&a.nodes)?;
+        if nodes.is_empty() {
+            return Err(BadArgs(
+                "no nodes: give --nodes n1..n5 (or --node, --nodes-file)".into(),
+            ));
+        }
+        let positive = |name: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(v)
+            } else {
+                Err(BadArgs(format!("bad --{name} {v}: expected a number >= 0")))
+            }
+        };
+        let mut options = Map::new();
+        options.insert("serializable-reads".into(), json!(a.serializable_reads));
+        options.insert(
+            "op-timeout".into(),
+            json!(positive("op-timeout", a.op_timeout)?),
+        );
+        if let Some(b) = &a.db_binary {
+            if !b.is_file() {
+                return Err(BadArgs(format!(
+                    "--db-binary {}: no such file",
+                    b.display()
+                )));
+            }
+            options.insert("db-binary".into(), json!(b.display().to_string()));
+        }
+        Ok(TestConfig {
+            name: a
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("{}-{}", a.db, a.workload)),
+            workload: a.workload.clone(),
+            db: a.db.clone(),
+            concurrency: parse_concurrency(&a.concurrency, nodes.len())?,
+            ssh: ssh_options(&a.nodes),
+            nodes,
+            time_limit: positive("time-limit", a.time_limit)?,
+            rate: positive("rate", a.rate)?,
+            seed: a.seed.unwrap_or_else(rand::random),
+            nemesis: comma_list(&a.nemesis),
+            nemesis_interval: positive("nemesis-interval", a.nemesis_interval)?,
+            op_timeout: a.op_timeout,
+            ops_per_key: a.ops_per_key.max(1),
+            max_writes_per_key: a.max_writes_per_key.max(1),
+            consistency_models: comma_list(&a.consistency_models),
+            recovery_time: positive("recovery-time", a.recovery_time)?,
+            leave_db_running: a.leave_db_running,
+            store: a.store.clone(),
+            quiet: a.quiet,
+            options,
+        })
+    }
+
+    /// The command line that runs this test again, with the same seed.
+    pub fn command(&self) -> String {
+        let mut c = format!(
+            "rjepsen test --workload {} --db {} --nodes {} --concurrency {} --time-limit {} \
+             --rate {} --seed {}",
+            self.workload,
+            self.db,
+            self.nodes.join(","),
+            self.concurrency,
+            self.time_limit,
+            self.rate,
+            self.seed
+        );
+        if !self.nemesis.is_empty() {
+            c += &format!(
+                " --nemesis {} --nemesis-interval {}",
+                self.nemesis.join(","),
+                self.nemesis_interval
+            );
+        }
+        if self.options["serializable-reads"] == json!(true) {
+            c += " --serializable-reads";
+        }
+        if self.workload == "register" && self.ops_per_key != 200 {
+            c += &format!(" --ops-per-key {}", self.ops_per_key);
+        }
+        if !self.consistency_models.is_empty() {
+            c += &format!(
+                " --consistency-models {}",
+                self.consistency_models.join(",")
+            );
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_lists() {
+        let table: &[(&str, &[&str])] = &[
+            ("n1..n3", &["n1", "n2", "n3"]),
+            ("n1,n2, n9", &["n1", "n2", "n9"]),
+            ("db8..db10", &["db8", "db9", "db10"]),
+            ("n1..3", &["n1", "n2", "n3"]),
+            ("host", &["host"]),
+        ];
+        for (spec, want) in table {
+            assert_eq!(expand_nodes(spec).unwrap(), *want, "{spec}");
+        }
+        for bad in ["n3..n1", "n1..m3", "a..b"] {
+            assert!(expand_nodes(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn concurrency() {
+        assert_eq!(parse_concurrency("10", 5).unwrap(), 10);
+        assert_eq!(parse_concurrency("2n", 5).unwrap(), 10);
+        assert_eq!(parse_concurrency("1n", 3).unwrap(), 3);
+        for bad in ["0", "xn", "-1", ""] {
+            assert!(parse_concurrency(bad, 5).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn nodes_from_all_sources_without_duplicates() {
+        let dir = std::env::temp_dir().join(format!("rjepsen-nodes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("nodes");
+        std::fs::write(&file, "n3\n# comment\n\nn4\n").unwrap();
+        let args = NodeArgs {
+            nodes: vec!["n1..n3".into()],
+            node: vec!["n2".into(), "n5".into()],
+            nodes_file: Some(file),
+            username: "root".into(),
+            ssh_private_key: None,
+            strict_host_key_checking: false,
+        };
+        assert_eq!(
+            resolve_nodes(&args).unwrap(),
+            ["n1", "n2", "n3", "n5", "n4"]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
