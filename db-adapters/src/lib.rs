@@ -1,1 +1,63 @@
 //! rjepsen-db: one module per system under test, each behind a cargo feature.
+//!
+//! The runner and the CLI only need the two entry points below, which map the
+//! names given on the command line (`--db etcd`, `--workload register`) to a `Db`
+//! and to a template `Client` (opened per worker with `Client::open(test, node)`).
+
+#[cfg(feature = "etcd")]
+pub mod etcd;
+
+use rjepsen_core::client::Client;
+use rjepsen_core::db::Db;
+use std::sync::Arc;
+
+/// The names `db_for` knows, for help texts.
+pub const DBS: &[&str] = &[
+    #[cfg(feature = "etcd")]
+    "etcd",
+];
+
+/// The `Db` called `name`.
+pub fn db_for(name: &str) -> Result<Arc<dyn Db>, String> {
+    match name {
+        #[cfg(feature = "etcd")]
+        "etcd" => Ok(Arc::new(etcd::Etcd::default())),
+        _ => Err(format!(
+            "failed to find db {name:?}: known dbs are {}",
+            DBS.join(", ")
+        )),
+    }
+}
+
+/// A template client of `db` for `workload`.
+pub fn client_for(db: &str, workload: &str) -> Result<Box<dyn Client>, String> {
+    match db {
+        #[cfg(feature = "etcd")]
+        "etcd" => etcd::client(workload).ok_or_else(|| {
+            format!(
+                "failed to find a client for workload {workload:?} on etcd: known workloads are {}",
+                etcd::WORKLOADS.join(", ")
+            )
+        }),
+        _ => Err(format!(
+            "failed to find db {db:?}: known dbs are {}",
+            DBS.join(", ")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_resolve() {
+        assert!(db_for("etcd").is_ok());
+        assert!(db_for("zookeeper").err().unwrap().contains("etcd"));
+        for w in etcd::WORKLOADS {
+            assert!(client_for("etcd", w).is_ok(), "{w}");
+        }
+        assert!(client_for("etcd", "queue").err().unwrap().contains("list-append"));
+        assert!(client_for("nope", "register").is_err());
+    }
+}

@@ -1,0 +1,186 @@
+//! The shell command lines the etcd `Db` runs on a node, built as plain strings.
+//!
+//! Kept apart from the async code so that every script can be read (and unit
+//! tested) in one place. They are POSIX `sh` for `Remote::exec`, use only coreutils,
+//! `getent` and `/proc`, and never touch a process that is not this node's etcd:
+//! processes are found by pidfile, or by an `etcd` executable whose command line
+//! names our data directory.
+
+use rjepsen_core::control::shell_quote;
+
+pub const DATA_DIR: &str = "/var/lib/rjepsen/etcd-data";
+pub const PIDFILE: &str = "/var/lib/rjepsen/etcd.pid";
+pub const LOG_FILE: &str = "/var/log/rjepsen/etcd.log";
+/// Where `--db-binary` is uploaded.
+pub const UPLOADED_BINARY: &str = "/opt/rjepsen/etcd";
+pub const PEER_PORT: u16 = 2380;
+
+/// `alive PID`: true for a live process (a zombie is dead). `ours`: pids of etcd
+/// processes serving our data directory (found even if the pidfile is lost).
+const HELPERS: &str = r#"alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
+ours() { for d in /proc/[0-9]*; do case "$(readlink "$d/exe" 2>/dev/null)" in */etcd) tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q -- "--data-dir __DATA__" && echo "${d#/proc/}";; esac; done; }
+"#;
+
+fn helpers() -> String {
+    HELPERS.replace("__DATA__", DATA_DIR)
+}
+
+/// Prints the path of an installed etcd, installing Debian's `etcd-server` if none.
+pub fn install_package() -> String {
+    "command -v etcd >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+     apt-get install -y -o DPkg::Lock::Timeout=120 etcd-server >/dev/null \
+     || { apt-get update -o DPkg::Lock::Timeout=120 >/dev/null && \
+     apt-get install -y -o DPkg::Lock::Timeout=120 etcd-server >/dev/null; }; } && command -v etcd"
+        .to_string()
+}
+
+/// Prints `name address` for each of `nodes`, resolved on the node that runs it
+/// (loopback addresses skipped; the node's own name falls back to `hostname -I`).
+pub fn resolve(nodes: &[String]) -> String {
+    let names: Vec<String> = nodes.iter().map(|n| shell_quote(n)).collect();
+    format!(
+        "for h in {}; do a=$(getent ahostsv4 \"$h\" | awk '$1 !~ /^127\\./ {{print $1; exit}}'); \
+         if [ -z \"$a\" ] && [ \"$h\" = \"$(hostname)\" ]; then a=$(hostname -I | awk '{{print $1}}'); fi; \
+         echo \"$h ${{a:--}}\"; done",
+        names.join(" ")
+    )
+}
+
+/// Parses the output of [`resolve`] into `(name, address)` pairs, in node order.
+pub fn parse_resolved(out: &str, nodes: &[String]) -> Result<Vec<(String, String)>, String> {
+    nodes
+        .iter()
+        .map(|n| {
+            let addr = out
+                .lines()
+                .filter_map(|l| l.split_once(' '))
+                .find(|(name, _)| name == n)
+                .map(|(_, a)| a.trim().to_string())
+                .filter(|a| !a.is_empty() && a != "-");
+            addr.map(|a| (n.clone(), a))
+                .ok_or_else(|| format!("cannot resolve {n} to an address"))
+        })
+        .collect()
+}
+
+/// The etcd command line for `name` at `addr` in the cluster `peers`.
+pub fn etcd_args(binary: &str, name: &str, addr: &str, peers: &[(String, String)]) -> String {
+    let cluster: Vec<String> = peers
+        .iter()
+        .map(|(n, a)| format!("{n}=http://{a}:{PEER_PORT}"))
+        .collect();
+    let client = super::conn::CLIENT_PORT;
+    format!(
+        "{} --name {} --data-dir {DATA_DIR} \
+         --listen-peer-urls http://{addr}:{PEER_PORT} \
+         --initial-advertise-peer-urls http://{addr}:{PEER_PORT} \
+         --listen-client-urls http://{addr}:{client},http://127.0.0.1:{client} \
+         --advertise-client-urls http://{addr}:{client} \
+         --initial-cluster {} --initial-cluster-state new \
+         --initial-cluster-token rjepsen",
+        shell_quote(binary),
+        shell_quote(name),
+        shell_quote(&cluster.join(","))
+    )
+}
+
+/// Starts etcd in the background with `args` unless it already runs; fails with
+/// the log's tail if it dies at once.
+pub fn start(args: &str) -> String {
+    format!(
+        "{h}mkdir -p /var/lib/rjepsen /var/log/rjepsen && cd /var/lib/rjepsen || exit 1
+p=$(cat {PIDFILE} 2>/dev/null)
+if [ -n \"$p\" ] && alive \"$p\"; then echo running; exit 0; fi
+echo \"--- $(date -u +%FT%TZ) starting etcd\" >> {LOG_FILE}
+nohup setsid {args} >> {LOG_FILE} 2>&1 < /dev/null &
+echo $! > {PIDFILE}
+sleep 0.3
+if ! alive $!; then echo 'etcd exited at once; log tail:' >&2; tail -n 20 {LOG_FILE} >&2; exit 1; fi
+echo started",
+        h = helpers()
+    )
+}
+
+/// SIGKILLs etcd (by pidfile and any stray of ours) and waits up to 10 s until it
+/// is gone.
+pub fn kill() -> String {
+    format!(
+        "{h}pids=\"$(cat {PIDFILE} 2>/dev/null) $(ours)\"
+for p in $pids; do kill -9 \"$p\" 2>/dev/null; done
+i=0
+for p in $pids; do
+  while alive \"$p\" && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+  if alive \"$p\"; then echo \"etcd pid $p survived SIGKILL\" >&2; exit 1; fi
+done
+rm -f {PIDFILE}",
+        h = helpers()
+    )
+}
+
+/// Sends `signal` (STOP or CONT) to etcd by its pidfile.
+pub fn signal(signal: &str) -> String {
+    format!(
+        "p=$(cat {PIDFILE} 2>/dev/null) && [ -n \"$p\" ] || {{ echo 'no pidfile {PIDFILE}' >&2; exit 1; }}
+kill -{signal} \"$p\""
+    )
+}
+
+/// Kills etcd and removes its data, pidfile and log.
+pub fn wipe() -> String {
+    format!("{}\nrm -rf {DATA_DIR} {PIDFILE} {LOG_FILE}", kill())
+}
+
+/// The last lines of the log, for error messages.
+pub fn log_tail() -> String {
+    format!("tail -n 15 {LOG_FILE} 2>/dev/null")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nodes() -> Vec<String> {
+        vec!["n1".into(), "n2".into()]
+    }
+
+    #[test]
+    fn resolved_addresses_parse_in_node_order() {
+        let out = "n2 10.77.0.3\nn1 10.77.0.2\n";
+        assert_eq!(
+            parse_resolved(out, &nodes()).unwrap(),
+            vec![
+                ("n1".into(), "10.77.0.2".into()),
+                ("n2".into(), "10.77.0.3".into())
+            ]
+        );
+        let err = parse_resolved("n1 10.77.0.2\nn2 -\n", &nodes()).unwrap_err();
+        assert!(err.contains("n2"), "{err}");
+    }
+
+    #[test]
+    fn args_name_the_whole_cluster() {
+        let peers = vec![
+            ("n1".into(), "10.0.0.1".into()),
+            ("n2".into(), "10.0.0.2".into()),
+        ];
+        let a = etcd_args("/usr/bin/etcd", "n1", "10.0.0.1", &peers);
+        assert!(a.starts_with("'/usr/bin/etcd' --name 'n1'"), "{a}");
+        assert!(a.contains("--initial-cluster 'n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380'"));
+        assert!(a.contains("--listen-client-urls http://10.0.0.1:2379,http://127.0.0.1:2379"));
+        assert!(a.contains("--data-dir /var/lib/rjepsen/etcd-data"));
+    }
+
+    #[test]
+    fn resolve_runs_in_sh() {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(resolve(&[
+                "localhost".to_string(),
+                "no-such-host.invalid".to_string(),
+            ]))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("no-such-host.invalid -"), "{text}");
+    }
+}

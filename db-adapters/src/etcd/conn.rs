@@ -1,0 +1,184 @@
+//! One gRPC connection to one etcd node, and the rules that turn what etcd said into
+//! a completion.
+//!
+//! Every workload client shares this plumbing so that the two questions that decide
+//! a history's meaning are answered in one place: how long an operation may take
+//! (`op-timeout`, default 5 s) and whether an error proves that a write did not
+//! happen (`fail`) or leaves it open (`info`). Reads never have an effect, so any
+//! error or timeout of a read is a `fail`.
+
+use etcd_client::{Client as GrpcClient, ConnectOptions, Error as GrpcError};
+use rjepsen_core::client::ClientError;
+use rjepsen_core::test::Test;
+use serde_json::Value;
+use std::time::Duration;
+
+/// The etcd client port on every node.
+pub const CLIENT_PORT: u16 = 2379;
+/// How long to wait for a TCP connection to a node.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// The default bound on one operation.
+pub const DEFAULT_OP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why an operation did not complete `ok`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpError {
+    /// It definitely did not take effect: a `fail` completion.
+    NotApplied(String),
+    /// It may have taken effect: an `info` completion (a `fail` for reads).
+    Unknown(String),
+}
+
+impl OpError {
+    /// The error of a request that cannot have changed anything (a read, or the
+    /// reading half of a read-then-commit operation).
+    pub fn before_write(e: GrpcError) -> OpError {
+        OpError::NotApplied(e.to_string())
+    }
+
+    /// The error of a request that may have written: `Unknown` unless the error
+    /// proves the request never reached the state machine.
+    pub fn during_write(e: GrpcError) -> OpError {
+        let text = e.to_string();
+        if is_definite(&text) {
+            OpError::NotApplied(text)
+        } else {
+            OpError::Unknown(text)
+        }
+    }
+}
+
+/// True when an error text proves that etcd did not apply the request: the
+/// connection was never made, or the server refused it before proposing it to raft.
+pub(crate) fn is_definite(text: &str) -> bool {
+    const DEFINITE: [&str; 7] = [
+        "tcp connect error",
+        "connection refused",
+        "error trying to connect",
+        "etcdserver: too many requests",
+        "etcdserver: no leader",
+        "raft proposal dropped",
+        "etcdserver: not capable",
+    ];
+    let lower = text.to_ascii_lowercase();
+    DEFINITE.iter().any(|d| lower.contains(d))
+}
+
+/// `host:2379`, or the node itself when it already names a port (`127.0.0.1:23790`,
+/// as tests against a single local etcd do).
+pub fn endpoint(node: &str) -> String {
+    if node.contains(':') {
+        format!("http://{node}")
+    } else {
+        format!("http://{node}:{CLIENT_PORT}")
+    }
+}
+
+/// The per-operation timeout: `test.options["op-timeout"]` seconds (a number or a
+/// numeric string), else 5 s.
+pub fn op_timeout(test: &Test) -> Duration {
+    let secs = match test.options.get("op-timeout") {
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => s.parse::<f64>().ok(),
+        _ => None,
+    };
+    secs.filter(|s| s.is_finite() && *s > 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(DEFAULT_OP_TIMEOUT)
+}
+
+/// A connection to one node's client port.
+#[derive(Clone)]
+pub struct Conn {
+    pub node: String,
+    pub client: GrpcClient,
+    /// Serializable (possibly stale, served locally) reads instead of linearizable.
+    pub serializable: bool,
+}
+
+impl Conn {
+    /// Opens a channel to `node`. tonic connects lazily, so this does not fail when
+    /// the node is down; the first request does, within the connect timeout.
+    pub async fn open(test: &Test, node: &str) -> Result<Conn, ClientError> {
+        let options = ConnectOptions::new()
+            .with_connect_timeout(CONNECT_TIMEOUT)
+            .with_timeout(op_timeout(test))
+            .with_keep_alive(Duration::from_secs(5), Duration::from_secs(5));
+        let client = GrpcClient::connect([endpoint(node)], Some(options))
+            .await
+            .map_err(|e| ClientError {
+                node: node.to_string(),
+                action: format!("connect to etcd at {}", endpoint(node)),
+                message: e.to_string(),
+            })?;
+        Ok(Conn {
+            node: node.to_string(),
+            client,
+            serializable: test.flag("serializable-reads"),
+        })
+    }
+
+    /// Options for a read: serializable when the test asks for stale reads.
+    pub fn read_options(&self) -> etcd_client::GetOptions {
+        let opts = etcd_client::GetOptions::new();
+        if self.serializable {
+            opts.with_serializable()
+        } else {
+            opts
+        }
+    }
+}
+
+/// A key or value as etcd text: strings as they are, anything else as JSON.
+pub fn key_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Parses an integer stored as decimal text.
+pub fn parse_int(bytes: &[u8], key: &str) -> Result<i64, OpError> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .ok_or_else(|| {
+            OpError::NotApplied(format!(
+                "failed to parse value of {key} as an integer: {:?}",
+                String::from_utf8_lossy(bytes)
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definite_errors_are_recognised() {
+        let table = [
+            ("transport error: tcp connect error: Connection refused (os error 111)", true),
+            ("grpc request error: status: Unavailable, message: \"etcdserver: no leader\"", true),
+            ("grpc request error: status: Unavailable, message: \"etcdserver: request timed out\"", false),
+            ("grpc request error: status: Unavailable, message: \"etcdserver: leader changed\"", false),
+            ("grpc request error: status: Cancelled, message: \"Timeout expired\"", false),
+        ];
+        for (text, definite) in table {
+            assert_eq!(is_definite(text), definite, "{text}");
+        }
+    }
+
+    #[test]
+    fn endpoints_default_to_the_client_port() {
+        assert_eq!(endpoint("n1"), "http://n1:2379");
+        assert_eq!(endpoint("127.0.0.1:23790"), "http://127.0.0.1:23790");
+    }
+
+    #[test]
+    fn keys_and_ints() {
+        assert_eq!(key_text(&Value::from(3)), "3");
+        assert_eq!(key_text(&Value::from("x")), "x");
+        assert_eq!(parse_int(b"42", "k"), Ok(42));
+        assert!(matches!(parse_int(b"x", "k"), Err(OpError::NotApplied(_))));
+    }
+}

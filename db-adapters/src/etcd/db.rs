@@ -1,0 +1,240 @@
+//! The etcd `Db`: install, bootstrap, kill, pause and locate the leader of an etcd
+//! cluster spanning all of a test's nodes.
+//!
+//! Everything on a node goes through `test.remote` with the scripts of
+//! [`super::commands`], so the same code runs on local namespace nodes, containers
+//! or real machines. Addresses are resolved on each node (its view of the names is
+//! what etcd will use), and health and leadership are asked over gRPC from the
+//! control node, which must reach every node's client port anyway.
+
+use super::commands as cmd;
+use super::conn::{endpoint, CONNECT_TIMEOUT};
+use async_trait::async_trait;
+use etcd_client::{Client as GrpcClient, ConnectOptions};
+use rjepsen_core::db::{Db, DbError, Kill, LogFiles, Pause, Primary};
+use rjepsen_core::test::Test;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// etcd on every node of the test, as one cluster.
+#[derive(Clone, Debug)]
+pub struct Etcd {
+    /// How long setup waits for the whole cluster to serve linearizable reads.
+    pub setup_timeout: Duration,
+}
+
+impl Default for Etcd {
+    fn default() -> Self {
+        Etcd {
+            setup_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+fn other(node: &str, action: &str, message: impl Into<String>) -> DbError {
+    DbError::Other {
+        node: node.to_string(),
+        action: action.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Asks `node` one linearizable read, bounded by `timeout`.
+async fn serves(node: &str, timeout: Duration) -> Result<(), String> {
+    let opts = ConnectOptions::new()
+        .with_connect_timeout(CONNECT_TIMEOUT.min(timeout))
+        .with_timeout(timeout);
+    let fut = async {
+        let mut c = GrpcClient::connect([endpoint(node)], Some(opts))
+            .await
+            .map_err(|e| e.to_string())?;
+        c.get("health", None).await.map_err(|e| e.to_string())?;
+        Ok(())
+    };
+    tokio::time::timeout(timeout, fut)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {timeout:?}")))
+}
+
+/// True when `node` believes it is the raft leader.
+async fn leads(node: &str) -> Result<bool, String> {
+    let opts = ConnectOptions::new()
+        .with_connect_timeout(CONNECT_TIMEOUT)
+        .with_timeout(Duration::from_secs(2));
+    let fut = async {
+        let mut c = GrpcClient::connect([endpoint(node)], Some(opts))
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = c.status().await.map_err(|e| e.to_string())?;
+        let me = status.header().map(|h| h.member_id());
+        Ok(me.is_some() && me == Some(status.leader()))
+    };
+    tokio::time::timeout(Duration::from_secs(3), fut)
+        .await
+        .unwrap_or_else(|_| Err("no answer within 3s".into()))
+}
+
+impl Etcd {
+    /// Installs etcd if needed and returns the path of the binary to run.
+    async fn install(&self, test: &Test, node: &str) -> Result<String, DbError> {
+        let remote = &test.remote;
+        if let Some(local) = test.option_str("db-binary") {
+            remote.exec(node, "mkdir -p /opt/rjepsen").await?;
+            remote
+                .upload(node, Path::new(local), cmd::UPLOADED_BINARY)
+                .await?;
+            remote
+                .exec(node, &format!("chmod 755 {}", cmd::UPLOADED_BINARY))
+                .await?;
+            return Ok(cmd::UPLOADED_BINARY.to_string());
+        }
+        let out = remote.exec(node, &cmd::install_package()).await?;
+        let path = out.stdout.trim().to_string();
+        if path.is_empty() {
+            return Err(other(node, "install etcd", "no etcd on PATH after install"));
+        }
+        Ok(path)
+    }
+
+    /// The binary that setup installed.
+    async fn binary(&self, test: &Test, node: &str) -> Result<String, DbError> {
+        if test.option_str("db-binary").is_some() {
+            return Ok(cmd::UPLOADED_BINARY.to_string());
+        }
+        let out = test.remote.exec(node, "command -v etcd").await?;
+        Ok(out.stdout.trim().to_string())
+    }
+
+    /// Starts etcd on `node` (a no-op if it runs) with the whole cluster's addresses.
+    async fn launch(&self, test: &Test, node: &str, binary: &str) -> Result<(), DbError> {
+        let out = test.remote.exec(node, &cmd::resolve(&test.nodes)).await?;
+        let peers = cmd::parse_resolved(&out.stdout, &test.nodes)
+            .map_err(|e| other(node, "resolve the cluster's addresses", e))?;
+        let addr = peers
+            .iter()
+            .find(|(n, _)| n == node)
+            .map(|(_, a)| a.clone())
+            .ok_or_else(|| other(node, "start etcd", "the node is not one of test.nodes"))?;
+        let args = cmd::etcd_args(binary, node, &addr, &peers);
+        test.remote.exec(node, &cmd::start(&args)).await?;
+        Ok(())
+    }
+
+    /// Waits until every node serves a linearizable read; on timeout, names the
+    /// first node that does not and quotes its log.
+    async fn await_healthy(&self, test: &Test, node: &str) -> Result<(), DbError> {
+        let deadline = Instant::now() + self.setup_timeout;
+        loop {
+            let mut sick = None;
+            for n in &test.nodes {
+                if let Err(e) = serves(n, Duration::from_secs(2)).await {
+                    sick = Some((n.clone(), e));
+                    break;
+                }
+            }
+            let Some((sick, why)) = sick else {
+                return Ok(());
+            };
+            if Instant::now() >= deadline {
+                let tail = test
+                    .remote
+                    .exec_unchecked(&sick, &cmd::log_tail())
+                    .await
+                    .map(|o| o.stdout)
+                    .unwrap_or_default();
+                return Err(other(
+                    node,
+                    "wait for a healthy etcd cluster",
+                    format!(
+                        "{sick} did not serve within {:?}: {why}; tail of {sick}:{}:\n{tail}",
+                        self.setup_timeout,
+                        cmd::LOG_FILE
+                    ),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+#[async_trait]
+impl Db for Etcd {
+    async fn setup(&self, test: &Test, node: &str) -> Result<(), DbError> {
+        let binary = self.install(test, node).await?;
+        self.launch(test, node, &binary).await?;
+        self.await_healthy(test, node).await
+    }
+
+    async fn teardown(&self, test: &Test, node: &str) -> Result<(), DbError> {
+        test.remote.exec(node, &cmd::wipe()).await?;
+        Ok(())
+    }
+
+    fn as_kill(&self) -> Option<&dyn Kill> {
+        Some(self)
+    }
+    fn as_pause(&self) -> Option<&dyn Pause> {
+        Some(self)
+    }
+    fn as_primary(&self) -> Option<&dyn Primary> {
+        Some(self)
+    }
+    fn as_log_files(&self) -> Option<&dyn LogFiles> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl Kill for Etcd {
+    async fn kill(&self, test: &Test, node: &str) -> Result<(), DbError> {
+        test.remote.exec(node, &cmd::kill()).await?;
+        Ok(())
+    }
+
+    async fn start(&self, test: &Test, node: &str) -> Result<(), DbError> {
+        let binary = self.binary(test, node).await?;
+        self.launch(test, node, &binary).await
+    }
+}
+
+#[async_trait]
+impl Pause for Etcd {
+    async fn pause(&self, test: &Test, node: &str) -> Result<(), DbError> {
+        test.remote.exec(node, &cmd::signal("STOP")).await?;
+        Ok(())
+    }
+
+    async fn resume(&self, test: &Test, node: &str) -> Result<(), DbError> {
+        test.remote.exec(node, &cmd::signal("CONT")).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Primary for Etcd {
+    /// Nodes that believe they lead (more than one during a partition, none while
+    /// an election runs). Nodes that do not answer are left out.
+    async fn primaries(&self, test: &Test) -> Result<Vec<String>, DbError> {
+        let tasks: Vec<_> = test
+            .nodes
+            .iter()
+            .map(|n| {
+                let n = n.clone();
+                tokio::spawn(async move { (leads(&n).await, n) })
+            })
+            .collect();
+        let mut leaders = Vec::new();
+        for t in tasks {
+            if let Ok((Ok(true), n)) = t.await {
+                leaders.push(n);
+            }
+        }
+        Ok(leaders)
+    }
+}
+
+impl LogFiles for Etcd {
+    fn log_files(&self, _test: &Test, _node: &str) -> Vec<String> {
+        vec![cmd::LOG_FILE.to_string()]
+    }
+}
