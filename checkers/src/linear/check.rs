@@ -1,0 +1,197 @@
+//! The driver: split by key, check keys in parallel, gather the verdicts.
+//!
+//! Keys are sorted largest first and handed to one worker per core through an
+//! atomic counter, so that one slow key does not leave a core idle behind it. All
+//! workers share one memory counter for the budget.
+
+use super::evidence::{self, KeyReport};
+use super::model::{Atoms, Model};
+use super::prepare::{self, Call, KeyOps};
+use super::reach;
+use super::wgl::{Budget, Outcome, Search};
+use rjepsen_core::checker::CheckContext;
+use rjepsen_core::{CheckResult, Op, Valid};
+use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Memory for the search caches when the context sets no budget.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 768 << 20;
+
+/// How many invalid keys are reported in full.
+const MAX_REPORTED: usize = 8;
+
+/// Checks `ops` against `model`; with `independent`, values `[k, v]` are split per key.
+pub fn check_model<M: Model>(
+    model: &M,
+    independent: bool,
+    ops: &[Op],
+    ctx: &CheckContext,
+) -> CheckResult {
+    let groups = match prepare::split(ops, independent) {
+        Ok(g) => g,
+        Err(e) => return CheckResult::unknown(e),
+    };
+    let used = AtomicU64::new(0);
+    let budget = Budget {
+        deadline: ctx.time_limit.map(|t| Instant::now() + t),
+        memory_limit: ctx.memory_limit.unwrap_or(DEFAULT_MEMORY_LIMIT),
+        memory_used: &used,
+    };
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&g| std::cmp::Reverse(groups[g].pairs.len()));
+    let reports: Mutex<Vec<KeyReport>> = Mutex::new(Vec::new());
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(order.len())
+        .max(1);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&g) = order.get(i) else { break };
+                let r = check_key(model, ops, &groups[g], independent, ctx, &budget);
+                if r.valid != Valid::Valid {
+                    reports.lock().unwrap_or_else(|e| e.into_inner()).push(r);
+                }
+            });
+        }
+    });
+    let mut reports = reports.into_inner().unwrap_or_else(|e| e.into_inner());
+    reports.sort_by_key(|r| r.first_index);
+    summarise(groups.len(), ops.len(), independent, reports)
+}
+
+fn check_key<M: Model>(
+    model: &M,
+    ops: &[Op],
+    group: &KeyOps,
+    independent: bool,
+    ctx: &CheckContext,
+    budget: &Budget,
+) -> KeyReport {
+    let mut atoms = Atoms::default();
+    let calls = match prepare::calls(model, ops, group, independent, &mut atoms) {
+        Ok(c) => c,
+        Err(e) => {
+            return KeyReport::error(group.key.clone(), format!("failed to read history: {e}"))
+        }
+    };
+    let ev = evidence::Ctx {
+        model,
+        ops,
+        calls: &calls,
+        atoms: &atoms,
+        key: group.key.clone(),
+        out: ctx,
+    };
+    if let Some(imp) = reach::impossible(model, &calls) {
+        let order = prefix_before(model, &calls, imp.call, budget);
+        return ev.impossible(imp, order);
+    }
+    match Search::new(model, &calls).run(budget) {
+        Outcome::Valid(_) => KeyReport::valid(group.key.clone()),
+        Outcome::Invalid(f) => ev.invalid(f),
+        Outcome::Unknown(reason, f) => ev.unknown(reason, f),
+    }
+}
+
+/// One linearization of what precedes the impossible op (ops still running when it
+/// returned become optional), as the "longest linearizable prefix"; bounded in time.
+fn prefix_before<M: Model>(
+    model: &M,
+    calls: &[Call<M::Op>],
+    bad: u32,
+    budget: &Budget,
+) -> Vec<u32> {
+    let Some(end) = calls[bad as usize].ret else {
+        return Vec::new();
+    };
+    let mut ids = Vec::new();
+    let mut sub = Vec::new();
+    for (id, c) in calls.iter().enumerate() {
+        if id as u32 != bad && c.invoke < end {
+            ids.push(id as u32);
+            sub.push(Call {
+                op: c.op.clone(),
+                invoke: c.invoke,
+                ret: c.ret.filter(|&r| r < end),
+            });
+        }
+    }
+    let small = Budget {
+        deadline: Some(Instant::now() + Duration::from_millis(500)),
+        memory_limit: budget.memory_limit,
+        memory_used: budget.memory_used,
+    };
+    match Search::new(model, &sub).run(&small) {
+        Outcome::Valid(order) => order.into_iter().map(|i| ids[i as usize]).collect(),
+        Outcome::Invalid(f) | Outcome::Unknown(_, f) => {
+            f.order.into_iter().map(|i| ids[i as usize]).collect()
+        }
+    }
+}
+
+fn summarise(keys: usize, ops: usize, independent: bool, reports: Vec<KeyReport>) -> CheckResult {
+    let valid = reports
+        .iter()
+        .map(|r| r.valid)
+        .max()
+        .unwrap_or(Valid::Valid);
+    let mut result = CheckResult::new(valid)
+        .with("op-count", ops)
+        .with("key-count", keys);
+    let of = |v: Valid| -> Vec<Value> {
+        reports
+            .iter()
+            .filter(|r| r.valid == v)
+            .map(|r| r.key.clone().unwrap_or(Value::Null))
+            .collect()
+    };
+    if independent {
+        result = result
+            .with("invalid-keys", of(Valid::Invalid))
+            .with("unknown-keys", of(Valid::Unknown));
+    }
+    let mut shown: Vec<&KeyReport> = reports
+        .iter()
+        .filter(|r| r.valid == Valid::Invalid)
+        .collect();
+    shown.extend(reports.iter().filter(|r| r.valid == Valid::Unknown));
+    if let Some(first) = shown.first() {
+        result = result.with("explanation", first.explanation.clone());
+        if first.valid == Valid::Unknown {
+            result = result.with("error", first.explanation.clone());
+        }
+    }
+    let failures: Vec<Value> = shown
+        .iter()
+        .take(MAX_REPORTED)
+        .map(|r| r.details.clone())
+        .collect();
+    if !independent {
+        if let Some(Value::Object(m)) = failures.into_iter().next() {
+            for (k, v) in m {
+                result.details.entry(k).or_insert(v);
+            }
+        }
+        return result;
+    }
+    result.with("failures", Value::Array(failures))
+}
+
+/// Builds the JSON of one op of the history, for evidence.
+pub(crate) fn op_json(op: &Op) -> Value {
+    let mut m = Map::new();
+    m.insert("index".into(), json!(op.index));
+    m.insert("type".into(), json!(op.kind.as_str()));
+    m.insert(
+        "process".into(),
+        serde_json::to_value(&op.process).unwrap_or(Value::Null),
+    );
+    m.insert("f".into(), json!(op.f));
+    m.insert("value".into(), op.value.clone());
+    Value::Object(m)
+}

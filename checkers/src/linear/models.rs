@@ -1,0 +1,462 @@
+//! The models of Knossos' list: registers, a set, a mutex and two queues.
+//!
+//! Each state is a few atoms (see [`super::model`]); collections keep their atoms
+//! sorted (set, unordered queue) or in order (FIFO queue) so that equal contents hash
+//! equal. An `ok` read of `null` on a register means the register is unset.
+
+use super::model::{Atom, Atoms, Model, NIL};
+use serde_json::Value;
+
+/// A register op: reads carry the value seen, cas carries `[old, new]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RegOp {
+    Read(Atom),
+    Write(Atom),
+    Cas(Atom, Atom),
+}
+
+fn show_atom(atoms: &Atoms, a: Atom) -> String {
+    atoms.value(a).to_string()
+}
+
+fn unknown_f(f: &str, model: &str) -> String {
+    format!("failed to parse op: function {f:?} is not part of the {model} model")
+}
+
+fn parse_reg(
+    f: &str,
+    input: &Value,
+    output: Option<&Value>,
+    atoms: &mut Atoms,
+    cas: bool,
+) -> Result<Option<RegOp>, String> {
+    match f {
+        "read" | "r" => Ok(output.map(|v| RegOp::Read(atoms.intern(v)))),
+        "write" | "w" => Ok(Some(RegOp::Write(atoms.intern(input)))),
+        "cas" if cas => match input {
+            Value::Array(p) if p.len() == 2 => {
+                Ok(Some(RegOp::Cas(atoms.intern(&p[0]), atoms.intern(&p[1]))))
+            }
+            other => Err(format!(
+                "failed to parse cas value {other}: expected [old, new]"
+            )),
+        },
+        _ => Err(unknown_f(f, if cas { "cas-register" } else { "register" })),
+    }
+}
+
+fn step_reg(s: Atom, op: &RegOp) -> Option<Atom> {
+    match *op {
+        RegOp::Read(v) => (v == s).then_some(s),
+        RegOp::Write(v) => Some(v),
+        RegOp::Cas(old, new) => (old == s).then_some(new),
+    }
+}
+
+/// A read/write register, initially `null`.
+pub struct Register;
+/// A register with compare-and-set, initially `null`.
+pub struct CasRegister;
+
+impl Model for Register {
+    type State = Atom;
+    type Op = RegOp;
+    fn init(&self) -> Atom {
+        NIL
+    }
+    fn parse(&self, f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms) -> PResult<RegOp> {
+        parse_reg(f, i, o, a, false)
+    }
+    fn step(&self, s: &Atom, op: &RegOp, next: &mut Vec<Atom>) {
+        next.extend(step_reg(*s, op));
+    }
+    fn show_state(&self, s: &Atom, atoms: &Atoms) -> String {
+        show_atom(atoms, *s)
+    }
+}
+
+impl Model for CasRegister {
+    type State = Atom;
+    type Op = RegOp;
+    fn init(&self) -> Atom {
+        NIL
+    }
+    fn parse(&self, f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms) -> PResult<RegOp> {
+        parse_reg(f, i, o, a, true)
+    }
+    fn step(&self, s: &Atom, op: &RegOp, next: &mut Vec<Atom>) {
+        next.extend(step_reg(*s, op));
+    }
+    fn show_state(&self, s: &Atom, atoms: &Atoms) -> String {
+        show_atom(atoms, *s)
+    }
+}
+
+type PResult<T> = Result<Option<T>, String>;
+
+/// Several named registers in one history; an op is a list of micro-ops
+/// `[f, key, value]` with f `r`/`read` or `w`/`write`, applied atomically.
+pub struct MultiRegister;
+
+/// State of a multi-register: `(key, value)` pairs sorted by key; absent = `null`.
+pub type MultiState = Vec<(Atom, Atom)>;
+
+impl Model for MultiRegister {
+    type State = MultiState;
+    type Op = Vec<(bool, Atom, Atom)>;
+    fn init(&self) -> MultiState {
+        Vec::new()
+    }
+    fn parse(&self, _f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms) -> PResult<Self::Op> {
+        let txn = o.unwrap_or(i);
+        let Value::Array(mops) = txn else {
+            return Err(format!(
+                "failed to parse txn {txn}: expected [[f, k, v], ...]"
+            ));
+        };
+        let mut out = Vec::new();
+        for m in mops {
+            let (f, k, v) = match m.as_array().map(|x| x.as_slice()) {
+                Some([f, k, v]) => (f.as_str().unwrap_or(""), a.intern(k), v),
+                _ => return Err(format!("failed to parse micro-op {m}: expected [f, k, v]")),
+            };
+            match f.trim_start_matches(':') {
+                "r" | "read" if o.is_some() => out.push((false, k, a.intern(v))),
+                "r" | "read" => {}
+                "w" | "write" => out.push((true, k, a.intern(v))),
+                other => return Err(unknown_f(other, "multi-register")),
+            }
+        }
+        Ok((!out.is_empty()).then_some(out))
+    }
+    fn step(&self, s: &MultiState, op: &Self::Op, next: &mut Vec<MultiState>) {
+        let mut st = s.clone();
+        for &(write, k, v) in op {
+            let pos = st.binary_search_by_key(&k, |p| p.0);
+            match (write, pos) {
+                (true, Ok(i)) => st[i].1 = v,
+                (true, Err(i)) => st.insert(i, (k, v)),
+                (false, Ok(i)) if st[i].1 == v => {}
+                (false, Err(_)) if v == NIL => {}
+                (false, _) => return,
+            }
+        }
+        next.push(st);
+    }
+    fn show_state(&self, s: &MultiState, atoms: &Atoms) -> String {
+        let parts: Vec<String> = s
+            .iter()
+            .map(|(k, v)| format!("{} {}", show_atom(atoms, *k), show_atom(atoms, *v)))
+            .collect();
+        format!("{{{}}}", parts.join(", "))
+    }
+}
+
+/// A set op: `add` of one element, or a `read` of the whole set (sorted atoms).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SetOp {
+    Add(Atom),
+    Read(Vec<Atom>),
+}
+
+/// A grow-only set, initially empty.
+pub struct SetModel;
+
+impl Model for SetModel {
+    type State = Vec<Atom>;
+    type Op = SetOp;
+    fn init(&self) -> Vec<Atom> {
+        Vec::new()
+    }
+    fn parse(&self, f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms) -> PResult<SetOp> {
+        match (f, o) {
+            ("add", _) => Ok(Some(SetOp::Add(a.intern(i)))),
+            ("read", Some(v)) => {
+                let mut items = a.intern_all(v)?;
+                items.sort_unstable();
+                items.dedup();
+                Ok(Some(SetOp::Read(items)))
+            }
+            ("read", None) => Ok(None),
+            _ => Err(unknown_f(f, "set")),
+        }
+    }
+    fn step(&self, s: &Vec<Atom>, op: &SetOp, next: &mut Vec<Vec<Atom>>) {
+        match op {
+            SetOp::Add(x) => match s.binary_search(x) {
+                Ok(_) => next.push(s.clone()),
+                Err(i) => {
+                    let mut t = s.clone();
+                    t.insert(i, *x);
+                    next.push(t);
+                }
+            },
+            SetOp::Read(items) if items == s => next.push(s.clone()),
+            SetOp::Read(_) => {}
+        }
+    }
+    fn show_state(&self, s: &Vec<Atom>, atoms: &Atoms) -> String {
+        let parts: Vec<String> = s.iter().map(|x| show_atom(atoms, *x)).collect();
+        format!("#{{{}}}", parts.join(" "))
+    }
+}
+
+/// A mutex op.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MutexOp {
+    Acquire,
+    Release,
+}
+
+/// A mutex, initially free; acquiring a held lock or releasing a free one is illegal.
+pub struct Mutex;
+
+impl Model for Mutex {
+    type State = bool;
+    type Op = MutexOp;
+    fn init(&self) -> bool {
+        false
+    }
+    fn parse(&self, f: &str, _i: &Value, _o: Option<&Value>, _a: &mut Atoms) -> PResult<MutexOp> {
+        match f {
+            "acquire" | "lock" => Ok(Some(MutexOp::Acquire)),
+            "release" | "unlock" => Ok(Some(MutexOp::Release)),
+            _ => Err(unknown_f(f, "mutex")),
+        }
+    }
+    fn step(&self, held: &bool, op: &MutexOp, next: &mut Vec<bool>) {
+        match (op, held) {
+            (MutexOp::Acquire, false) => next.push(true),
+            (MutexOp::Release, true) => next.push(false),
+            _ => {}
+        }
+    }
+}
+
+/// A queue op: `dequeue` carries the value taken (`None` when unknown, `Some(NIL)`
+/// when the queue was seen empty).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum QueueOp {
+    Enqueue(Atom),
+    Dequeue(Option<Atom>),
+}
+
+fn parse_queue(f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms, m: &str) -> PResult<QueueOp> {
+    match f {
+        "enqueue" => Ok(Some(QueueOp::Enqueue(a.intern(i)))),
+        "dequeue" => Ok(Some(QueueOp::Dequeue(o.map(|v| a.intern(v))))),
+        _ => Err(unknown_f(f, m)),
+    }
+}
+
+/// A bag: dequeue takes any element present.
+pub struct UnorderedQueue;
+/// A first-in first-out queue.
+pub struct FifoQueue;
+
+impl Model for UnorderedQueue {
+    type State = Vec<Atom>;
+    type Op = QueueOp;
+    fn init(&self) -> Vec<Atom> {
+        Vec::new()
+    }
+    fn parse(&self, f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms) -> PResult<QueueOp> {
+        parse_queue(f, i, o, a, "unordered-queue")
+    }
+    fn step(&self, s: &Vec<Atom>, op: &QueueOp, next: &mut Vec<Vec<Atom>>) {
+        let remove = |i: usize| {
+            let mut t = s.clone();
+            t.remove(i);
+            t
+        };
+        match op {
+            QueueOp::Enqueue(x) => {
+                let mut t = s.clone();
+                let i = t.partition_point(|y| y <= x);
+                t.insert(i, *x);
+                next.push(t);
+            }
+            QueueOp::Dequeue(Some(NIL)) if s.is_empty() => next.push(Vec::new()),
+            QueueOp::Dequeue(Some(x)) => next.extend(s.binary_search(x).ok().map(remove)),
+            QueueOp::Dequeue(None) => {
+                for i in 0..s.len() {
+                    if i == 0 || s[i] != s[i - 1] {
+                        next.push(remove(i));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Model for FifoQueue {
+    type State = Vec<Atom>;
+    type Op = QueueOp;
+    fn init(&self) -> Vec<Atom> {
+        Vec::new()
+    }
+    fn parse(&self, f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms) -> PResult<QueueOp> {
+        parse_queue(f, i, o, a, "fifo-queue")
+    }
+    fn step(&self, s: &Vec<Atom>, op: &QueueOp, next: &mut Vec<Vec<Atom>>) {
+        match op {
+            QueueOp::Enqueue(x) => {
+                let mut t = s.clone();
+                t.push(*x);
+                next.push(t);
+            }
+            QueueOp::Dequeue(Some(NIL)) if s.is_empty() => next.push(Vec::new()),
+            QueueOp::Dequeue(Some(x)) if s.first() == Some(x) => next.push(s[1..].to_vec()),
+            QueueOp::Dequeue(None) if !s.is_empty() => next.push(s[1..].to_vec()),
+            QueueOp::Dequeue(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run<M: Model>(m: &M, ops: &[(&str, Value, Option<Value>)]) -> bool {
+        let mut atoms = Atoms::default();
+        let mut s = m.init();
+        for (f, i, o) in ops {
+            let Some(op) = m.parse(f, i, o.as_ref(), &mut atoms).unwrap() else {
+                continue;
+            };
+            let mut next = Vec::new();
+            m.step(&s, &op, &mut next);
+            match next.into_iter().next() {
+                Some(n) => s = n,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn sequential_semantics() {
+        let n = || Some(json!(null));
+        let table: Vec<(bool, bool)> = vec![
+            (run(&CasRegister, &[("read", json!(null), n())]), true),
+            (
+                run(
+                    &CasRegister,
+                    &[
+                        ("write", json!(1), n()),
+                        ("cas", json!([1, 2]), n()),
+                        ("read", json!(null), Some(json!(2))),
+                    ],
+                ),
+                true,
+            ),
+            (run(&CasRegister, &[("cas", json!([1, 2]), n())]), false),
+            (
+                run(
+                    &Register,
+                    &[
+                        ("write", json!("a"), n()),
+                        ("read", json!(null), Some(json!("b"))),
+                    ],
+                ),
+                false,
+            ),
+            (
+                run(
+                    &SetModel,
+                    &[
+                        ("add", json!(1), n()),
+                        ("add", json!(2), n()),
+                        ("read", json!(null), Some(json!([2, 1]))),
+                    ],
+                ),
+                true,
+            ),
+            (
+                run(
+                    &SetModel,
+                    &[
+                        ("add", json!(1), n()),
+                        ("read", json!(null), Some(json!([]))),
+                    ],
+                ),
+                false,
+            ),
+            (
+                run(
+                    &Mutex,
+                    &[("acquire", json!(null), n()), ("release", json!(null), n())],
+                ),
+                true,
+            ),
+            (
+                run(
+                    &Mutex,
+                    &[("acquire", json!(null), n()), ("acquire", json!(null), n())],
+                ),
+                false,
+            ),
+            (
+                run(
+                    &FifoQueue,
+                    &[
+                        ("enqueue", json!(1), n()),
+                        ("enqueue", json!(2), n()),
+                        ("dequeue", json!(null), Some(json!(2))),
+                    ],
+                ),
+                false,
+            ),
+            (
+                run(
+                    &UnorderedQueue,
+                    &[
+                        ("enqueue", json!(1), n()),
+                        ("enqueue", json!(2), n()),
+                        ("dequeue", json!(null), Some(json!(2))),
+                    ],
+                ),
+                true,
+            ),
+            (
+                run(
+                    &MultiRegister,
+                    &[
+                        ("txn", json!([["w", "x", 1]]), n()),
+                        (
+                            "txn",
+                            json!(null),
+                            Some(json!([["r", "x", 1], ["r", "y", null]])),
+                        ),
+                    ],
+                ),
+                true,
+            ),
+            (
+                run(
+                    &MultiRegister,
+                    &[
+                        ("txn", json!([["w", "x", 1]]), n()),
+                        ("txn", json!(null), Some(json!([["r", "x", 2]]))),
+                    ],
+                ),
+                false,
+            ),
+        ];
+        for (i, (got, want)) in table.into_iter().enumerate() {
+            assert_eq!(got, want, "case {i}");
+        }
+    }
+
+    #[test]
+    fn unknown_function_is_an_error() {
+        let err = CasRegister
+            .parse("frob", &json!(1), None, &mut Atoms::default())
+            .unwrap_err();
+        assert!(err.contains("frob"), "{err}");
+        assert!(Register
+            .parse("cas", &json!([1, 2]), None, &mut Atoms::default())
+            .is_err());
+    }
+}

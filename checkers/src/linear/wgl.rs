@@ -1,0 +1,413 @@
+//! The Wing & Gong search with Lowe's cache, for one key.
+//!
+//! Ops that completed `ok` sit in a doubly linked list of call and return entries
+//! (Lowe's formulation): a call may be linearized next if it appears before the first
+//! return still in the list. Ops whose outcome is unknown never return, so they are
+//! kept out of that list, grouped into classes of identical ops: two pending crashed
+//! `write 3`s are interchangeable, so the search only ever tries the earliest one of a
+//! class. That turns 2^k subsets of crashed ops into counts per class, which is what
+//! keeps histories full of timeouts tractable. Every configuration visited, (set of
+//! linearized ops, model state), is remembered with an incremental (Zobrist) hash so
+//! that it is explored once. The budget (time, shared memory counter) is polled
+//! every few thousand steps and turns into an `Unknown` answer.
+
+use super::model::Model;
+use super::prepare::Call;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Limits shared by every key of one check.
+pub(crate) struct Budget<'a> {
+    pub deadline: Option<Instant>,
+    pub memory_limit: u64,
+    pub memory_used: &'a AtomicU64,
+}
+
+/// What the search found for one key.
+pub(crate) enum Outcome<S> {
+    /// Holds the order in which the calls were linearized.
+    Valid(Vec<u32>),
+    Invalid(Failure<S>),
+    Unknown(String, Failure<S>),
+}
+
+/// The deepest point the search reached, as evidence.
+#[derive(Debug)]
+pub(crate) struct Failure<S> {
+    /// Call ids in the order linearized (the longest linearizable prefix found).
+    pub order: Vec<u32>,
+    /// The op whose return could not be reached with a legal linearization.
+    pub blocking: Option<u32>,
+    /// States the model was in when `blocking` could not be placed.
+    pub states: Vec<S>,
+    /// Position of the earliest op not linearized at that point.
+    pub window_start: usize,
+}
+
+#[derive(Clone, Copy)]
+enum Cur {
+    List(u32),
+    Crash(u32),
+}
+
+#[derive(Clone, Copy)]
+enum Cand {
+    Ok(u32),
+    Crash(u32),
+}
+
+struct Frame<S> {
+    cand: Cand,
+    call: u32,
+    before: S,
+    alt: usize,
+}
+
+/// A visited configuration; hashed by its precomputed hash only.
+#[derive(PartialEq, Eq)]
+struct Key<S> {
+    hash: u64,
+    bits: Box<[u64]>,
+    state: S,
+}
+
+impl<S> Hash for Key<S> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(self.hash);
+    }
+}
+
+/// Passes a precomputed hash through.
+#[derive(Default)]
+struct IdHasher(u64);
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn state_hash<S: Hash>(s: &S) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+pub(crate) struct Search<'a, M: Model> {
+    model: &'a M,
+    calls: &'a [Call<M::Op>],
+    ret_call: Vec<(u32, bool)>,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    call_entry: Vec<u32>,
+    ret_entry: Vec<u32>,
+    classes: Vec<Vec<u32>>,
+    used: Vec<u32>,
+    bits: Vec<u64>,
+    hash: u64,
+    remaining: usize,
+    cache: HashSet<Key<M::State>, BuildHasherDefault<IdHasher>>,
+    dead: HashMap<u32, Vec<M::State>>,
+    best: Option<Failure<M::State>>,
+    best_depth: usize,
+}
+
+impl<'a, M: Model> Search<'a, M> {
+    pub(crate) fn new(model: &'a M, calls: &'a [Call<M::Op>]) -> Self {
+        let mut events: Vec<(usize, u32, bool)> = Vec::new();
+        let mut class_of: HashMap<&M::Op, usize> = HashMap::new();
+        let mut classes: Vec<Vec<u32>> = Vec::new();
+        for (id, c) in calls.iter().enumerate() {
+            match c.ret {
+                Some(r) => {
+                    events.push((c.invoke, id as u32, false));
+                    events.push((r, id as u32, true));
+                }
+                None => {
+                    let n = classes.len();
+                    let k = *class_of.entry(&c.op).or_insert(n);
+                    if k == n {
+                        classes.push(Vec::new());
+                    }
+                    classes[k].push(id as u32);
+                }
+            }
+        }
+        events.sort_unstable();
+        let head = events.len() as u32;
+        let (mut call_entry, mut ret_entry) =
+            (vec![u32::MAX; calls.len()], vec![u32::MAX; calls.len()]);
+        for (e, &(_, id, ret)) in events.iter().enumerate() {
+            if ret {
+                ret_entry[id as usize] = e as u32
+            } else {
+                call_entry[id as usize] = e as u32
+            }
+        }
+        let n = events.len() as u32 + 1;
+        Search {
+            model,
+            calls,
+            ret_call: events.iter().map(|&(_, id, r)| (id, r)).collect(),
+            next: (0..n)
+                .map(|e| if e == head { 0 } else { e + 1 })
+                .map(|e| e.min(head))
+                .collect(),
+            prev: (0..n).map(|e| if e == 0 { head } else { e - 1 }).collect(),
+            call_entry,
+            ret_entry,
+            used: vec![0; classes.len()],
+            classes,
+            bits: vec![0; calls.len().div_ceil(64)],
+            hash: 0,
+            remaining: events.len() / 2,
+            cache: HashSet::default(),
+            dead: HashMap::new(),
+            best: None,
+            best_depth: 0,
+        }
+    }
+
+    fn head(&self) -> u32 {
+        self.ret_call.len() as u32
+    }
+
+    fn unlink(&mut self, e: u32) {
+        let (p, n) = (self.prev[e as usize], self.next[e as usize]);
+        self.next[p as usize] = n;
+        self.prev[n as usize] = p;
+    }
+
+    fn relink(&mut self, e: u32) {
+        let (p, n) = (self.prev[e as usize], self.next[e as usize]);
+        self.next[p as usize] = e;
+        self.prev[n as usize] = e;
+    }
+
+    /// Position of the first return still in the list: nothing invoked later may go next.
+    fn frontier(&self) -> usize {
+        let mut e = self.next[self.head() as usize];
+        while e != self.head() {
+            let (id, ret) = self.ret_call[e as usize];
+            if ret {
+                return self.calls[id as usize].ret.unwrap_or(usize::MAX);
+            }
+            e = self.next[e as usize];
+        }
+        usize::MAX
+    }
+
+    fn candidate(&self, cur: Cur) -> Option<(Cand, u32, Cur)> {
+        let head = self.head();
+        let mut class = 0;
+        if let Cur::List(e) = cur {
+            if e != head && !self.ret_call[e as usize].1 {
+                let id = self.ret_call[e as usize].0;
+                return Some((Cand::Ok(id), id, Cur::List(self.next[e as usize])));
+            }
+        } else if let Cur::Crash(c) = cur {
+            class = c;
+        }
+        let frontier = self.frontier();
+        for c in class..self.classes.len() as u32 {
+            let members = &self.classes[c as usize];
+            if let Some(&id) = members.get(self.used[c as usize] as usize) {
+                if self.calls[id as usize].invoke < frontier {
+                    return Some((Cand::Crash(c), id, Cur::Crash(c + 1)));
+                }
+            }
+        }
+        None
+    }
+
+    fn lift(&mut self, cand: Cand) {
+        match cand {
+            Cand::Ok(id) => {
+                self.unlink(self.call_entry[id as usize]);
+                self.unlink(self.ret_entry[id as usize]);
+                self.remaining -= 1;
+            }
+            Cand::Crash(c) => self.used[c as usize] += 1,
+        }
+    }
+
+    fn unlift(&mut self, cand: Cand) {
+        match cand {
+            Cand::Ok(id) => {
+                self.relink(self.ret_entry[id as usize]);
+                self.relink(self.call_entry[id as usize]);
+                self.remaining += 1;
+            }
+            Cand::Crash(c) => self.used[c as usize] -= 1,
+        }
+    }
+
+    fn flip(&mut self, id: u32) {
+        self.bits[id as usize / 64] ^= 1 << (id % 64);
+        self.hash ^= mix(id as u64 + 1);
+    }
+
+    fn entry_cost(&self) -> u64 {
+        (self.bits.len() * 8 + std::mem::size_of::<Key<M::State>>() + 16) as u64
+    }
+
+    /// Runs the search to a verdict, within the budget.
+    pub(crate) fn run(mut self, budget: &Budget) -> Outcome<M::State> {
+        let mut state = self.model.init();
+        let mut stack: Vec<Frame<M::State>> = Vec::new();
+        let mut cur = Cur::List(self.next[self.head() as usize]);
+        let (mut alt, mut buf, mut steps) = (0usize, Vec::new(), 0u64);
+        let cost = self.entry_cost();
+        let mut charged = 0u64;
+        loop {
+            if self.remaining == 0 {
+                budget.memory_used.fetch_sub(charged, Ordering::Relaxed);
+                return Outcome::Valid(stack.iter().map(|f| f.call).collect());
+            }
+            steps += 1;
+            if steps % 4096 == 0 {
+                if let Some(reason) = self.over_budget(budget, &mut charged, cost) {
+                    budget.memory_used.fetch_sub(charged, Ordering::Relaxed);
+                    return Outcome::Unknown(reason, self.failure(&state, &stack));
+                }
+            }
+            let Some((cand, id, after)) = self.candidate(cur) else {
+                self.record_dead_end(&state, &stack);
+                let Some(f) = stack.pop() else {
+                    budget.memory_used.fetch_sub(charged, Ordering::Relaxed);
+                    let fail = self
+                        .best
+                        .take()
+                        .unwrap_or_else(|| self.failure(&state, &stack));
+                    return Outcome::Invalid(fail);
+                };
+                self.unlift(f.cand);
+                self.flip(f.call);
+                state = f.before;
+                cur = match f.cand {
+                    Cand::Ok(id) => Cur::List(self.call_entry[id as usize]),
+                    Cand::Crash(c) => Cur::Crash(c),
+                };
+                alt = f.alt + 1;
+                continue;
+            };
+            buf.clear();
+            self.model
+                .step(&state, &self.calls[id as usize].op, &mut buf);
+            let mut moved = false;
+            self.flip(id);
+            while alt < buf.len() {
+                let key = Key {
+                    hash: self.hash ^ mix(state_hash(&buf[alt])),
+                    bits: self.bits.clone().into_boxed_slice(),
+                    state: buf[alt].clone(),
+                };
+                if self.cache.insert(key) {
+                    let next = buf.swap_remove(alt);
+                    let before = std::mem::replace(&mut state, next);
+                    stack.push(Frame {
+                        cand,
+                        call: id,
+                        before,
+                        alt,
+                    });
+                    self.lift(cand);
+                    cur = Cur::List(self.next[self.head() as usize]);
+                    moved = true;
+                    break;
+                }
+                alt += 1;
+            }
+            alt = 0;
+            if !moved {
+                self.flip(id);
+                cur = after;
+            }
+        }
+    }
+
+    fn over_budget(&self, budget: &Budget, charged: &mut u64, cost: u64) -> Option<String> {
+        let want = self.cache.len() as u64 * cost;
+        let used = budget
+            .memory_used
+            .fetch_add(want - *charged, Ordering::Relaxed)
+            + want
+            - *charged;
+        *charged = want;
+        if used > budget.memory_limit {
+            return Some(format!(
+                "memory budget of {} MiB exhausted after {} configurations",
+                budget.memory_limit >> 20,
+                self.cache.len()
+            ));
+        }
+        match budget.deadline {
+            Some(d) if Instant::now() >= d => Some(format!(
+                "time budget exhausted after {} configurations",
+                self.cache.len()
+            )),
+            _ => None,
+        }
+    }
+
+    /// The op that must return next: the first return entry still in the list.
+    fn blocking(&self) -> Option<u32> {
+        let mut e = self.next[self.head() as usize];
+        while e != self.head() {
+            let (id, ret) = self.ret_call[e as usize];
+            if ret {
+                return Some(id);
+            }
+            e = self.next[e as usize];
+        }
+        None
+    }
+
+    fn failure(&self, state: &M::State, stack: &[Frame<M::State>]) -> Failure<M::State> {
+        let first = self.next[self.head() as usize];
+        let window_start = if first == self.head() {
+            usize::MAX
+        } else {
+            self.calls[self.ret_call[first as usize].0 as usize].invoke
+        };
+        Failure {
+            order: stack.iter().map(|f| f.call).collect(),
+            blocking: self.blocking(),
+            states: vec![state.clone()],
+            window_start,
+        }
+    }
+
+    fn record_dead_end(&mut self, state: &M::State, stack: &[Frame<M::State>]) {
+        let Some(b) = self.blocking() else { return };
+        let seen = self.dead.entry(b).or_default();
+        if seen.len() < 8 && !seen.contains(state) {
+            seen.push(state.clone());
+        }
+        let depth = self.ret_call.len() / 2 - self.remaining;
+        if self.best.is_none() || depth > self.best_depth {
+            self.best_depth = depth;
+            self.best = Some(self.failure(state, stack));
+        }
+        if let Some(best) = self.best.as_mut() {
+            if best.blocking == Some(b) {
+                best.states = self.dead[&b].clone();
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The one integration-test binary of rjepsen-checkers: a plain list of modules,
+//! each in `tests/integration/`.
+
+#[path = "integration/linear.rs"]
+mod linear;
