@@ -5,3 +5,5 @@
 pub mod stats;
 pub mod bank;
 pub mod set;
+
+pub mod linear;
