@@ -1,0 +1,130 @@
+//! The timeline of operations: one row per process, one bar per op from its
+//! invocation to its completion, coloured by outcome.
+//!
+//! It is an inline SVG rather than a grid of HTML elements because a few thousand
+//! rectangles render and scroll smoothly, and the x axis is the same time as the
+//! plots'. Each bar carries a `<title>` (the browser's hover tooltip) and its ops
+//! as JSON in `data-op`, which the page's script shows when the bar is clicked.
+//! Only the first [`MAX_OPS`] ops are drawn; the page says so when it cuts.
+
+use crate::analysis::Interval;
+use crate::html::esc;
+use rjepsen_core::history::History;
+use rjepsen_core::{Op, OpType, Process};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+pub(crate) const MAX_OPS: usize = 5_000;
+const ROW: i64 = 16;
+const LABEL: i64 = 90;
+
+/// The timeline SVG and the number of ops left out.
+pub(crate) struct Timeline {
+    pub svg: String,
+    pub shown: usize,
+    pub total: usize,
+}
+
+pub(crate) fn timeline(history: &History, faults: &[Interval], end: u64) -> Timeline {
+    let pairs: Vec<(&Op, Option<&Op>)> = (0..history.len())
+        .filter(|&i| history.ops[i].kind == OpType::Invoke)
+        .map(|i| {
+            (
+                &history.ops[i],
+                history.completion_of(i).map(|j| &history.ops[j]),
+            )
+        })
+        .collect();
+    let total = pairs.len();
+    let shown = &pairs[..total.min(MAX_OPS)];
+    let rows = rows(shown);
+    let end_s = (end as f64 / 1e9).max(1.0);
+    let width = (end_s * 60.0).clamp(1000.0, 20_000.0) as i64;
+    let x = |t: u64| LABEL + (t as f64 / 1e9 / end_s * width as f64) as i64;
+    let height = ROW * rows.len().max(1) as i64 + 24;
+    let full = LABEL + width + 10;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg id="timeline-svg" xmlns="http://www.w3.org/2000/svg" width="{full}" height="{height}" font-family="sans-serif" font-size="10">"#
+    );
+    for f in faults {
+        let (x0, x1) = (x(f.start), x(f.stop.unwrap_or(end)));
+        let _ = write!(
+            s,
+            r##"<rect class="timeline-fault" x="{x0}" y="0" width="{}" height="{height}" fill="#f28e2b" fill-opacity="0.12"><title>{}</title></rect>"##,
+            (x1 - x0).max(1),
+            esc(&crate::plots::describe(f))
+        );
+    }
+    for (row, p) in rows.keys().enumerate() {
+        let y = row as i64 * ROW;
+        let _ = write!(
+            s,
+            r#"<text x="4" y="{}">{}</text>"#,
+            y + 12,
+            esc(&p.to_string())
+        );
+    }
+    for (inv, comp) in shown {
+        let row = rows[&inv.process] as i64 * ROW;
+        let outcome = comp.map_or("open", |c| c.kind.as_str());
+        let (x0, x1) = (x(inv.time), x(comp.map_or(end, |c| c.time)));
+        let json = serde_json::json!({"invoke": inv, "completion": comp});
+        let _ = write!(
+            s,
+            r#"<rect class="op {outcome}" x="{x0}" y="{}" width="{}" height="{}" data-op="{}"><title>{}</title></rect>"#,
+            row + 2,
+            (x1 - x0).max(2),
+            ROW - 4,
+            esc(&json.to_string()),
+            esc(&summary(inv, *comp)),
+        );
+    }
+    let axis_y = height - 8;
+    for sec in (0..=end_s as u64).step_by(tick(end_s)) {
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{axis_y}">{sec}s</text>"#,
+            x(sec * 1_000_000_000)
+        );
+    }
+    s.push_str("</svg>");
+    Timeline {
+        svg: s,
+        shown: shown.len(),
+        total,
+    }
+}
+
+/// Row of each process: clients by number, then the nemesis and named ones.
+fn rows<'a>(pairs: &[(&'a Op, Option<&'a Op>)]) -> BTreeMap<&'a Process, usize> {
+    let mut rows: BTreeMap<&Process, usize> = pairs.iter().map(|(i, _)| (&i.process, 0)).collect();
+    for (n, v) in rows.values_mut().enumerate() {
+        *v = n;
+    }
+    rows
+}
+
+fn tick(end_s: f64) -> usize {
+    match end_s as u64 {
+        0..=20 => 1,
+        21..=120 => 5,
+        121..=600 => 30,
+        _ => 60,
+    }
+}
+
+/// "process 3 cas [1,2] → fail (12.3 ms): error", for the hover tooltip.
+fn summary(inv: &Op, comp: Option<&Op>) -> String {
+    let head = format!("process {} {} {}", inv.process, inv.f, inv.value);
+    let Some(c) = comp else {
+        return format!("{head} → never completed");
+    };
+    let ms = c.time.saturating_sub(inv.time) as f64 / 1e6;
+    let mut s = format!("{head} → {} {} ({ms:.2} ms)", c.kind.as_str(), c.value);
+    if let Some(e) = &c.error {
+        let _ = write!(s, ": {e}");
+    }
+    s
+}
