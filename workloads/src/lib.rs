@@ -5,9 +5,19 @@
 //! the checker that judges the history. The op vocabulary of each workload — what a
 //! DB adapter's client must serve — is documented in its module.
 
+mod bank;
+mod list_append;
 mod register;
+mod rw_register;
+mod set;
+#[cfg(test)]
+mod testing;
 
+pub use bank::{bank, BANK_ACCOUNTS, BANK_TOTAL};
+pub use list_append::list_append;
 pub use register::register;
+pub use rw_register::rw_register;
+pub use set::set;
 
 use rjepsen_core::generator::Generator;
 use rjepsen_core::Checker;
@@ -53,12 +63,16 @@ impl Default for WorkloadOptions {
 }
 
 /// Names of the workloads `build` knows.
-pub const WORKLOADS: &[&str] = &["register"];
+pub const WORKLOADS: &[&str] = &["register", "set", "list-append", "rw-register", "bank"];
 
 /// Builds the named workload.
 pub fn build(name: &str, opts: &WorkloadOptions) -> Result<Workload, String> {
     match name {
         "register" => Ok(register(opts)),
+        "set" => Ok(set(opts)),
+        "list-append" => list_append(opts),
+        "rw-register" => rw_register(opts),
+        "bank" => Ok(bank(opts)),
         other => Err(format!(
             "unknown workload {other:?}; known: {}",
             WORKLOADS.join(", ")
