@@ -1,0 +1,7 @@
+//! rjepsen-db's one integration-test binary: clients against a loopback etcd, and
+//! the etcd `Db` on local namespace nodes (root only).
+
+mod integration {
+    pub mod clients;
+    pub mod local_etcd;
+}

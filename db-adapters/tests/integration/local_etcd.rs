@@ -1,0 +1,131 @@
+//! A single-member etcd on loopback for client tests: random high ports, its own
+//! data directory under the temp dir, killed by PID and wiped when dropped.
+
+use rjepsen_core::control::local::LocalRemote;
+use rjepsen_core::test::Test;
+use serde_json::{Map, Value};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub const ETCD: &str = "/usr/bin/etcd";
+
+pub struct LocalEtcd {
+    child: Child,
+    dir: PathBuf,
+    /// `127.0.0.1:PORT`, usable as a node name by the clients.
+    pub node: String,
+}
+
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("failed to bind a free port on loopback");
+    l.local_addr().unwrap().port()
+}
+
+impl LocalEtcd {
+    /// Starts etcd and waits (at most 20 s) until it serves; `None` (with a message)
+    /// when etcd is not installed.
+    pub fn start(label: &str) -> Option<LocalEtcd> {
+        if !std::path::Path::new(ETCD).exists() {
+            eprintln!("skipping: {ETCD} is not installed (apt-get install etcd-server)");
+            return None;
+        }
+        let (client, peer) = (free_port(), free_port());
+        let dir = std::env::temp_dir().join(format!(
+            "rjepsen-etcd-{label}-{}-{client}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = std::fs::File::create(dir.join("etcd.log")).unwrap();
+        let child = Command::new(ETCD)
+            .args(["--name", "solo", "--data-dir"])
+            .arg(dir.join("data"))
+            .arg(format!("--listen-client-urls=http://127.0.0.1:{client}"))
+            .arg(format!("--advertise-client-urls=http://127.0.0.1:{client}"))
+            .arg(format!("--listen-peer-urls=http://127.0.0.1:{peer}"))
+            .arg(format!(
+                "--initial-advertise-peer-urls=http://127.0.0.1:{peer}"
+            ))
+            .arg(format!("--initial-cluster=solo=http://127.0.0.1:{peer}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("failed to start etcd");
+        let etcd = LocalEtcd {
+            child,
+            dir,
+            node: format!("127.0.0.1:{client}"),
+        };
+        etcd.wait_ready();
+        Some(etcd)
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(&self.node).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "failed to start etcd on {}: log:\n{}",
+                self.node,
+                std::fs::read_to_string(self.dir.join("etcd.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends a signal (`STOP`, `CONT`) to the etcd process.
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "failed to send SIG{sig} to etcd pid {}", self.pid());
+    }
+
+    /// A test whose only node is this etcd, with `options`.
+    pub fn test(&self, options: Value) -> Test {
+        test_for(vec![self.node.clone()], options)
+    }
+}
+
+impl Drop for LocalEtcd {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-CONT", &self.pid().to_string()])
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A `Test` over `nodes` with a local remote and `options` (a JSON object).
+pub fn test_for(nodes: Vec<String>, options: Value) -> Test {
+    let options: Map<String, Value> = match options {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    Test {
+        name: "db-adapters-integration".into(),
+        nodes,
+        concurrency: 4,
+        seed: 1,
+        remote: Arc::new(LocalRemote::new()),
+        store_dir: std::env::temp_dir(),
+        options,
+    }
+}
+
+/// `127.0.0.1:PORT` where nothing listens.
+pub fn free_port_node() -> String {
+    format!("127.0.0.1:{}", free_port())
+}
