@@ -1,0 +1,315 @@
+//! Transactions in a compact form: what every Elle analysis reads.
+//!
+//! A million-transaction history held as `serde_json::Value`s is large and slow to
+//! walk, so the checker first flattens it once: keys are interned to `u32`, values
+//! are `i64` (integers as they are, anything else interned to a negative id), every
+//! micro-op is a fixed-size [`Mop`] in one arena, and list reads share one element
+//! arena. Analyses then index arrays instead of hashing JSON.
+
+use rjepsen_core::{History, OpType, Process};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A hash map with a cheap multiplicative hash: keys here are small integers
+/// from the history itself, and hashing dominates the per-element work.
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+#[derive(Default)]
+pub(crate) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(i as u64);
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64);
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.write_u64(i as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+/// Index of a transaction in [`Txns::txns`].
+pub(crate) type TxnId = u32;
+
+/// Whether a transaction happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Ok,
+    /// Indeterminate: it may have happened, at any time after its invocation.
+    Info,
+    /// It did not happen: nothing it wrote may ever be observed.
+    Fail,
+}
+
+/// What a micro-op does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MopKind {
+    Append,
+    Read,
+    Write,
+}
+
+/// Marks a read whose result is unknown (an invocation, or an info completion).
+pub(crate) const UNKNOWN: u32 = u32::MAX;
+
+/// One micro-op. For `Append`/`Write`, `val` is the value written. For a list
+/// `Read`, `val` is the start of the elements in [`Txns::elems`] and `len` their
+/// count; for a register `Read`, `val` is the value and `len` is 1, or 0 for nil.
+/// `len == UNKNOWN` means the read's result is not known.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mop {
+    pub kind: MopKind,
+    pub key: u32,
+    pub val: i64,
+    pub len: u32,
+}
+
+/// One transaction: an invocation paired with its completion.
+#[derive(Clone, Debug)]
+pub(crate) struct Txn {
+    pub outcome: Outcome,
+    pub process: u64,
+    /// Positions of the invocation and completion in the history's op list.
+    pub invoke_pos: u32,
+    pub complete_pos: Option<u32>,
+    /// The `index` a person finds in the history file (the completion's for an ok
+    /// txn, which carries the read values; the invocation's otherwise).
+    pub index: u64,
+    /// The invocation's `index`.
+    pub invoke_index: u64,
+    pub mop_start: u32,
+    pub mop_len: u16,
+}
+
+/// All transactions of a history, flattened.
+#[derive(Default)]
+pub(crate) struct Txns {
+    pub txns: Vec<Txn>,
+    pub mops: Vec<Mop>,
+    pub elems: Vec<i64>,
+    /// Whether reads return lists (list-append) or single values (rw-register).
+    pub lists: bool,
+    keys: Interner,
+    vals: Interner,
+}
+
+/// Maps JSON scalars to dense ids and back, for keys and non-integer values.
+#[derive(Default)]
+struct Interner {
+    ints: HashMap<i64, u32>,
+    others: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, v: &Value) -> u32 {
+        if let Some(i) = v.as_i64() {
+            if let Some(&id) = self.ints.get(&i) {
+                return id;
+            }
+            let id = self.names.len() as u32;
+            self.ints.insert(i, id);
+            self.names.push(i.to_string());
+            return id;
+        }
+        let name = match v {
+            Value::String(s) => s.trim_start_matches(':').to_string(),
+            other => other.to_string(),
+        };
+        if let Some(&id) = self.others.get(&name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.others.insert(name.clone(), id);
+        self.names.push(name);
+        id
+    }
+}
+
+impl Txns {
+    pub fn mops(&self, t: TxnId) -> &[Mop] {
+        let t = &self.txns[t as usize];
+        &self.mops[t.mop_start as usize..t.mop_start as usize + t.mop_len as usize]
+    }
+
+    /// The elements of a known list read.
+    pub fn list(&self, m: &Mop) -> &[i64] {
+        &self.elems[m.val as usize..m.val as usize + m.len as usize]
+    }
+
+    /// How a person finds this transaction in the history: `T<index>`.
+    pub fn name(&self, t: TxnId) -> String {
+        format!("T{}", self.txns[t as usize].index)
+    }
+
+    /// The micro-ops of a transaction as Jepsen prints them.
+    pub fn render(&self, t: TxnId) -> String {
+        let parts: Vec<String> = self
+            .mops(t)
+            .iter()
+            .map(|m| {
+                let k = self.key_name(m.key);
+                match m.kind {
+                    MopKind::Append => format!("[append {k} {}]", self.val_name(m.val)),
+                    MopKind::Write => format!("[w {k} {}]", self.val_name(m.val)),
+                    MopKind::Read => format!("[r {k} {}]", self.render_read(m)),
+                }
+            })
+            .collect();
+        format!("[{}]", parts.join(" "))
+    }
+
+    /// The result of a read as text: a list, a value, or nil.
+    pub fn render_read(&self, m: &Mop) -> String {
+        match m.len {
+            UNKNOWN => "nil".into(),
+            _ if self.lists => {
+                let items: Vec<String> = self.list(m).iter().map(|&v| self.val_name(v)).collect();
+                format!("[{}]", items.join(" "))
+            }
+            0 => "nil".into(),
+            _ => self.val_name(m.val),
+        }
+    }
+
+    pub fn key_count(&self) -> usize {
+        self.keys.names.len()
+    }
+
+    pub fn key_name(&self, k: u32) -> &str {
+        &self.keys.names[k as usize]
+    }
+
+    /// A value as a person reads it.
+    pub fn val_name(&self, v: i64) -> String {
+        if v < 0 && v >= -(self.vals.names.len() as i64) {
+            self.vals.names[(-v - 1) as usize].clone()
+        } else {
+            v.to_string()
+        }
+    }
+
+    /// Value to its `i64` form: integers >= 0 as themselves, others interned.
+    fn value(&mut self, v: &Value) -> i64 {
+        match v.as_i64() {
+            Some(i) if i >= 0 => i,
+            _ => -(self.vals.id(v) as i64) - 1,
+        }
+    }
+}
+
+/// Why a history could not be read as transactions.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to read transaction at history index {index}: {message}")]
+pub struct TxnError {
+    pub index: u64,
+    pub message: String,
+}
+
+/// Flattens every client `txn` operation of the history. `list` says whether reads
+/// return lists (list-append) or single values (rw-register).
+pub(crate) fn from_history(h: &History, list: bool) -> Result<Txns, TxnError> {
+    let mut out = Txns {
+        lists: list,
+        ..Txns::default()
+    };
+    for (pos, op) in h.ops.iter().enumerate() {
+        if op.kind != OpType::Invoke || op.f.trim_start_matches(':') != "txn" {
+            continue;
+        }
+        let process = match op.process {
+            Process::Client(p) => p,
+            _ => continue,
+        };
+        let comp = h.completion_of(pos);
+        let comp_op = comp.map(|c| &h.ops[c]);
+        let outcome = match comp_op.map(|c| c.kind) {
+            Some(OpType::Ok) => Outcome::Ok,
+            Some(OpType::Fail) => Outcome::Fail,
+            _ => Outcome::Info,
+        };
+        let (value, index) = match (outcome, comp_op) {
+            (Outcome::Ok, Some(c)) => (&c.value, c.index),
+            _ => (&op.value, op.index),
+        };
+        let err = |message: String| TxnError {
+            index: op.index,
+            message,
+        };
+        let mops = value
+            .as_array()
+            .ok_or_else(|| err(format!("value {value} is not a list of micro-ops")))?;
+        let txn = Txn {
+            outcome,
+            process,
+            invoke_pos: pos as u32,
+            complete_pos: comp.map(|c| c as u32),
+            index,
+            invoke_index: op.index,
+            mop_start: out.mops.len() as u32,
+            mop_len: mops.len().min(u16::MAX as usize) as u16,
+        };
+        for m in mops {
+            let mop = out
+                .parse_mop(m, list, outcome == Outcome::Ok)
+                .map_err(err)?;
+            out.mops.push(mop);
+        }
+        out.txns.push(txn);
+    }
+    Ok(out)
+}
+
+impl Txns {
+    fn parse_mop(&mut self, m: &Value, list: bool, known: bool) -> Result<Mop, String> {
+        let parts = m.as_array().filter(|a| a.len() == 3);
+        let parts = parts.ok_or_else(|| format!("micro-op {m} is not [f, key, value]"))?;
+        let f = parts[0].as_str().unwrap_or("").trim_start_matches(':');
+        let key = self.keys.id(&parts[1]);
+        let v = &parts[2];
+        let (kind, val, len) = match f {
+            "append" => (MopKind::Append, self.value(v), 0),
+            "w" => (MopKind::Write, self.value(v), 0),
+            "r" if !known => (MopKind::Read, 0, UNKNOWN),
+            "r" if list => match v {
+                Value::Null => (MopKind::Read, 0, UNKNOWN),
+                Value::Array(items) => {
+                    let start = self.elems.len() as i64;
+                    for item in items {
+                        let e = self.value(item);
+                        self.elems.push(e);
+                    }
+                    (MopKind::Read, start, items.len() as u32)
+                }
+                other => return Err(format!("list read returned {other}, not a list")),
+            },
+            "r" => match v {
+                Value::Null => (MopKind::Read, 0, 0),
+                other => (MopKind::Read, self.value(other), 1),
+            },
+            other => return Err(format!("unknown micro-op function {other:?} in {m}")),
+        };
+        Ok(Mop {
+            kind,
+            key,
+            val,
+            len,
+        })
+    }
+}
