@@ -97,7 +97,8 @@ pub fn package(
     db: Arc<dyn Db>,
 ) -> Result<NemesisPackage, String> {
     let resolved = resolve_kinds(kinds, db.as_ref())?;
-    if !resolved.is_empty() && !(interval_secs.is_finite() && interval_secs > 0.0) {
+    let interval_ok = interval_secs.is_finite() && interval_secs > 0.0;
+    if !resolved.is_empty() && !interval_ok {
         return Err(format!(
             "failed to build the nemesis: --nemesis-interval must be a positive number of seconds, not {interval_secs}"
         ));

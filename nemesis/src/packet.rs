@@ -4,12 +4,18 @@
 //! reordering and a rate limit. The interface is the one the node routes to its
 //! peers through (found with `ip route get`), or the test option
 //! `netem-interface`, so the same nemesis works on local nodes and real machines.
-//! Healing deletes the root qdisc only where it is a netem one.
+//! Healing deletes the root qdisc only where it is a netem (or tbf) one. On a
+//! kernel without netem, loss, duplication and rate are emulated with iptables
+//! and tbf (see [`emulate`]); delay and reordering are then reported as errors.
 //!
 //! `start-packet` takes `{"targets": "majority", "behaviour": "delay"}` (a preset
 //! name, or a [`Netem`] object); `stop-packet` heals every node.
 
-use crate::nodes::{on_nodes, pick_targets, resolve_on_control, results_json, LazyRng, NodeResult};
+pub mod emulate;
+
+use crate::nodes::{
+    on_nodes, pick_targets, resolve_all, resolve_on_control, results_json, LazyRng, NodeResult,
+};
 use crate::partition::teardown_result;
 use async_trait::async_trait;
 use rjepsen_core::control::shell_quote;
@@ -18,6 +24,9 @@ use rjepsen_core::op::{Op, OpType};
 use rjepsen_core::test::Test;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::net::Ipv4Addr;
+
+pub use emulate::PACKET_CHAIN;
 
 /// One netem setting; absent fields are not shaped.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -128,45 +137,92 @@ pub async fn node_interface(test: &Test, node: &str) -> Result<String, String> {
     }
 }
 
-/// Shell that removes a netem root qdisc from `iface`, if there is one.
+/// Shell that removes what we shaped on `iface`: a netem (or, where netem is
+/// emulated, tbf) root qdisc, and our packet chains.
 pub fn heal_command(iface: &str) -> String {
     let q = shell_quote(iface);
-    format!("if tc qdisc show dev {q} | grep -q netem; then tc qdisc del dev {q} root; fi")
+    format!(
+        "if tc qdisc show dev {q} | grep -qE '^qdisc (netem|tbf) [^ ]+ root'; then tc qdisc del dev {q} root; fi; {}",
+        emulate::heal_chains_command()
+    )
 }
 
-async fn shape(test: &Test, node: String, netem: Option<String>) -> NodeResult {
-    let iface = node_interface(test, &node).await?;
-    let cmd = match &netem {
-        Some(args) => format!(
-            "tc qdisc replace dev {} root netem {args}",
-            shell_quote(&iface)
-        ),
-        None => heal_command(&iface),
+/// Where `shape` sends its traffic faults: the node and its peers' addresses.
+struct Target {
+    node: String,
+    peers: Vec<Ipv4Addr>,
+}
+
+/// Heals, then applies `netem` (or heals only, for None). Falls back to
+/// [`emulate`] when the node's kernel has no netem.
+async fn shape(test: &Test, target: Target, netem: Option<Netem>) -> NodeResult {
+    let node = &target.node;
+    let iface = node_interface(test, node).await?;
+    let heal = heal_command(&iface);
+    let run = |cmd: String| async move {
+        test.remote
+            .exec(node, &cmd)
+            .await
+            .map_err(|e| e.to_string())
     };
-    test.remote
-        .exec(&node, &cmd)
+    let Some(netem) = netem else {
+        run(heal).await?;
+        return Ok(format!("{iface}: healed"));
+    };
+    let args = netem.args();
+    let cmd = format!(
+        "{heal}; tc qdisc replace dev {} root netem {args}",
+        shell_quote(&iface)
+    );
+    let out = test
+        .remote
+        .exec_unchecked(node, &cmd)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(match netem {
-        Some(args) => format!("{iface}: netem {args}"),
-        None => format!("{iface}: healed"),
-    })
+    if out.code == 0 {
+        return Ok(format!("{iface}: netem {args}"));
+    }
+    if !out.stderr.contains("kind is unknown") {
+        return Err(format!(
+            "failed to run `{cmd}` on {node}: exit code {}; stderr: {}",
+            out.code,
+            out.stderr.trim()
+        ));
+    }
+    let emulated = emulate::emulate_command(&netem, &iface, &target.peers)
+        .map_err(|e| format!("failed to start packet faults on {node}: {e}"))?;
+    run(emulated).await?;
+    Ok(format!(
+        "{iface}: emulated netem {args} (no sch_netem: iptables/tbf)"
+    ))
 }
 
 /// Shapes (Some) or heals (None) `nodes` at once.
 async fn shape_all(
     test: &Test,
     nodes: &[String],
-    netem: Option<String>,
+    netem: Option<Netem>,
 ) -> Vec<(String, NodeResult)> {
     let what = if netem.is_some() {
         "start netem"
     } else {
         "remove netem"
     };
+    // Peers are only needed where netem must be emulated; without addresses the
+    // emulation simply has no rule to add, and says so through its result.
+    let addrs = if netem.is_some() {
+        resolve_all(test).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     on_nodes(nodes, what, |node| {
+        let peers = addrs
+            .iter()
+            .filter(|(n, _)| *n != node)
+            .map(|(_, ip)| *ip)
+            .collect();
         let (test, netem) = (test.clone(), netem.clone());
-        async move { shape(&test, node, netem).await }
+        async move { shape(&test, Target { node, peers }, netem).await }
     })
     .await
 }
@@ -212,7 +268,7 @@ impl PacketNemesis {
             Ok(t) => t,
             Err(e) => return op.info(e),
         };
-        let results = shape_all(test, &targets, Some(netem.args())).await;
+        let results = shape_all(test, &targets, Some(netem)).await;
         let (nodes, error) = results_json(&results);
         let mut done = op.complete(
             OpType::Info,
