@@ -8,6 +8,14 @@
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 
+pub mod local;
+pub mod on_nodes;
+pub mod ssh;
+
+pub use local::LocalRemote;
+pub use on_nodes::{all_ok, on_nodes};
+pub use ssh::SshRemote;
+
 /// How a command on a node went.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Output {

@@ -1,0 +1,5 @@
+//! The one integration-test binary of rjepsen-core.
+
+mod integration {
+    mod cluster;
+}
