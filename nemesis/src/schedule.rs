@@ -5,8 +5,8 @@
 //! `[interval/2, 3*interval/2)`, so faults come about every `interval` seconds
 //! without a fixed beat, and the cycles of different kinds overlap freely. Every
 //! wait and every choice (mode, targets, behaviour) comes from the context's RNG
-//! and every op's time is computed from the previous op's scheduled time, never
-//! from the clock: the same seed replays the same schedule.
+//! and each op is due at the previous op's due time plus a wait, never at a time
+//! read from the clock: the same seed replays the same schedule.
 
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -128,14 +128,17 @@ impl FaultCycle {
 }
 
 impl Generator for FaultCycle {
+    /// Pending until the next op is due, then that op, timed now. Yielding ops
+    /// dated in the future would let a runner that holds one op at a time wait
+    /// on the nemesis while clients starve, and make a `TimeLimit` end early.
     fn op(&mut self, ctx: &mut Context) -> GenOp {
-        if !ctx.nemesis_free() {
+        let due = match self.next_at {
+            Some(t) => t,
+            None => *self.next_at.insert(ctx.time + self.wait(ctx.rng)),
+        };
+        if ctx.time < due || !ctx.nemesis_free() {
             return GenOp::Pending;
         }
-        let at = match self.next_at {
-            Some(t) => t,
-            None => ctx.time + self.wait(ctx.rng),
-        };
         let (start, stop) = self.kind.fs();
         let mut op = if self.faulted {
             Op::invoke(Process::Nemesis, stop, self.kind.stop_value())
@@ -143,9 +146,10 @@ impl Generator for FaultCycle {
             let value = self.values.choose(ctx.rng).cloned().unwrap_or(Value::Null);
             Op::invoke(Process::Nemesis, start, value)
         };
-        op.time = at.max(ctx.time);
+        op.time = ctx.time;
         self.faulted = !self.faulted;
-        self.next_at = Some(op.time + self.wait(ctx.rng));
+        // From the scheduled time, not the clock: the schedule stays the seed's.
+        self.next_at = Some(due + self.wait(ctx.rng));
         GenOp::Op(op)
     }
 }
