@@ -3,5 +3,6 @@
 
 mod integration {
     pub mod clients;
+    pub mod latency;
     pub mod local_etcd;
 }
