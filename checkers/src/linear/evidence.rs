@@ -223,7 +223,6 @@ impl<M: Model> Ctx<'_, M> {
         );
         let mut details = json!({
             "key": self.key,
-            "valid?": valid == Valid::Valid,
             "explanation": explanation,
             "op": blocking.map(|b| self.call_json(b)),
             "states": states.iter().map(|s| self.model.show_state(s, self.atoms)).collect::<Vec<_>>(),
@@ -236,9 +235,6 @@ impl<M: Model> Ctx<'_, M> {
                 "ops": window.iter().take(WINDOW_OPS).map(|&id| self.call_json(id)).collect::<Vec<_>>(),
             },
         });
-        if valid == Valid::Unknown {
-            details["valid?"] = json!("unknown");
-        }
         if let Some(path) = self.write_svg(order, blocking, &window, &explanation) {
             details["svg"] = json!(path);
         }
