@@ -26,9 +26,11 @@ use rjepsen_core::op::Op;
 use rjepsen_core::Checker;
 use serde_json::{json, Value};
 
-/// Accounts `0..BANK_ACCOUNTS`.
-pub const BANK_ACCOUNTS: usize = 5;
-/// Money in the bank, spread over the accounts at setup.
+/// Accounts `0..BANK_ACCOUNTS`: Jepsen's default, and the etcd client's (its
+/// `accounts` test option) — the two must agree, or every read is flagged.
+pub const BANK_ACCOUNTS: usize = 8;
+/// Money in the bank, spread over the accounts at setup (the etcd client's
+/// `total-amount`).
 pub const BANK_TOTAL: i64 = 100;
 /// Transfers move `1..=MAX_TRANSFER`.
 pub const MAX_TRANSFER: i64 = 5;
