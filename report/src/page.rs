@@ -38,12 +38,16 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     s.push_str("<main>");
     toc(&mut s);
     plots_section(&mut s, &latency, &rate, lats.len());
-    faults_section(&mut s, &faults, run.results.is_some());
+    let given = run
+        .results
+        .as_ref()
+        .is_some_and(|r| r.get("nemesis-intervals").is_some());
+    faults_section(&mut s, &faults, given);
     quantiles_section(&mut s, &analysis::quantiles(&lats), &lats);
     results_section(&mut s, &run);
     timeline_section(&mut s, &history, &faults, end);
     files_section(&mut s, &run);
-    let _ = write!(s, "</main><script>{JS}</script></body></html>\n");
+    let _ = writeln!(s, "</main><script>{JS}</script></body></html>");
     let path = dir.join("report.html");
     std::fs::write(&path, s).map_err(|e| ReportError::io("write", &path, e))?;
     Ok(path)

@@ -265,7 +265,7 @@ fn compose(id: &str, chart: &str, g: &Geometry, faults: &[Interval]) -> String {
         );
     }
     s.push_str("</g>");
-    s.push_str(chart.trim_start_matches(|c| c != '<'));
+    s.push_str(chart.trim_start_matches(|c| c != '<').trim_end());
     s.push_str("</svg>");
     s
 }
