@@ -57,7 +57,10 @@ mod tests {
         for w in etcd::WORKLOADS {
             assert!(client_for("etcd", w).is_ok(), "{w}");
         }
-        assert!(client_for("etcd", "queue").err().unwrap().contains("list-append"));
+        assert!(client_for("etcd", "queue")
+            .err()
+            .unwrap()
+            .contains("list-append"));
         assert!(client_for("nope", "register").is_err());
     }
 }

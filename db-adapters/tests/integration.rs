@@ -3,6 +3,7 @@
 
 mod integration {
     pub mod clients;
+    pub mod db;
     pub mod latency;
     pub mod local_etcd;
 }

@@ -17,7 +17,7 @@ pub const PEER_PORT: u16 = 2380;
 
 /// `alive PID`: true for a live process (a zombie is dead). `ours`: pids of etcd
 /// processes serving our data directory (found even if the pidfile is lost).
-const HELPERS: &str = r#"alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
+const HELPERS: &str = r#"alive() { s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; case "$s" in ""|*") Z "*) return 1;; esac; }
 ours() { for d in /proc/[0-9]*; do case "$(readlink "$d/exe" 2>/dev/null)" in */etcd) tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q -- "--data-dir __DATA__" && echo "${d#/proc/}";; esac; done; }
 "#;
 
@@ -168,6 +168,26 @@ mod tests {
         assert!(a.contains("--initial-cluster 'n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380'"));
         assert!(a.contains("--listen-client-urls http://10.0.0.1:2379,http://127.0.0.1:2379"));
         assert!(a.contains("--data-dir /var/lib/rjepsen/etcd-data"));
+    }
+
+    /// `alive` on this test process, a pid that cannot exist, and a zombie.
+    #[test]
+    fn alive_tells_live_from_dead() {
+        let mut zombie = std::process::Command::new("true").spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let script = format!(
+            "{}alive {} && echo me; alive 999999999 && echo ghost; alive {} && echo zombie; true",
+            helpers(),
+            std::process::id(),
+            zombie.id()
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .output()
+            .unwrap();
+        zombie.wait().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "me\n");
     }
 
     #[test]

@@ -1,0 +1,284 @@
+//! The etcd `Db` on local namespace nodes (root only): setup of a cluster, leader,
+//! kill and restart, pause and resume, teardown. Each test brings its own cluster
+//! up under names and a subnet of its own, and always brings it down again.
+
+use super::local_etcd::{test_for, ETCD};
+use rjepsen_core::cluster::{self, ClusterInfo, ClusterSpec};
+use rjepsen_core::control::SshRemote;
+use rjepsen_core::db::Db;
+use rjepsen_core::op::{Op, OpType, Process};
+use rjepsen_core::test::Test;
+use rjepsen_db::{client_for, db_for};
+use serde_json::json;
+use std::future::Future;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn spec(prefix: &str, n: usize, subnet: u8) -> ClusterSpec {
+    ClusterSpec {
+        nodes: (1..=n).map(|i| format!("{prefix}{i}")).collect(),
+        subnet: Ipv4Addr::new(10, subnet, 0, 0),
+        prefix_len: 24,
+        first_host: 11,
+        bridge: format!("rj{prefix}0"),
+        netns_prefix: format!("rj{prefix}-"),
+        state_dir: format!("/var/lib/rjepsen-nodes-{prefix}").into(),
+    }
+}
+
+fn can_run(name: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false);
+    if !root {
+        eprintln!("SKIPPED {name}: local nodes need root");
+    } else if !std::path::Path::new(ETCD).exists() {
+        eprintln!("SKIPPED {name}: {ETCD} is not installed");
+    }
+    root && std::path::Path::new(ETCD).exists()
+}
+
+/// Brings `spec` up, runs `body` under `limit`, and brings the cluster down
+/// whatever happened (also after a panic in `body`).
+fn with_cluster<F, Fut>(spec: ClusterSpec, limit: Duration, body: F)
+where
+    F: FnOnce(Test, ClusterInfo) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(cluster::down(&spec)).unwrap();
+    let task = rt.spawn({
+        let spec = spec.clone();
+        async move {
+            let started = Instant::now();
+            let info = cluster::up(&spec)
+                .await
+                .expect("failed to bring local nodes up");
+            eprintln!(
+                "cluster up of {} nodes: {:?}",
+                spec.nodes.len(),
+                started.elapsed()
+            );
+            let mut test = test_for(info.node_names(), json!({}));
+            test.remote = Arc::new(SshRemote::new(info.ssh_options()));
+            tokio::time::timeout(limit, body(test, info)).await
+        }
+    });
+    let outcome = rt.block_on(task);
+    let down = rt.block_on(cluster::down(&spec));
+    match outcome {
+        Ok(timed) => timed.unwrap_or_else(|_| panic!("etcd db test took over {limit:?}")),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+    down.expect("failed to bring local nodes down");
+}
+
+/// Sets etcd up on every node at once (each setup waits for the whole cluster).
+async fn setup_all(db: &Arc<dyn Db>, test: &Test) -> Duration {
+    let started = Instant::now();
+    let tasks: Vec<_> = test
+        .nodes
+        .iter()
+        .map(|n| {
+            let (db, test, n) = (db.clone(), test.clone(), n.clone());
+            tokio::spawn(async move { db.setup(&test, &n).await.map_err(|e| e.to_string()) })
+        })
+        .collect();
+    for (n, t) in test.nodes.iter().zip(tasks) {
+        t.await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("setup on {n}: {e}"));
+    }
+    started.elapsed()
+}
+
+/// Pids of etcd processes on `node` with their states (`R`, `S`, `T`, ...).
+async fn etcd_procs(test: &Test, node: &str) -> Vec<(u32, String)> {
+    let script = "for d in /proc/[0-9]*; do case \"$(readlink $d/exe 2>/dev/null)\" in */etcd) \
+                  echo \"${d#/proc/} $(sed 's/.*) //' $d/stat | cut -c1)\";; esac; done";
+    let out = test.remote.exec(node, script).await.unwrap().stdout;
+    out.lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(p, s)| (p.parse().unwrap(), s.to_string()))
+        .filter(|(_, s)| s != "Z")
+        .collect()
+}
+
+async fn wait_until<Fut: Future<Output = bool>>(
+    what: &str,
+    limit: Duration,
+    mut f: impl FnMut() -> Fut,
+) {
+    let deadline = Instant::now() + limit;
+    while !f().await {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn write_read(test: &Test, node: &str, k: i64, v: i64) -> Op {
+    let mut c = client_for("etcd", "register")
+        .unwrap()
+        .open(test, node)
+        .await
+        .unwrap();
+    let w = c
+        .invoke(
+            test,
+            &Op::invoke(Process::Client(0), "write", json!([k, v])),
+        )
+        .await;
+    assert_eq!(w.kind, OpType::Ok, "write via {node}: {w:?}");
+    c.invoke(
+        test,
+        &Op::invoke(Process::Client(0), "read", json!([k, null])),
+    )
+    .await
+}
+
+#[test]
+fn etcd_on_three_local_nodes() {
+    if !can_run("etcd_on_three_local_nodes") {
+        return;
+    }
+    with_cluster(
+        spec("ea", 3, 81),
+        Duration::from_secs(240),
+        |test, _info| async move {
+            let db = db_for("etcd").unwrap();
+            eprintln!("etcd setup on 3 nodes: {:?}", setup_all(&db, &test).await);
+            let read = write_read(&test, "ea1", 1, 7).await;
+            assert_eq!(read.value, json!([1, 7]));
+            let primary = db.as_primary().unwrap();
+            let leaders = primary.primaries(&test).await.unwrap();
+            assert_eq!(leaders.len(), 1, "leaders: {leaders:?}");
+            let leader = leaders[0].clone();
+            eprintln!("leader: {leader}");
+
+            // Kill the leader: its process is gone, and the others elect a new one.
+            let kill = db.as_kill().unwrap();
+            let pid = etcd_procs(&test, &leader).await;
+            assert_eq!(pid.len(), 1, "etcd processes on {leader}: {pid:?}");
+            kill.kill(&test, &leader).await.unwrap();
+            assert!(
+                etcd_procs(&test, &leader).await.is_empty(),
+                "etcd survived kill on {leader}"
+            );
+            let started = Instant::now();
+            wait_until(
+                "a new leader is elected",
+                Duration::from_secs(20),
+                || async {
+                    let l = primary.primaries(&test).await.unwrap();
+                    l.len() == 1 && l[0] != leader
+                },
+            )
+            .await;
+            eprintln!("new leader after kill: {:?}", started.elapsed());
+            kill.start(&test, &leader).await.unwrap();
+            kill.start(&test, &leader).await.unwrap(); // no-op when running
+            assert_eq!(etcd_procs(&test, &leader).await.len(), 1);
+            let started = Instant::now();
+            wait_until(
+                "the restarted node serves",
+                Duration::from_secs(30),
+                || async {
+                    let mut c = client_for("etcd", "register")
+                        .unwrap()
+                        .open(&test, &leader)
+                        .await
+                        .unwrap();
+                    let r = c
+                        .invoke(
+                            &test,
+                            &Op::invoke(Process::Client(0), "read", json!([1, null])),
+                        )
+                        .await;
+                    r.kind == OpType::Ok && r.value == json!([1, 7])
+                },
+            )
+            .await;
+            eprintln!(
+                "restarted node serves its data after {:?}",
+                started.elapsed()
+            );
+
+            // Pause one node: its process is stopped (T), the others still serve.
+            let pause = db.as_pause().unwrap();
+            pause.pause(&test, "ea2").await.unwrap();
+            let procs = etcd_procs(&test, "ea2").await;
+            assert!(
+                procs.len() == 1 && procs[0].1 == "T",
+                "after pause: {procs:?}"
+            );
+            assert_eq!(write_read(&test, "ea3", 2, 9).await.value, json!([2, 9]));
+            pause.resume(&test, "ea2").await.unwrap();
+            let procs = etcd_procs(&test, "ea2").await;
+            assert!(
+                procs.len() == 1 && procs[0].1 != "T",
+                "after resume: {procs:?}"
+            );
+
+            let logs = db.as_log_files().unwrap().log_files(&test, "ea1");
+            let size = test
+                .remote
+                .exec("ea1", &format!("wc -c < {}", logs[0]))
+                .await
+                .unwrap();
+            assert!(
+                size.stdout.trim().parse::<u64>().unwrap() > 0,
+                "empty log {}",
+                logs[0]
+            );
+
+            for n in &test.nodes {
+                db.teardown(&test, n).await.unwrap();
+            }
+            for n in &test.nodes {
+                assert!(etcd_procs(&test, n).await.is_empty(), "etcd left on {n}");
+                let left = test
+                .remote
+                .exec(n, "ls -d /var/lib/rjepsen/etcd-data /var/lib/rjepsen/etcd.pid /var/log/rjepsen/etcd.log 2>/dev/null; true")
+                .await
+                .unwrap();
+                assert!(
+                    left.stdout.trim().is_empty(),
+                    "left on {n}: {}",
+                    left.stdout
+                );
+            }
+        },
+    );
+}
+
+/// Setup and teardown on five nodes, timed for the runner's budget.
+#[test]
+fn etcd_setup_on_five_local_nodes() {
+    if !can_run("etcd_setup_on_five_local_nodes") {
+        return;
+    }
+    with_cluster(
+        spec("eb", 5, 82),
+        Duration::from_secs(180),
+        |test, _info| async move {
+            let db = db_for("etcd").unwrap();
+            eprintln!("etcd setup on 5 nodes: {:?}", setup_all(&db, &test).await);
+            let leaders = db.as_primary().unwrap().primaries(&test).await.unwrap();
+            assert_eq!(leaders.len(), 1, "leaders: {leaders:?}");
+            assert_eq!(write_read(&test, "eb5", 3, 4).await.value, json!([3, 4]));
+            let started = Instant::now();
+            for n in &test.nodes {
+                db.teardown(&test, n).await.unwrap();
+            }
+            eprintln!("etcd teardown on 5 nodes: {:?}", started.elapsed());
+            for n in &test.nodes {
+                assert!(etcd_procs(&test, n).await.is_empty(), "etcd left on {n}");
+            }
+        },
+    );
+}
