@@ -165,6 +165,15 @@ pub struct ServeArgs {
 pub struct ClusterArgs {
     #[command(subcommand)]
     pub action: ClusterAction,
+    /// Where the cluster's key and state live (default /var/lib/rjepsen-nodes).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Bridge name; namespaces are named `<bridge>-<node>` (default rjepsen0).
+    #[arg(long, global = true)]
+    pub bridge: Option<String>,
+    /// The nodes' /24 network (default 10.77.0.0).
+    #[arg(long, global = true)]
+    pub subnet: Option<std::net::Ipv4Addr>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,6 +1,6 @@
 //! `rjepsen cluster up|status|down`: local nodes (see docs/local-nodes.md).
 
-use crate::cli::ClusterAction;
+use crate::cli::{ClusterAction, ClusterArgs};
 use crate::config::{expand_nodes, BadArgs};
 use rjepsen_core::cluster::{self, ClusterInfo, ClusterSpec};
 use std::path::PathBuf;
@@ -15,9 +15,28 @@ pub fn local_key() -> Option<PathBuf> {
         .map(|info| info.private_key)
 }
 
-pub fn run(action: &ClusterAction) -> anyhow::Result<i32> {
+/// The spec named by the options, with `nodes`.
+fn spec(args: &ClusterArgs, nodes: Vec<String>) -> ClusterSpec {
+    let mut spec = ClusterSpec::default();
+    if !nodes.is_empty() {
+        spec.nodes = nodes;
+    }
+    if let Some(d) = &args.state_dir {
+        spec.state_dir = d.clone();
+    }
+    if let Some(b) = &args.bridge {
+        spec.bridge = b.clone();
+        spec.netns_prefix = format!("{b}-");
+    }
+    if let Some(s) = args.subnet {
+        spec.subnet = s;
+    }
+    spec
+}
+
+pub fn run(args: &ClusterArgs) -> anyhow::Result<i32> {
     let rt = tokio::runtime::Runtime::new()?;
-    match action {
+    match &args.action {
         ClusterAction::Up { nodes } => {
             let mut names = Vec::new();
             for spec in nodes {
@@ -26,7 +45,7 @@ pub fn run(action: &ClusterAction) -> anyhow::Result<i32> {
             if names.is_empty() {
                 return Err(BadArgs("no nodes given".into()).into());
             }
-            let spec = ClusterSpec::with_nodes(names);
+            let spec = spec(args, names);
             let started = Instant::now();
             let info = rt.block_on(cluster::up(&spec))?;
             eprintln!(
@@ -43,7 +62,7 @@ pub fn run(action: &ClusterAction) -> anyhow::Result<i32> {
             Ok(0)
         }
         ClusterAction::Status => {
-            let statuses = rt.block_on(cluster::status(&ClusterSpec::default()))?;
+            let statuses = rt.block_on(cluster::status(&spec(args, Vec::new())))?;
             if statuses.is_empty() {
                 println!("no local cluster is up");
                 return Ok(0);
@@ -63,7 +82,7 @@ pub fn run(action: &ClusterAction) -> anyhow::Result<i32> {
             Ok(if all_ok { 0 } else { 255 })
         }
         ClusterAction::Down => {
-            let removed = rt.block_on(cluster::down(&ClusterSpec::default()))?;
+            let removed = rt.block_on(cluster::down(&spec(args, Vec::new())))?;
             if removed.is_empty() {
                 eprintln!("nothing to remove: no local cluster was up");
             }

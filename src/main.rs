@@ -34,7 +34,7 @@ fn main() {
         Command::Serve(a) => rjepsen_report::serve(&a.store, &a.bind)
             .map(|()| 0)
             .map_err(Into::into),
-        Command::Cluster(a) => cmd_cluster::run(&a.action),
+        Command::Cluster(a) => cmd_cluster::run(a),
     };
     let code = match result {
         Ok(code) => code,

@@ -58,10 +58,11 @@ impl History {
     /// invocation that never completed is paired with `None` (its effect is unknown,
     /// as for `info`).
     pub fn client_pairs(&self) -> impl Iterator<Item = (&Op, Option<&Op>)> {
-        self.ops.iter().enumerate().filter_map(move |(i, op)| {
-            (op.kind == OpType::Invoke && op.is_client())
-                .then(|| (op, self.completion[i].map(|j| &self.ops[j])))
-        })
+        self.ops
+            .iter()
+            .enumerate()
+            .filter(|(_, op)| op.kind == OpType::Invoke && op.is_client())
+            .map(move |(i, op)| (op, self.completion[i].map(|j| &self.ops[j])))
     }
 
     /// Counts of completions by type, client ops only: (ok, fail, info).

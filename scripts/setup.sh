@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what rjepsen needs on a Debian 12 control node (and, for local nodes,
+# on the same machine), then builds it. Idempotent.
+#   scripts/setup.sh            packages + release build, links /usr/local/bin/rjepsen
+#   scripts/setup.sh --deps     packages only
+#   scripts/setup.sh --test-deps  packages and what the tests need besides (Chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  # etcd-client compiles etcd's .proto files at build time
+  protobuf-compiler libprotobuf-dev
+  # the default system under test, run inside local nodes
+  etcd-server etcd-client
+  # control over SSH; local nodes run sshd; partitions and packet faults
+  openssh-client openssh-server iptables iproute2
+  # pgrep/pkill/ps inside nodes, GNU time for benchmarks
+  procps psmisc time
+)
+
+# The report's browser test (scripts/test.sh) drives Debian's headless Chromium.
+[ "${1:-}" = "--test-deps" ] && PACKAGES+=(chromium)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts etcd and sshd as services on install; rjepsen runs its own.
+  $SUDO systemctl disable --now etcd >/dev/null 2>&1 || true
+fi
+
+case "${1:-}" in --deps | --test-deps) exit 0 ;; esac
+
+cargo build --release --locked -p rjepsen
+ln -sf "$PWD/target/release/rjepsen" /usr/local/bin/rjepsen 2>/dev/null || true
+echo "built: target/release/rjepsen"

@@ -1,0 +1,116 @@
+//! The command line as a user meets it: exit codes, errors that name the
+//! problem, and `check` on real histories.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub fn rjepsen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rjepsen"))
+        .args(args)
+        .output()
+        .expect("run rjepsen")
+}
+
+fn shared(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/porcupine-etcd")
+        .join(file)
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn bad_arguments_exit_254_and_say_why() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["test", "--nodes", "n1..n3", "--concurrency", "x"],
+            "--concurrency",
+        ),
+        (&["test", "--nodes", "n3..n1"], "node range"),
+        (
+            &["test", "--nodes", "n1", "--workload", "nope"],
+            "unknown workload",
+        ),
+        (&["test"], "no nodes"),
+        (&["check", "x.jsonl"], "--model"),
+        (&["frobnicate"], "unrecognized subcommand"),
+    ];
+    for (args, says) in cases {
+        let o = rjepsen(args);
+        assert_eq!(o.status.code(), Some(254), "{args:?}: {}", text(&o));
+        assert!(
+            text(&o).contains(says),
+            "{args:?} should say {says:?}: {}",
+            text(&o)
+        );
+    }
+}
+
+#[test]
+fn check_gives_jepsen_exit_codes_per_verdict() {
+    let expected = std::fs::read_to_string(shared("expected.tsv")).unwrap();
+    let pick = |verdict: &str| {
+        expected
+            .lines()
+            .skip(1)
+            .find(|l| l.ends_with(verdict))
+            .map(|l| shared(l.split('\t').next().unwrap()))
+            .unwrap()
+    };
+    let valid = pick("\tvalid");
+    let invalid = pick("\tinvalid");
+    let o = rjepsen(&["check", "--model", "cas-register", valid.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = rjepsen(&[
+        "check",
+        "--model",
+        "cas-register",
+        invalid.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("invalid"), "{}", text(&o));
+    // Both at once: the worst verdict wins; JSON names each file.
+    let o = rjepsen(&[
+        "check",
+        "--model",
+        "cas-register",
+        "--format",
+        "json",
+        valid.to_str().unwrap(),
+        invalid.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["valid?"], false);
+    assert_eq!(doc["files"][0]["valid?"], true);
+    assert_eq!(doc["files"][1]["valid?"], false);
+}
+
+#[test]
+fn malformed_history_names_file_and_line_and_other_files_are_still_checked() {
+    let dir = std::env::temp_dir().join(format!("rjepsen-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.jsonl");
+    let good = std::fs::read_to_string(shared("etcd_002.jsonl")).unwrap();
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines.insert(4, "{\"type\":\"ok\",\"process\":");
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let o = rjepsen(&[
+        "check",
+        "--model",
+        "cas-register",
+        bad.to_str().unwrap(),
+        shared("etcd_002.jsonl").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(254), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("bad.jsonl") && out.contains("line 5"), "{out}");
+    assert!(out.contains("etcd_002.jsonl\tvalid"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
