@@ -3,3 +3,6 @@
 
 #[path = "integration/linear.rs"]
 mod linear;
+
+#[path = "integration/elle.rs"]
+mod elle;

@@ -99,6 +99,9 @@ fn check(path: &std::path::Path, models: &[String]) -> Result<(), String> {
         r.details["anomaly-types"],
         r.details["not"]
     );
+    if let Some(stats) = r.details.get("stats") {
+        println!("  stats {stats}");
+    }
     if let Some(serde_json::Value::Object(m)) = r.details.get("anomalies") {
         for (kind, list) in m {
             if let Some(e) = list.get(0).and_then(|x| x.get("explanation")) {

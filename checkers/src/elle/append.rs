@@ -47,7 +47,7 @@ impl Index {
 /// Runs the whole list-append analysis.
 pub(crate) fn analyze(txns: &Txns) -> Analysis {
     let mut ix = Index {
-        writers: FastMap::default(),
+        writers: FastMap::with_capacity_and_hasher(txns.mops.len() / 2, Default::default()),
         longest: vec![NONE; txns.key_count()],
     };
     for (t, tx) in txns.txns.iter().enumerate() {
@@ -57,7 +57,7 @@ pub(crate) fn analyze(txns: &Txns) -> Analysis {
                     txn: t as TxnId,
                     pos: NONE,
                 });
-            } else if tx.outcome == Outcome::Ok && m.len != UNKNOWN {
+            } else if m.kind == MopKind::Read && tx.outcome == Outcome::Ok && m.len != UNKNOWN {
                 let cur = ix.longest[m.key as usize];
                 if cur == NONE || txns.mops[cur as usize].len < m.len {
                     ix.longest[m.key as usize] = tx.mop_start + i as u32;
@@ -158,11 +158,9 @@ fn reads_of(
         if m.kind != MopKind::Read || m.len == UNKNOWN {
             continue;
         }
-        // Only external reads (before this txn touched the key) say what others did.
-        if mops[..i]
-            .iter()
-            .any(|p| p.key == m.key && p.kind == MopKind::Append)
-        {
+        // Only external reads (the txn's first access to the key) say what others
+        // did; later ones are checked against the txn itself by `internal`.
+        if mops[..i].iter().any(|p| p.key == m.key) {
             continue;
         }
         let (k, r) = (m.key, txns.list(m));
@@ -213,7 +211,7 @@ fn reads_of(
             }
         }
         if later_own.clone().next().is_some() {
-            if let Some(other) = lost.insert((k, r.len() as u32), t) {
+            if let Some(other) = lost.insert((k, r.len() as u32), t).filter(|&o| o != t) {
                 anomalies.push(lost_update(txns, other, t, k, r));
             }
         }

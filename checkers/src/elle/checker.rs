@@ -78,6 +78,12 @@ impl Checker for ElleChecker {
             deadline: ctx.time_limit.map(|d| start + d),
             exhausted: false,
         };
+        let mut phases = Map::new();
+        let mut lap = Instant::now();
+        let mut mark = |name: &str| {
+            phases.insert(name.into(), json!(lap.elapsed().as_millis() as u64));
+            lap = Instant::now();
+        };
         let lists = self.workload == Workload::ListAppend;
         let txns = match txn::from_history(history, lists) {
             Ok(t) => t,
@@ -86,6 +92,7 @@ impl Checker for ElleChecker {
         if txns.txns.is_empty() {
             return empty(&self.models);
         }
+        mark("flatten");
         let Analysis {
             mut edges,
             mut anomalies,
@@ -94,6 +101,7 @@ impl Checker for ElleChecker {
             Workload::ListAppend => append::analyze(&txns),
             Workload::RwRegister => register::analyze(&txns),
         };
+        mark("analyze");
         if self.process {
             process_edges(&txns, &mut edges);
         }
@@ -109,17 +117,24 @@ impl Checker for ElleChecker {
         if edges.is_empty() && anomalies.is_empty() {
             return empty(&self.models);
         }
+        mark("order-edges");
         let g = Graph::new(txns.txns.len(), edges);
+        mark("graph");
         let core = g.cyclic_core();
         let nodes: Vec<u32> = (0..g.n as u32).filter(|&v| core[v as usize]).collect();
+        mark("trim");
         let components = sccs(&g, &nodes, 0xff);
         let mut cycles: Vec<Cycle> = Vec::new();
+        if budget.deadline.is_some_and(|d| Instant::now() > d) {
+            budget.exhausted = true;
+        }
         for scc in &components {
             if budget.exhausted {
                 break;
             }
             cycles.extend(search_component(&g, scc, &mut budget));
         }
+        mark("search");
         let mut svgs = Vec::new();
         let mut written: BTreeMap<String, usize> = BTreeMap::new();
         for c in &cycles {
@@ -143,6 +158,7 @@ impl Checker for ElleChecker {
             "scc-count": components.len(),
             "cyclic-core": nodes.len(),
             "elapsed-ms": start.elapsed().as_millis() as u64,
+            "phases-ms": phases,
         });
         self.verdict(anomalies, budget.exhausted, svgs, stats)
     }

@@ -68,7 +68,7 @@ pub(crate) fn analyze(txns: &Txns) -> Analysis {
                 readers.entry((k, u)).or_default().push(t);
                 if let Some(w) = write {
                     ix.pairs.insert((k, u, w), t);
-                    if let Some(other) = lost.insert((k, u), t) {
+                    if let Some(other) = lost.insert((k, u), t).filter(|&o| o != t) {
                         anomalies.push(lost_update(txns, other, t, k, u));
                     }
                 }

@@ -112,7 +112,7 @@ pub(crate) struct Txns {
 /// Maps JSON scalars to dense ids and back, for keys and non-integer values.
 #[derive(Default)]
 struct Interner {
-    ints: HashMap<i64, u32>,
+    ints: FastMap<i64, u32>,
     others: HashMap<String, u32>,
     names: Vec<String>,
 }
