@@ -18,18 +18,22 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
-/// Directories each node sees as its own, by mount point.
-pub(crate) const PRIVATE_DIRS: [&str; 4] = [
+/// Directories each node sees as its own, by mount point. `/root` is private too:
+/// it keeps the control node's dotfiles out of the nodes (a `.bashrc` that runs
+/// `pyenv init` made every command over SSH take 300 ms; sshd runs each command
+/// through root's login shell, and bash reads `.bashrc` when started by sshd).
+pub(crate) const PRIVATE_DIRS: [&str; 5] = [
     "/var/lib/rjepsen",
     "/opt/rjepsen",
     "/var/log/rjepsen",
     "/tmp",
+    "/root",
 ];
 
 /// The backing directory of a private mount point inside a node's directory.
 fn backing(node: &NodeInfo, mount_point: &str) -> PathBuf {
     node.dir
-        .join("root")
+        .join("fs")
         .join(mount_point.trim_start_matches('/').replace('/', "-"))
 }
 
@@ -76,8 +80,10 @@ pub(crate) async fn prepare(info: &ClusterInfo, node: &NodeInfo) -> Result<(), C
     for m in PRIVATE_DIRS {
         mkdir(&backing(node, m))?;
     }
-    set_mode(&backing(node, "/tmp"), 0o1777)
-        .map_err(|e| ClusterError::io(&what, node.dir.join("root"), e))?;
+    for (m, mode) in [("/tmp", 0o1777), ("/root", 0o700)] {
+        let dir = backing(node, m);
+        set_mode(&dir, mode).map_err(|e| ClusterError::io(&what, &dir, e))?;
+    }
     let host_key = node.dir.join("ssh_host_ed25519_key");
     if !host_key.exists() {
         let path = host_key.to_str().expect("state dir is UTF-8");
@@ -237,10 +243,14 @@ mod tests {
         let s = setup_script(&info.nodes[0], Path::new("/usr/sbin/sshd"));
         assert!(s.starts_with("set -e\nhostname 'n1'\n"), "{s}");
         assert!(
-            s.contains("mount --bind '/var/lib/rjepsen-nodes/nodes/n1/root/tmp' /tmp\n"),
+            s.contains("mount --bind '/var/lib/rjepsen-nodes/nodes/n1/fs/tmp' /tmp\n"),
             "{s}"
         );
-        assert!(s.contains("mount --bind '/var/lib/rjepsen-nodes/nodes/n1/root/var-lib-rjepsen' /var/lib/rjepsen\n"), "{s}");
+        assert!(s.contains("mount --bind '/var/lib/rjepsen-nodes/nodes/n1/fs/var-lib-rjepsen' /var/lib/rjepsen\n"), "{s}");
+        assert!(
+            s.contains("mount --bind '/var/lib/rjepsen-nodes/nodes/n1/fs/root' /root\n"),
+            "{s}"
+        );
         assert!(s.ends_with("exec '/usr/sbin/sshd' -D -f '/var/lib/rjepsen-nodes/nodes/n1/sshd_config' -E '/var/lib/rjepsen-nodes/nodes/n1/sshd.log'\n"), "{s}");
         let c = sshd_config(&info, &info.nodes[0]);
         assert!(

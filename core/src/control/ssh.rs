@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn error_chain_keeps_sources_once() {
-        let inner = std::io::Error::new(std::io::ErrorKind::Other, "Connection refused");
+        let inner = std::io::Error::other("Connection refused");
         let outer = ControlError::Connect {
             node: "n1".into(),
             message: error_chain(&inner),
