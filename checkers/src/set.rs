@@ -21,12 +21,13 @@
 //!
 //! Valid iff nothing is lost, unexpected, duplicated or failed-but-present (and,
 //! with [`SetFull::linearizable`], nothing stale); unknown when no read succeeded.
-//! Work is O(reads × known elements), as in Jepsen.
+//! Work is O(reads × known elements), as in Jepsen, with one hash lookup per
+//! element of a read and none per element a read misses.
 
 use rjepsen_core::checker::{CheckContext, CheckResult, Checker, Valid};
 use rjepsen_core::{History, Op, OpType};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// Lists in the result are cut to this many entries (their counts stay exact).
 const MAX_LISTED: usize = 100;
@@ -74,15 +75,22 @@ struct Element {
     last_present: Option<At>,
     /// Invocation of the latest read that began after `known` and missed it.
     last_absent: Option<At>,
+    /// Number of the latest read that showed it (reads count from 1): marks
+    /// membership in the read at hand without building a set per read.
+    stamp: u32,
 }
 
 /// Everything gathered in one pass over the history.
 #[derive(Default)]
 struct Scan {
-    elements: BTreeMap<i64, Element>,
-    /// Elements in the order they became known (so by known position).
-    known_order: Vec<(usize, i64)>,
-    reads: usize,
+    /// Position in `elements` of each element.
+    ids: HashMap<i64, usize>,
+    /// Elements in the order their adds were invoked; sorted by element once
+    /// the scan is done.
+    elements: Vec<(i64, Element)>,
+    /// Element ids in the order they became known (so by known position).
+    known_order: Vec<(usize, usize)>,
+    reads: u32,
     unexpected: Vec<(i64, u64)>,
     duplicated: Vec<(i64, u64)>,
     malformed: Vec<u64>,
@@ -109,7 +117,15 @@ impl Scan {
                 _ => {}
             }
         }
+        s.ids.clear();
+        s.elements.sort_unstable_by_key(|(e, _)| *e);
         s
+    }
+
+    /// The element `e`, once the scan is done.
+    fn element(&self, e: i64) -> Option<&Element> {
+        let i = self.elements.binary_search_by_key(&e, |(x, _)| *x).ok()?;
+        Some(&self.elements[i].1)
     }
 
     fn add_invoked(&mut self, op: &Op, at: At) {
@@ -117,7 +133,11 @@ impl Scan {
             self.malformed.push(op.index);
             return;
         };
-        self.elements.entry(e).or_insert(Element {
+        if self.ids.contains_key(&e) {
+            return;
+        }
+        self.ids.insert(e, self.elements.len());
+        let el = Element {
             invoked: at,
             outcome: None,
             completed: None,
@@ -125,19 +145,21 @@ impl Scan {
             first_seen: None,
             last_present: None,
             last_absent: None,
-        });
+            stamp: 0,
+        };
+        self.elements.push((e, el));
     }
 
     fn add_completed(&mut self, op: &Op, kind: OpType, at: At) {
-        let Some(el) = op.value.as_i64().and_then(|e| self.elements.get_mut(&e)) else {
+        let Some(&id) = op.value.as_i64().and_then(|e| self.ids.get(&e)) else {
             return;
         };
+        let el = &mut self.elements[id].1;
         el.outcome = Some(kind);
         el.completed = Some(at.pos);
         if kind == OpType::Ok && el.known.is_none() {
             el.known = Some(at);
-            self.known_order
-                .push((at.pos, op.value.as_i64().unwrap_or_default()));
+            self.known_order.push((at.pos, id));
         }
     }
 
@@ -148,23 +170,30 @@ impl Scan {
             return;
         };
         self.reads += 1;
-        let mut seen = HashSet::with_capacity(values.len());
+        let stamp = self.reads;
+        let mut unknown_seen = HashSet::new();
         for v in values {
             let Some(e) = v.as_i64() else {
                 self.malformed.push(op.index);
                 continue;
             };
-            if !seen.insert(e) {
+            let Some(&id) = self.ids.get(&e) else {
+                if unknown_seen.insert(e) {
+                    self.unexpected.push((e, op.index));
+                } else {
+                    self.duplicated.push((e, op.index));
+                }
+                continue;
+            };
+            let el = &mut self.elements[id].1;
+            if el.stamp == stamp {
                 self.duplicated.push((e, op.index));
                 continue;
             }
-            let Some(el) = self.elements.get_mut(&e) else {
-                self.unexpected.push((e, op.index));
-                continue;
-            };
+            el.stamp = stamp;
             if el.known.is_none() {
                 el.known = Some(done);
-                self.known_order.push((done.pos, e));
+                self.known_order.push((done.pos, id));
             }
             el.first_seen.get_or_insert(done);
             if !matches!(el.last_present, Some(p) if p.pos >= inv.pos) {
@@ -173,11 +202,11 @@ impl Scan {
         }
         // Known before this read began: a prefix of `known_order`.
         let before = self.known_order.partition_point(|(p, _)| *p < inv.pos);
-        for &(_, e) in &self.known_order[..before] {
-            if seen.contains(&e) {
+        for &(_, id) in &self.known_order[..before] {
+            let el = &mut self.elements[id].1;
+            if el.stamp == stamp {
                 continue;
             }
-            let el = self.elements.get_mut(&e).expect("known elements exist");
             if !matches!(el.last_absent, Some(a) if a.pos >= inv.pos) {
                 el.last_absent = Some(inv);
             }
@@ -257,7 +286,7 @@ struct Summary {
 impl Summary {
     fn of(scan: &Scan) -> Summary {
         let mut s = Summary::default();
-        for (&e, el) in &scan.elements {
+        for &(e, ref el) in &scan.elements {
             s.acknowledged += usize::from(el.outcome == Some(OpType::Ok));
             let seen = el.first_seen.is_some();
             match el.outcome {
@@ -317,7 +346,7 @@ fn details(history: &History, scan: &Scan, s: Summary) -> Map<String, Value> {
         .lost
         .iter()
         .take(MAX_EXPLAINED)
-        .map(|e| explain_lost(history, *e, &scan.elements[e]))
+        .filter_map(|&e| Some(explain_lost(history, e, scan.element(e)?)))
         .collect();
     let malformed: Vec<u64> = scan.malformed.iter().take(MAX_LISTED).copied().collect();
     let mut d = Map::new();
