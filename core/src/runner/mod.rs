@@ -9,6 +9,8 @@
 mod progress;
 mod scheduler;
 mod test_run;
+#[cfg(test)]
+mod tests;
 mod timeout;
 mod worker;
 
@@ -77,7 +79,7 @@ pub async fn run_generator(
         rng: ChaCha8Rng::seed_from_u64(test.seed),
         workers: (0..n as u64).map(Process::Client).collect(),
         busy: HashSet::new(),
-        held: None,
+        held: Vec::new(),
         writer,
         history: Vec::new(),
         to_workers,

@@ -27,7 +27,8 @@ pub(crate) struct Scheduler {
     /// The current process of each worker thread.
     pub workers: Vec<Process>,
     pub busy: HashSet<Process>,
-    pub held: Option<Op>,
+    /// Ops yielded for a future time, at most one per process.
+    pub held: Vec<Op>,
     pub writer: HistoryWriter,
     pub history: Vec<Op>,
     pub to_workers: Vec<mpsc::Sender<Op>>,
@@ -81,44 +82,68 @@ impl Scheduler {
 
     /// Runs until the generator is done and nothing is in flight, or until
     /// cancelled. Ops still in flight when cancelled stay open in the history.
+    ///
+    /// An op yielded for a future time is held for its process only: the other
+    /// free processes keep getting ops, so a nemesis op due in ten seconds never
+    /// stalls the clients.
     pub async fn run(&mut self) -> std::io::Result<End> {
+        let mut done = false;
         loop {
             if *self.cancel.borrow() {
                 return Ok(End::Interrupted);
             }
-            let mut done = false;
-            if self.held.is_none() {
-                let free = self.free();
-                let mut ctx = Context {
-                    time: self.now(),
-                    free: &free,
-                    workers: &self.workers,
-                    rng: &mut self.rng,
-                };
-                match self.gen.op(&mut ctx) {
-                    GenOp::Op(op) => self.held = Some(op),
-                    GenOp::Pending => {}
-                    GenOp::Done => done = true,
-                }
-            }
-            if done && self.busy.is_empty() {
-                return Ok(End::Done);
-            }
             let now = self.now();
-            if let Some(op) = self.held.take_if(|op| op.time <= now) {
+            let due = (0..self.held.len())
+                .filter(|&i| self.held[i].time <= now)
+                .min_by_key(|&i| self.held[i].time);
+            if let Some(i) = due {
+                let op = self.held.swap_remove(i);
                 self.dispatch(op).await?;
                 continue;
+            }
+            if !done {
+                let free: Vec<Process> = self
+                    .free()
+                    .into_iter()
+                    .filter(|p| !self.held.iter().any(|h| &h.process == p))
+                    .collect();
+                if !free.is_empty() {
+                    let mut ctx = Context {
+                        time: now,
+                        free: &free,
+                        workers: &self.workers,
+                        rng: &mut self.rng,
+                    };
+                    match self.gen.op(&mut ctx) {
+                        GenOp::Op(op) => {
+                            self.held.push(op);
+                            continue;
+                        }
+                        GenOp::Pending => {}
+                        GenOp::Done => done = true,
+                    }
+                }
+            }
+            if done && self.busy.is_empty() && self.held.is_empty() {
+                return Ok(End::Done);
             }
             self.wait(done).await?;
         }
     }
 
-    /// Waits for a completion, the held op's time, a poll tick or cancellation.
+    /// Waits for a completion, the soonest held op's time, a poll tick or
+    /// cancellation.
     async fn wait(&mut self, done: bool) -> std::io::Result<()> {
-        let wake = match &self.held {
-            Some(op) => self.start + Duration::from_nanos(op.time),
+        let soonest = self.held.iter().map(|op| op.time).min();
+        let wake = match soonest {
+            Some(t) => self.start + Duration::from_nanos(t),
             None if done => Instant::now() + Duration::from_secs(3600),
             None => Instant::now() + POLL,
+        };
+        let wake = if done {
+            wake
+        } else {
+            wake.min(Instant::now() + POLL)
         };
         let tick = self.progress.next_tick();
         tokio::select! {
