@@ -188,14 +188,24 @@ where
 {
     let style = colour.mix(0.75).filled();
     let pts = pts.iter().copied();
-    let series = match shape {
-        0 => chart.draw_series(pts.map(|p| Circle::new(p, 2, style)))?,
-        1 => chart.draw_series(pts.map(|p| TriangleMarker::new(p, 3, style)))?,
-        _ => chart.draw_series(pts.map(|p| Cross::new(p, 3, colour.stroke_width(1))))?,
-    };
-    series
-        .label(label)
-        .legend(move |p| Circle::new(p, 3, colour.filled()));
+    let label = label.to_string();
+    match shape {
+        0 => {
+            let s = chart.draw_series(pts.map(|p| Circle::new(p, 2, style)))?;
+            s.label(label)
+                .legend(move |p| Circle::new(p, 3, colour.filled()));
+        }
+        1 => {
+            let s = chart.draw_series(pts.map(|p| TriangleMarker::new(p, 3, style)))?;
+            s.label(label)
+                .legend(move |p| TriangleMarker::new(p, 4, colour.filled()));
+        }
+        _ => {
+            let s = chart.draw_series(pts.map(|p| Cross::new(p, 3, colour.stroke_width(1))))?;
+            s.label(label)
+                .legend(move |p| Cross::new(p, 3, colour.stroke_width(1)));
+        }
+    }
     Ok(())
 }
 

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# End-to-end test of the reports in a real browser: builds the report crate's
+# examples, writes the reports of the fixture store (report/tests/fixtures/store)
+# into a temporary copy, serves it on 127.0.0.1 (port chosen by the kernel),
+# loads the index and three reports (invalid, valid, interrupted) in headless
+# Chromium, and fails when the DOM lacks an element a person must see: the
+# verdict, the latency SVG, the nemesis shading, the timeline, the index rows.
+# Screenshots are left in a directory printed at the end ($REPORT_SHOTS or a
+# new temporary one).
+#
+# Installs nothing: Debian's `chromium` must be on PATH (.ci/run installs it).
+# Talks to loopback only.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
+if [ -z "$CHROMIUM" ]; then
+    echo "report-browser-test: failed to find chromium on PATH (apt-get install -y chromium)" >&2
+    exit 1
+fi
+
+cd "$ROOT"
+cargo build -q -p rjepsen-report --examples
+SHOTS=${REPORT_SHOTS:-$(mktemp -d /tmp/rjepsen-report-shots.XXXXXX)}
+mkdir -p "$SHOTS"
+WORK=$(mktemp -d /tmp/rjepsen-report-browser.XXXXXX)
+SERVER=""
+cleanup() {
+    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cp -a report/tests/fixtures/store "$WORK/store"
+for run in "$WORK"/store/*/2026*; do
+    "$TARGET/debug/examples/report" "$run" >/dev/null
+done
+
+"$TARGET/debug/examples/serve" "$WORK/store" 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
+SERVER=$!
+URL=""
+for _ in $(seq 100); do
+    URL=$(head -n1 "$WORK/serve.out" 2>/dev/null || true)
+    [ -n "$URL" ] && break
+    sleep 0.1
+done
+if [ -z "$URL" ]; then
+    echo "report-browser-test: failed to start the server: $(cat "$WORK/serve.err")" >&2
+    exit 1
+fi
+echo "serving the fixture store at $URL"
+
+chrome() {
+    local profile
+    profile=$(mktemp -d "$WORK/profile.XXXXXX")
+    timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$profile" --window-size=1280,2000 "$@" 2>>"$WORK/chromium.log"
+}
+
+FAILED=0
+# expect NAME FILE PATTERN...: every pattern (grep -E) must occur in the DOM.
+expect() {
+    local name=$1 dom=$2
+    shift 2
+    for pattern in "$@"; do
+        if ! grep -Eq -- "$pattern" "$dom"; then
+            echo "FAIL $name: missing /$pattern/ in the DOM" >&2
+            FAILED=1
+        fi
+    done
+}
+
+# check NAME PATH PATTERN...: dump the DOM of PATH, screenshot it, check it.
+check() {
+    local name=$1 path=$2
+    shift 2
+    chrome --dump-dom "$URL${path#/}" >"$WORK/$name.html"
+    chrome --screenshot="$SHOTS/$name.png" "$URL${path#/}" >/dev/null
+    [ -s "$SHOTS/$name.png" ] || { echo "FAIL $name: no screenshot" >&2; FAILED=1; }
+    expect "$name" "$WORK/$name.html" "$@"
+    echo "checked $name ($path)"
+}
+
+SHADE='<rect class="nemesis-shade nemesis-[a-z]+"'
+check index / \
+    '<table id="runs">' '5 of 5 runs' \
+    'href="/etcd-register/20261123T031000.000Z/report.html"' '<span class="badge interrupted">'
+check invalid /etcd-register/20261123T031000.000Z/report.html \
+    'id="verdict" data-verdict="invalid"' '<svg id="latency-plot"' '<svg id="throughput-plot"' \
+    "$SHADE" 'class="nemesis-label"' 'id="timeline-svg"' '<table class="quantiles">' \
+    'class="linear-window"' 'href="nodes/n1/etcd.log"'
+check valid /etcd-register/20261123T030000.000Z/report.html \
+    'id="verdict" data-verdict="valid"' '<svg id="latency-plot"' "$SHADE" 'id="timeline-svg"'
+check interrupted /etcd-set/20261123T032000.000Z/report.html \
+    'id="verdict" data-verdict="not checked"' 'id="interrupted"' '<svg id="latency-plot"' "$SHADE"
+check filtered '/?verdict=invalid' '2 of 5 runs'
+
+echo "screenshots: $SHOTS"
+if [ "$FAILED" != 0 ]; then
+    echo "report-browser-test: FAILED (chromium's log: $WORK/chromium.log is removed on exit)" >&2
+    exit 1
+fi
+echo "report-browser-test: 5 passed, 0 failed"
