@@ -25,9 +25,11 @@
 //! element of a read and none per element a read misses.
 
 use rjepsen_core::checker::{CheckContext, CheckResult, Checker, Valid};
-use rjepsen_core::{History, Op, OpType};
+use rjepsen_core::{History, OpType};
+use scan::{At, Element, Scan};
 use serde_json::{json, Map, Value};
-use std::collections::{HashMap, HashSet};
+
+mod scan;
 
 /// Lists in the result are cut to this many entries (their counts stay exact).
 const MAX_LISTED: usize = 100;
@@ -50,167 +52,6 @@ impl SetFull {
     pub fn linearizable(mut self, yes: bool) -> SetFull {
         self.linearizable = yes;
         self
-    }
-}
-
-/// A position in the history and the time there.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct At {
-    pos: usize,
-    time: u64,
-}
-
-/// What the history says about one element.
-#[derive(Clone, Debug)]
-struct Element {
-    /// The add's invocation.
-    invoked: At,
-    /// The add's completion type (`None` while or if it never completed).
-    outcome: Option<OpType>,
-    /// The add's completion position.
-    completed: Option<usize>,
-    known: Option<At>,
-    first_seen: Option<At>,
-    /// Invocation of the latest read (by invocation) that showed the element.
-    last_present: Option<At>,
-    /// Invocation of the latest read that began after `known` and missed it.
-    last_absent: Option<At>,
-    /// Number of the latest read that showed it (reads count from 1): marks
-    /// membership in the read at hand without building a set per read.
-    stamp: u32,
-}
-
-/// Everything gathered in one pass over the history.
-#[derive(Default)]
-struct Scan {
-    /// Position in `elements` of each element.
-    ids: HashMap<i64, usize>,
-    /// Elements in the order their adds were invoked; sorted by element once
-    /// the scan is done.
-    elements: Vec<(i64, Element)>,
-    /// Element ids in the order they became known (so by known position).
-    known_order: Vec<(usize, usize)>,
-    reads: u32,
-    unexpected: Vec<(i64, u64)>,
-    duplicated: Vec<(i64, u64)>,
-    malformed: Vec<u64>,
-}
-
-impl Scan {
-    fn run(history: &History) -> Scan {
-        let mut s = Scan::default();
-        for (pos, op) in history.ops.iter().enumerate() {
-            if !op.is_client() {
-                continue;
-            }
-            let at = At { pos, time: op.time };
-            match (op.f.as_str(), op.kind) {
-                ("add", OpType::Invoke) => s.add_invoked(op, at),
-                ("add", kind) => s.add_completed(op, kind, at),
-                ("read", OpType::Ok) => {
-                    let inv = history.invocation_of(pos).map(|i| At {
-                        pos: i,
-                        time: history.ops[i].time,
-                    });
-                    s.read(op, inv.unwrap_or(at), at);
-                }
-                _ => {}
-            }
-        }
-        s.ids.clear();
-        s.elements.sort_unstable_by_key(|(e, _)| *e);
-        s
-    }
-
-    /// The element `e`, once the scan is done.
-    fn element(&self, e: i64) -> Option<&Element> {
-        let i = self.elements.binary_search_by_key(&e, |(x, _)| *x).ok()?;
-        Some(&self.elements[i].1)
-    }
-
-    fn add_invoked(&mut self, op: &Op, at: At) {
-        let Some(e) = op.value.as_i64() else {
-            self.malformed.push(op.index);
-            return;
-        };
-        if self.ids.contains_key(&e) {
-            return;
-        }
-        self.ids.insert(e, self.elements.len());
-        let el = Element {
-            invoked: at,
-            outcome: None,
-            completed: None,
-            known: None,
-            first_seen: None,
-            last_present: None,
-            last_absent: None,
-            stamp: 0,
-        };
-        self.elements.push((e, el));
-    }
-
-    fn add_completed(&mut self, op: &Op, kind: OpType, at: At) {
-        let Some(&id) = op.value.as_i64().and_then(|e| self.ids.get(&e)) else {
-            return;
-        };
-        let el = &mut self.elements[id].1;
-        el.outcome = Some(kind);
-        el.completed = Some(at.pos);
-        if kind == OpType::Ok && el.known.is_none() {
-            el.known = Some(at);
-            self.known_order.push((at.pos, id));
-        }
-    }
-
-    /// An ok read: invoked at `inv`, completed at `done`.
-    fn read(&mut self, op: &Op, inv: At, done: At) {
-        let Some(values) = op.value.as_array() else {
-            self.malformed.push(op.index);
-            return;
-        };
-        self.reads += 1;
-        let stamp = self.reads;
-        let mut unknown_seen = HashSet::new();
-        for v in values {
-            let Some(e) = v.as_i64() else {
-                self.malformed.push(op.index);
-                continue;
-            };
-            let Some(&id) = self.ids.get(&e) else {
-                if unknown_seen.insert(e) {
-                    self.unexpected.push((e, op.index));
-                } else {
-                    self.duplicated.push((e, op.index));
-                }
-                continue;
-            };
-            let el = &mut self.elements[id].1;
-            if el.stamp == stamp {
-                self.duplicated.push((e, op.index));
-                continue;
-            }
-            el.stamp = stamp;
-            if el.known.is_none() {
-                el.known = Some(done);
-                self.known_order.push((done.pos, id));
-            }
-            el.first_seen.get_or_insert(done);
-            if !matches!(el.last_present, Some(p) if p.pos >= inv.pos) {
-                el.last_present = Some(inv);
-            }
-        }
-        // Known before this read began: a prefix of `known_order`.
-        let before = self.known_order.partition_point(|(p, _)| *p < inv.pos);
-        for &(_, id) in &self.known_order[..before] {
-            let el = &mut self.elements[id].1;
-            if el.stamp == stamp {
-                continue;
-            }
-            if !matches!(el.last_absent, Some(a) if a.pos >= inv.pos) {
-                el.last_absent = Some(inv);
-            }
-        }
     }
 }
 
@@ -326,7 +167,7 @@ impl SetFull {
             || (self.linearizable && !s.stale.is_empty());
         if bad {
             Valid::Invalid
-        } else if scan.reads == 0 || !scan.malformed.is_empty() {
+        } else if scan.reads() == 0 || !scan.malformed.is_empty() {
             Valid::Unknown
         } else {
             Valid::Valid
@@ -355,7 +196,7 @@ fn details(history: &History, scan: &Scan, s: Summary) -> Map<String, Value> {
     };
     put("attempt-count", json!(scan.elements.len()));
     put("acknowledged-count", json!(s.acknowledged));
-    put("read-count", json!(scan.reads));
+    put("read-count", json!(scan.reads()));
     put("stable-count", json!(s.stable));
     put("lost-count", json!(s.lost.len()));
     put("lost", listed(&s.lost));
@@ -375,7 +216,7 @@ fn details(history: &History, scan: &Scan, s: Summary) -> Map<String, Value> {
     put("malformed-op-indices", json!(malformed));
     put("stable-latencies", quantiles(s.stable_latencies));
     put("lost-latencies", quantiles(s.lost_latencies));
-    if scan.reads == 0 {
+    if scan.reads() == 0 {
         put(
             "error",
             json!("no read succeeded: nothing can be said of the set"),

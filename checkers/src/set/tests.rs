@@ -4,7 +4,7 @@
 use super::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rjepsen_core::Process;
+use rjepsen_core::{Op, Process};
 
 /// `(process, type, f, value)` rows; index = row, time = row milliseconds.
 fn history(rows: &[(u64, &str, &str, Value)]) -> History {
@@ -489,4 +489,23 @@ fn simulated_set_missing_an_element_once_is_stale_not_lost() {
 fn checker_counts(h: &History, field: &str) -> u64 {
     let r = SetFull::new().check(&CheckContext::default(), h);
     r.details[field].as_u64().unwrap()
+}
+
+#[test]
+fn elements_outside_the_dense_table_work_alike() {
+    let big = 1i64 << 40;
+    let r = check(&[
+        add(0, "invoke", -5),
+        add(0, "ok", -5),
+        add(0, "invoke", big),
+        add(0, "ok", big),
+        read(1, "invoke", Value::Null),
+        read(1, "ok", json!([-5, big, big])),
+        read(1, "invoke", Value::Null),
+        read(1, "ok", json!([big])),
+    ]);
+    assert_eq!(r.valid, Valid::Invalid);
+    assert_eq!(r.details["lost"], json!([-5]));
+    assert_eq!(r.details["duplicated"][0]["element"], json!(big));
+    assert_eq!(r.details["stable-count"], 1);
 }
