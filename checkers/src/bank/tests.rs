@@ -106,6 +106,29 @@ fn wrong_total_names_the_totals_and_ignores_other_ops() {
     );
 }
 
+/// Applies a transfer to `bal` (or not) and returns its completion: `fail` on
+/// overdraft, one in ten `info` (half of those in effect), else ok.
+fn apply_transfer(bal: &mut [i64], inv: &Op, rng: &mut ChaCha8Rng) -> Op {
+    let v = &inv.value;
+    let from = v["from"].as_u64().unwrap() as usize;
+    let to = v["to"].as_u64().unwrap() as usize;
+    let amount = v["amount"].as_i64().unwrap();
+    let indeterminate = rng.gen_bool(0.1);
+    if bal[from] < amount {
+        return inv.fail("insufficient funds");
+    }
+    if indeterminate && rng.gen_bool(0.5) {
+        return inv.info("timeout");
+    }
+    bal[from] -= amount;
+    bal[to] += amount;
+    if indeterminate {
+        inv.info("timeout")
+    } else {
+        inv.ok()
+    }
+}
+
 /// A correct bank of `accounts` accounts holding 100 under `procs` clients: each
 /// op takes effect atomically at one step between its invocation and
 /// completion; overdrawing transfers fail; some end `info`, in effect or not.
@@ -148,26 +171,7 @@ fn simulate(seed: u64, procs: u64, accounts: usize, steps: usize) -> Vec<Op> {
                 let done = if inv.f == "read" {
                     inv.complete(OpType::Ok, snapshot(&bal))
                 } else {
-                    let v = &inv.value;
-                    let (from, to) = (
-                        v["from"].as_u64().unwrap() as usize,
-                        v["to"].as_u64().unwrap() as usize,
-                    );
-                    let amount = v["amount"].as_i64().unwrap();
-                    let indeterminate = rng.gen_bool(0.1);
-                    if bal[from] < amount {
-                        inv.fail("insufficient funds")
-                    } else if indeterminate && rng.gen_bool(0.5) {
-                        inv.info("timeout")
-                    } else {
-                        bal[from] -= amount;
-                        bal[to] += amount;
-                        if indeterminate {
-                            inv.info("timeout")
-                        } else {
-                            inv.ok()
-                        }
-                    }
+                    apply_transfer(&mut bal, &inv, &mut rng)
                 };
                 flight[t] = Some((inv, true, Some(done)));
             }
