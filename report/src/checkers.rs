@@ -62,14 +62,19 @@ fn checker(name: &str, c: &Map<String, Value>, dir: &Path, files: &[String]) -> 
     if let Some(Value::String(e)) = c.get("error") {
         let _ = write!(s, "<p class=\"checker-error\">{}</p>", esc(e));
     }
+    let mut figs = Figures {
+        dir,
+        files,
+        shown: Vec::new(),
+    };
     match kind {
-        "linear" => s.push_str(&explanation(c)),
-        "elle" => s.push_str(&anomalies(c)),
+        "linear" => s.push_str(&linear(c, &mut figs)),
+        "elle" => s.push_str(&anomalies(c, &mut figs)),
         "set" => s.push_str(&set_elements(c)),
         _ => {}
     }
     if kind != "generic" {
-        s.push_str(&svgs(kind, c, dir, files));
+        s.push_str(&figs.rest(kind, c));
     }
     let mut own = Map::new();
     for (k, v) in c {
@@ -117,20 +122,56 @@ fn kind(name: &str, c: &Map<String, Value>) -> &'static str {
     }
 }
 
-fn explanation(c: &Map<String, Value>) -> String {
-    match c.get("explanation") {
+/// A linearizability result: one block per failing key (`failures`, when the
+/// history was split by key), else the single explanation; each with its SVG.
+fn linear(c: &Map<String, Value>, figs: &mut Figures) -> String {
+    let failures = c
+        .get("failures")
+        .and_then(Value::as_array)
+        .filter(|f| !f.is_empty());
+    let Some(failures) = failures else {
+        return explained(c, figs);
+    };
+    let mut s = String::new();
+    for f in failures.iter().take(MAX_ITEMS) {
+        if let Some(key) = f.get("key").filter(|k| !k.is_null()) {
+            let _ = write!(
+                s,
+                "<h4 class=\"failing-key\">key {}</h4>",
+                esc(&key.to_string())
+            );
+        }
+        s.push_str(&explained(f.as_object().unwrap_or(&Map::new()), figs));
+    }
+    if failures.len() > MAX_ITEMS {
+        let _ = write!(
+            s,
+            "<p class=\"note\">{} more failing keys not shown; see results.json.</p>",
+            failures.len() - MAX_ITEMS
+        );
+    }
+    s
+}
+
+/// An `explanation` string and the figure of the `svg` beside it, if any.
+fn explained(c: &Map<String, Value>, figs: &mut Figures) -> String {
+    let mut s = match c.get("explanation") {
         Some(Value::String(e)) => format!("<pre class=\"explanation\">{}</pre>", esc(e)),
         _ => String::new(),
+    };
+    if let Some(Value::String(svg)) = c.get("svg") {
+        s.push_str(&figs.figure(svg));
     }
+    s
 }
 
 /// Elle's anomalies: `{type: [anomaly...]}` or a plain list, each anomaly shown
 /// by its `explanation` when it has one.
-fn anomalies(c: &Map<String, Value>) -> String {
+fn anomalies(c: &Map<String, Value>, figs: &mut Figures) -> String {
     let groups: Vec<(String, &Value)> = match c.get("anomalies") {
         Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
         Some(v @ Value::Array(_)) => vec![("anomalies".into(), v)],
-        _ => return explanation(c),
+        _ => return explained(c, figs),
     };
     let mut s = String::from("<div class=\"anomalies\">");
     for (kind, v) in groups {
@@ -142,10 +183,8 @@ fn anomalies(c: &Map<String, Value>) -> String {
             items.len()
         );
         for item in items.iter().take(MAX_ITEMS) {
-            match item.get("explanation").and_then(Value::as_str) {
-                Some(e) => {
-                    let _ = write!(s, "<pre class=\"explanation\">{}</pre>", esc(e));
-                }
+            match item.as_object().filter(|m| m.contains_key("explanation")) {
+                Some(m) => s.push_str(&explained(m, figs)),
                 None => {
                     let _ = write!(s, "<pre class=\"json\">{}</pre>", pretty(item));
                 }
@@ -192,35 +231,74 @@ fn set_elements(c: &Map<String, Value>) -> String {
     s
 }
 
-/// The SVG files a checker wrote: named in its evidence, or `<kind>-*.svg` in the
-/// directory. Embedded inline (so the report stays self-contained) and linked.
-fn svgs(kind: &str, c: &Map<String, Value>, dir: &Path, files: &[String]) -> String {
-    let mut named = Vec::new();
-    collect_strings(&Value::Object(c.clone()), &mut named);
-    let prefix = format!("{kind}-");
-    let mut wanted: Vec<&String> = files
-        .iter()
-        .filter(|f| f.ends_with(".svg"))
-        .filter(|f| named.contains(f) || (f.starts_with(&prefix) && !f.contains('/')))
-        .collect();
-    wanted.dedup();
-    let mut s = String::new();
-    for f in wanted {
-        let path = dir.join(f);
+/// The SVG files a checker wrote, each embedded once: inline (so that the
+/// report stays self-contained) and linked. A checker may name them by file
+/// name or by full path; either way only a file of the run directory is used.
+struct Figures<'a> {
+    dir: &'a Path,
+    files: &'a [String],
+    shown: Vec<String>,
+}
+
+impl Figures<'_> {
+    /// The figure for `named`, or nothing if it is not an SVG of the run
+    /// directory or was shown already.
+    fn figure(&mut self, named: &str) -> String {
+        let base = Path::new(named)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        let Some(f) = base.filter(|b| b.ends_with(".svg") && self.files.contains(b)) else {
+            return String::new();
+        };
+        if self.shown.contains(&f) {
+            return String::new();
+        }
+        self.shown.push(f.clone());
+        let path = self.dir.join(&f);
         let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= MAX_SVG);
         let body = small.then(|| std::fs::read_to_string(&path).ok()).flatten();
         let inline = body
             .as_deref()
             .and_then(|b| b.find("<svg").map(|i| &b[i..]))
             .unwrap_or("");
-        let _ = write!(
-            s,
+        format!(
             r#"<figure class="checker-svg">{inline}<figcaption><a href="{}">{}</a></figcaption></figure>"#,
-            href(f),
-            esc(f)
-        );
+            href(&f),
+            esc(&f)
+        )
     }
-    s
+
+    /// Figures not shown yet: SVGs named anywhere in the evidence, then
+    /// `<kind>-*.svg` of the directory, up to MAX_ITEMS inline, the rest linked.
+    fn rest(&mut self, kind: &str, c: &Map<String, Value>) -> String {
+        let mut named = Vec::new();
+        collect_strings(&Value::Object(c.clone()), &mut named);
+        let prefix = format!("{kind}-");
+        let globbed = self
+            .files
+            .iter()
+            .filter(|f| f.starts_with(&prefix) && f.ends_with(".svg") && !f.contains('/'));
+        named.extend(globbed.cloned());
+        let mut s = String::new();
+        let mut links = Vec::new();
+        for n in named.iter().filter(|n| n.ends_with(".svg")) {
+            if self.shown.len() < MAX_ITEMS {
+                s.push_str(&self.figure(n));
+            } else if let Some(f) = self.files.iter().find(|f| n.ends_with(f.as_str())) {
+                if !self.shown.contains(f) && !links.contains(f) {
+                    links.push(f.clone());
+                }
+            }
+        }
+        if !links.is_empty() {
+            let list: Vec<String> = links
+                .iter()
+                .map(|f| format!("<a href=\"{}\">{}</a>", href(f), esc(f)))
+                .collect();
+            let _ = write!(s, "<p class=\"note\">More figures: {}</p>", list.join(", "));
+        }
+        s
+    }
 }
 
 fn collect_strings(v: &Value, out: &mut Vec<String>) {

@@ -117,14 +117,27 @@ fn invalid_run_names_the_checker_and_embeds_its_failing_window() {
     assert!(html.contains(r##"Not valid: <a href="#checker-linear">linear</a> (invalid)"##));
     let linear = section(&html, "checker-linear");
     assert!(linear.contains("class=\"checker checker-linear\""));
+    // One block per failing key, each with its explanation and its figure, the
+    // figure found by file name even when the checker gave another directory.
+    let key3 = &linear[linear
+        .find("<h4 class=\"failing-key\">key 3</h4>")
+        .expect("key 3")..];
+    let key5 = key3
+        .find("<h4 class=\"failing-key\">key 5</h4>")
+        .expect("key 5 after key 3");
+    let (key3, key5) = key3.split_at(key5);
     assert!(
-        linear.contains("<pre class=\"explanation\">read of 1 by process 1 at 7.2 s is impossible")
+        key3.contains("<pre class=\"explanation\">read of 1 by process 1 at 7.2 s is impossible")
     );
+    assert!(key3.contains("class=\"linear-window\"") && key3.contains("<a href=\"linear-3.svg\">"));
     assert!(
-        linear.contains("class=\"linear-window\""),
-        "linear-0.svg inlined"
+        key5.contains("cannot follow the read of 6") && key5.contains("class=\"linear-window-5\"")
     );
-    assert!(linear.contains("<a href=\"linear-0.svg\">"), "and linked");
+    assert_eq!(
+        count(linear, "<figure class=\"checker-svg\">"),
+        2,
+        "each figure once"
+    );
     assert!(html.contains("checker-stats") || html.contains("data-checker=\"stats\""));
     // Faults come from results.json here (partition and pause).
     assert!(section(&html, "faults").contains("From results.json."));
@@ -156,7 +169,14 @@ fn unknown_run_shows_elle_anomalies_and_the_reason() {
     assert!(elle.contains("<p class=\"checker-error\">cycle search stopped at its budget"));
     assert!(elle.contains("<h4 class=\"anomaly-type\">G-single (1)</h4>"));
     assert!(elle.contains("T41 read key 3 = [1 2], missing 3"));
-    assert!(elle.contains("class=\"elle-cycle\"") && elle.contains("<a href=\"elle-0.svg\">"));
+    assert!(
+        elle.contains("class=\"elle-cycle\"") && elle.contains("<a href=\"elle-G-single-0.svg\">")
+    );
+    assert_eq!(
+        count(elle, "<figure class=\"checker-svg\">"),
+        1,
+        "each figure once"
+    );
 }
 
 #[test]

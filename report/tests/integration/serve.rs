@@ -116,7 +116,7 @@ fn files_and_directories_are_served() {
     let (status, body) = get(addr, &format!("/{INVALID}/"));
     assert_eq!(status, 200);
     assert!(
-        body.contains("<a href=\"linear-0.svg\">")
+        body.contains("<a href=\"linear-3.svg\">")
             && body.contains("<a href=\"nodes/\">nodes/</a>")
     );
     assert_eq!(get(addr, &format!("/{INVALID}")).0, 301);
