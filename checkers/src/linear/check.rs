@@ -38,6 +38,7 @@ pub fn check_model<M: Model>(
         deadline: ctx.time_limit.map(|t| Instant::now() + t),
         memory_limit: ctx.memory_limit.unwrap_or(DEFAULT_MEMORY_LIMIT),
         memory_used: &used,
+        max_configs: usize::MAX,
     };
     let mut order: Vec<usize> = (0..groups.len()).collect();
     order.sort_by_key(|&g| std::cmp::Reverse(groups[g].pairs.len()));
@@ -87,16 +88,39 @@ fn check_key<M: Model>(
         key: group.key.clone(),
         out: ctx,
     };
-    if let Some(imp) = reach::impossible(model, &calls) {
+    let proof = |imp: reach::Impossible<M::State>| {
         let order = prefix_before(model, &calls, imp.call, budget);
-        return ev.impossible(imp, order);
+        ev.impossible(imp, order)
+    };
+    if let Some(imp) = reach::impossible(model, &calls) {
+        return proof(imp);
     }
-    match Search::new(model, &calls).run(budget) {
+    // A short search settles most keys; when it does not, or to explain a failure,
+    // look for a small window that proves one op impossible before searching on.
+    let quick = Budget {
+        max_configs: QUICK_CONFIGS,
+        ..*budget
+    };
+    let outcome = match Search::new(model, &calls).run(&quick) {
+        Outcome::Valid(_) => return KeyReport::valid(group.key.clone()),
+        Outcome::Capped => None,
+        other => Some(other),
+    };
+    if let Some(imp) = reach::impossible_after(model, &calls) {
+        return proof(imp);
+    }
+    match outcome.unwrap_or_else(|| Search::new(model, &calls).run(budget)) {
         Outcome::Valid(_) => KeyReport::valid(group.key.clone()),
         Outcome::Invalid(f) => ev.invalid(f),
         Outcome::Unknown(reason, f) => ev.unknown(reason, f),
+        Outcome::Capped => {
+            KeyReport::error(group.key.clone(), "failed to finish the search".into())
+        }
     }
 }
+
+/// Configurations of the first, short search of a key.
+const QUICK_CONFIGS: usize = 100_000;
 
 /// One linearization of what precedes the impossible op (ops still running when it
 /// returned become optional), as the "longest linearizable prefix"; bounded in time.
@@ -125,12 +149,14 @@ fn prefix_before<M: Model>(
         deadline: Some(Instant::now() + Duration::from_millis(500)),
         memory_limit: budget.memory_limit,
         memory_used: budget.memory_used,
+        max_configs: usize::MAX,
     };
     match Search::new(model, &sub).run(&small) {
         Outcome::Valid(order) => order.into_iter().map(|i| ids[i as usize]).collect(),
         Outcome::Invalid(f) | Outcome::Unknown(_, f) => {
             f.order.into_iter().map(|i| ids[i as usize]).collect()
         }
+        Outcome::Capped => Vec::new(),
     }
 }
 

@@ -157,13 +157,26 @@ impl<M: Model> Ctx<'_, M> {
     }
 
     pub(crate) fn impossible(&self, imp: Impossible<M::State>, order: Vec<u32>) -> KeyReport {
-        let why = format!(
-            "then {} could not be placed: before it returned, the model could only reach {} \
-             (every op invoked so far, in any order), and none of them allows it",
-            self.describe(imp.call),
-            self.states_text(&imp.states)
-        );
-        let first = self.window_start(&order, imp.call);
+        let states = self.states_text(&imp.states);
+        let why = match imp.after {
+            None => format!(
+                "then {} could not be placed: before it returned, the model could only reach {states} \
+                 (every op invoked so far, in any order), and none of them allows it",
+                self.describe(imp.call)
+            ),
+            Some(w) => format!(
+                "then {} could not be placed: it began after {} had returned, and from there the {} \
+                 ops that could take effect in between (in any order) only reach {states}, none of \
+                 which allows it",
+                self.describe(imp.call),
+                self.describe(w),
+                imp.between.len()
+            ),
+        };
+        let first = match imp.after {
+            Some(w) => self.calls[w as usize].invoke,
+            None => self.window_start(&order, imp.call),
+        };
         self.report(
             Valid::Invalid,
             &order,

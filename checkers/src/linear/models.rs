@@ -108,7 +108,7 @@ impl Model for MultiRegister {
         Vec::new()
     }
     fn parse(&self, _f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms) -> PResult<Self::Op> {
-        let txn = o.unwrap_or(i);
+        let txn = o.filter(|v| v.is_array()).unwrap_or(i);
         let Value::Array(mops) = txn else {
             return Err(format!(
                 "failed to parse txn {txn}: expected [[f, k, v], ...]"

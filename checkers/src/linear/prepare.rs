@@ -22,6 +22,7 @@ pub(crate) struct Call<O> {
 }
 
 /// The invocation/completion positions of one key's client ops.
+#[derive(Debug)]
 pub(crate) struct KeyOps {
     pub key: Option<Value>,
     pub pairs: Vec<(usize, Option<usize>)>,

@@ -7,6 +7,11 @@
 //! invalid without a search (a read of a value never written is the classic case,
 //! and the one that makes an exhaustive search hopeless when crashed ops abound).
 //! Models whose closure grows large (sets, queues) make the pass give up early.
+//!
+//! [`impossible_after`] sharpens this with real time: if an `ok` op `w` returned
+//! before `x` was invoked, the state when `x` takes effect is reached from a state
+//! `w` may leave by ops that can fall between them (those still running when `w`
+//! was invoked, and crashed ops). That small window is the evidence a person wants.
 
 use super::model::Model;
 use super::prepare::Call;
@@ -19,6 +24,10 @@ const MAX_STATES: usize = 256;
 pub(crate) struct Impossible<S> {
     pub call: u32,
     pub states: Vec<S>,
+    /// The op after which the states were computed (`None`: from the start).
+    pub after: Option<u32>,
+    /// The ops that could take effect between `after` and `call`.
+    pub between: Vec<u32>,
 }
 
 /// Finds the first `ok` op (by return) that no over-approximated state allows.
@@ -26,6 +35,15 @@ pub(crate) fn impossible<M: Model>(
     model: &M,
     calls: &[Call<M::Op>],
 ) -> Option<Impossible<M::State>> {
+    sweep(model, calls).err()
+}
+
+/// The sweep: `Ok(all states reachable at the end)` or the first impossible op;
+/// `Ok(None)` when the closure grew too large.
+fn sweep<M: Model>(
+    model: &M,
+    calls: &[Call<M::Op>],
+) -> Result<Option<Vec<M::State>>, Impossible<M::State>> {
     let mut events: Vec<(usize, bool, u32)> = Vec::with_capacity(calls.len() * 2);
     for (id, c) in calls.iter().enumerate() {
         events.push((c.invoke, false, id as u32));
@@ -48,7 +66,12 @@ pub(crate) fn impossible<M: Model>(
                 !buf.is_empty()
             });
             if !allowed {
-                return Some(Impossible { call: id, states });
+                return Err(Impossible {
+                    call: id,
+                    states,
+                    after: None,
+                    between: Vec::new(),
+                });
             }
             continue;
         }
@@ -67,13 +90,117 @@ pub(crate) fn impossible<M: Model>(
                 continue;
             }
             if known.len() > MAX_STATES {
-                return None;
+                return Ok(None);
             }
             for o in &ops {
                 model.step(&s, o, &mut buf);
                 work.append(&mut buf);
             }
             states.push(s);
+        }
+    }
+    Ok(Some(states))
+}
+
+fn closure<M: Model>(model: &M, start: Vec<M::State>, ops: &[&M::Op]) -> Option<Vec<M::State>> {
+    let mut known: HashSet<M::State> = HashSet::new();
+    let (mut work, mut out, mut buf) = (start, Vec::new(), Vec::new());
+    while let Some(s) = work.pop() {
+        if !known.insert(s.clone()) {
+            continue;
+        }
+        if known.len() > MAX_STATES {
+            return None;
+        }
+        for o in ops {
+            model.step(&s, o, &mut buf);
+            work.append(&mut buf);
+        }
+        out.push(s);
+    }
+    Some(out)
+}
+
+/// Finds an `ok` op `x` and an `ok` op `w` that returned before `x` was invoked such
+/// that no state `w` may leave, advanced by the ops that can fall between them,
+/// allows `x`. For each `x`, `w` is the one invoked last (the tightest window).
+pub(crate) fn impossible_after<M: Model>(
+    model: &M,
+    calls: &[Call<M::Op>],
+) -> Option<Impossible<M::State>> {
+    let everything = sweep(model, calls).ok()??;
+    let mut by_ret: Vec<u32> = (0..calls.len() as u32)
+        .filter(|&i| calls[i as usize].ret.is_some())
+        .collect();
+    by_ret.sort_unstable_by_key(|&i| calls[i as usize].ret);
+    let ret = |i: u32| calls[i as usize].ret.unwrap_or(usize::MAX);
+    // Latest-invoked op among the first j by return, and the earliest invocation
+    // among the last ones (to find ops still running at a point).
+    let mut latest: Vec<u32> = Vec::with_capacity(by_ret.len());
+    for (j, &i) in by_ret.iter().enumerate() {
+        let best = if j > 0 && calls[latest[j - 1] as usize].invoke > calls[i as usize].invoke {
+            latest[j - 1]
+        } else {
+            i
+        };
+        latest.push(best);
+    }
+    let mut earliest = vec![usize::MAX; by_ret.len() + 1];
+    for j in (0..by_ret.len()).rev() {
+        earliest[j] = earliest[j + 1].min(calls[by_ret[j] as usize].invoke);
+    }
+    let crashed: Vec<u32> = (0..calls.len() as u32)
+        .filter(|&i| calls[i as usize].ret.is_none())
+        .collect();
+    let mut buf = Vec::new();
+    for &x in &by_ret {
+        let (xi, xr) = (calls[x as usize].invoke, ret(x));
+        let before = by_ret.partition_point(|&i| ret(i) < xi);
+        if before == 0 {
+            continue;
+        }
+        let w = latest[before - 1];
+        let wi = calls[w as usize].invoke;
+        let lo = earliest[by_ret.partition_point(|&i| ret(i) <= wi)];
+        let from = calls.partition_point(|c| c.invoke < lo);
+        let mut between: Vec<u32> = (from..calls.len())
+            .take_while(|&i| calls[i].invoke < xr)
+            .map(|i| i as u32)
+            .filter(|&i| i != w && i != x && calls[i as usize].ret.is_some_and(|r| r > wi))
+            .collect();
+        between.extend(
+            crashed
+                .iter()
+                .copied()
+                .take_while(|&i| calls[i as usize].invoke < xr),
+        );
+        let mut ops: Vec<&M::Op> = Vec::new();
+        for &i in &between {
+            if !ops.contains(&&calls[i as usize].op) {
+                ops.push(&calls[i as usize].op);
+            }
+        }
+        let mut start = Vec::new();
+        for s in &everything {
+            model.step(s, &calls[w as usize].op, &mut buf);
+            start.append(&mut buf);
+        }
+        let Some(states) = closure(model, start, &ops) else {
+            continue;
+        };
+        let allowed = states.iter().any(|s| {
+            model.step(s, &calls[x as usize].op, &mut buf);
+            let ok = !buf.is_empty();
+            buf.clear();
+            ok
+        });
+        if !allowed {
+            return Some(Impossible {
+                call: x,
+                states,
+                after: Some(w),
+                between,
+            });
         }
     }
     None
@@ -108,5 +235,22 @@ mod tests {
             call(RegOp::Write(2), 3, None),
         ];
         assert!(impossible(&CasRegister, &calls).is_none());
+    }
+
+    #[test]
+    fn finds_stale_reads_after_a_completed_write() {
+        // write 1 [0,1]; write 2 [2,3]; read 1 [4,5]: 1 exists, but not after write 2.
+        let mut calls = vec![
+            call(RegOp::Write(1), 0, Some(1)),
+            call(RegOp::Write(2), 2, Some(3)),
+            call(RegOp::Read(1), 4, Some(5)),
+        ];
+        assert!(impossible(&CasRegister, &calls).is_none());
+        let found = impossible_after(&CasRegister, &calls).expect("stale read");
+        assert_eq!((found.call, found.after), (2, Some(1)));
+        assert_eq!(found.states, vec![2]);
+        // A crashed write of 1, invoked before the read returns, may explain it.
+        calls.push(call(RegOp::Write(1), 4, None));
+        assert!(impossible_after(&CasRegister, &calls).is_none());
     }
 }

@@ -5,15 +5,21 @@
 //! return still in the list. Ops whose outcome is unknown never return, so they are
 //! kept out of that list, grouped into classes of identical ops: two pending crashed
 //! `write 3`s are interchangeable, so the search only ever tries the earliest one of a
-//! class. That turns 2^k subsets of crashed ops into counts per class, which is what
-//! keeps histories full of timeouts tractable. Every configuration visited, (set of
-//! linearized ops, model state), is remembered with an incremental (Zobrist) hash so
-//! that it is explored once. The budget (time, shared memory counter) is polled
-//! every few thousand steps and turns into an `Unknown` answer.
+//! class. That turns 2^k subsets of crashed ops into counts per class.
+//!
+//! Every configuration visited, (linearized ok ops, model state, crashed ops used per
+//! class), is remembered, keyed by an incremental (Zobrist) hash of the first two.
+//! Lowe's cache is strengthened by dominance: having used *fewer* crashed ops of
+//! every class leaves strictly more options (the earliest members of a class are
+//! used first, so the ones left are invoked no later), so a configuration is pruned
+//! when one with the same ok ops and state and a componentwise smaller count was
+//! already explored. This is what keeps histories full of timeouts tractable. The
+//! budget (time, shared memory counter) is polled every few thousand steps and turns
+//! into an `Unknown` answer.
 
 use super::model::Model;
 use super::prepare::Call;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -23,6 +29,8 @@ pub(crate) struct Budget<'a> {
     pub deadline: Option<Instant>,
     pub memory_limit: u64,
     pub memory_used: &'a AtomicU64,
+    /// Stop with [`Outcome::Capped`] after this many configurations.
+    pub max_configs: usize,
 }
 
 /// What the search found for one key.
@@ -31,6 +39,8 @@ pub(crate) enum Outcome<S> {
     Valid(Vec<u32>),
     Invalid(Failure<S>),
     Unknown(String, Failure<S>),
+    /// `max_configs` was reached: try something cheaper before searching on.
+    Capped,
 }
 
 /// The deepest point the search reached, as evidence.
@@ -65,18 +75,16 @@ struct Frame<S> {
     alt: usize,
 }
 
-/// A visited configuration; hashed by its precomputed hash only.
-#[derive(PartialEq, Eq)]
-struct Key<S> {
-    hash: u64,
+/// The configurations seen with one set of linearized ok ops and one state: the
+/// minimal vectors of crashed ops used per class (an antichain).
+struct Slot<S> {
     bits: Box<[u64]>,
     state: S,
+    used: Vec<Box<[u32]>>,
 }
 
-impl<S> Hash for Key<S> {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        h.write_u64(self.hash);
-    }
+fn le(a: &[u32], b: &[u32]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x <= y)
 }
 
 /// Passes a precomputed hash through.
@@ -121,7 +129,9 @@ pub(crate) struct Search<'a, M: Model> {
     bits: Vec<u64>,
     hash: u64,
     remaining: usize,
-    cache: HashSet<Key<M::State>, BuildHasherDefault<IdHasher>>,
+    cache: HashMap<u64, Vec<Slot<M::State>>, BuildHasherDefault<IdHasher>>,
+    entries: usize,
+    bytes: u64,
     dead: HashMap<u32, Vec<M::State>>,
     best: Option<Failure<M::State>>,
     best_depth: usize,
@@ -176,7 +186,9 @@ impl<'a, M: Model> Search<'a, M> {
             bits: vec![0; calls.len().div_ceil(64)],
             hash: 0,
             remaining: events.len() / 2,
-            cache: HashSet::default(),
+            cache: HashMap::default(),
+            entries: 0,
+            bytes: 0,
             dead: HashMap::new(),
             best: None,
             best_depth: 0,
@@ -242,7 +254,7 @@ impl<'a, M: Model> Search<'a, M> {
                 self.unlink(self.ret_entry[id as usize]);
                 self.remaining -= 1;
             }
-            Cand::Crash(c) => self.used[c as usize] += 1,
+            Cand::Crash(_) => {}
         }
     }
 
@@ -253,17 +265,51 @@ impl<'a, M: Model> Search<'a, M> {
                 self.relink(self.call_entry[id as usize]);
                 self.remaining += 1;
             }
+            Cand::Crash(_) => {}
+        }
+    }
+
+    /// Records a move in the cache key: a bit for an ok op, a count for a crashed one.
+    fn mark(&mut self, cand: Cand, on: bool) {
+        match cand {
+            Cand::Ok(id) => {
+                self.bits[id as usize / 64] ^= 1 << (id % 64);
+                self.hash ^= mix(id as u64 + 1);
+            }
+            Cand::Crash(c) if on => self.used[c as usize] += 1,
             Cand::Crash(c) => self.used[c as usize] -= 1,
         }
     }
 
-    fn flip(&mut self, id: u32) {
-        self.bits[id as usize / 64] ^= 1 << (id % 64);
-        self.hash ^= mix(id as u64 + 1);
-    }
-
-    fn entry_cost(&self) -> u64 {
-        (self.bits.len() * 8 + std::mem::size_of::<Key<M::State>>() + 16) as u64
+    /// Remembers the configuration; false when it (or one that dominates it) was seen.
+    fn visit(&mut self, state: &M::State) -> bool {
+        let hash = self.hash ^ mix(state_hash(state));
+        let bucket = self.cache.entry(hash).or_default();
+        let used = &self.used;
+        let slot = bucket
+            .iter_mut()
+            .find(|s| *s.bits == *self.bits && s.state == *state);
+        match slot {
+            Some(slot) => {
+                if slot.used.iter().any(|u| le(u, used)) {
+                    return false;
+                }
+                slot.used.retain(|u| !le(used, u));
+                slot.used.push(used.clone().into_boxed_slice());
+                self.bytes += (used.len() * 4 + 16) as u64;
+            }
+            None => {
+                self.bytes += (self.bits.len() * 8 + used.len() * 4 + 48) as u64
+                    + std::mem::size_of::<Slot<M::State>>() as u64;
+                bucket.push(Slot {
+                    bits: self.bits.clone().into_boxed_slice(),
+                    state: state.clone(),
+                    used: vec![used.clone().into_boxed_slice()],
+                })
+            }
+        }
+        self.entries += 1;
+        true
     }
 
     /// Runs the search to a verdict, within the budget.
@@ -272,7 +318,6 @@ impl<'a, M: Model> Search<'a, M> {
         let mut stack: Vec<Frame<M::State>> = Vec::new();
         let mut cur = Cur::List(self.next[self.head() as usize]);
         let (mut alt, mut buf, mut steps) = (0usize, Vec::new(), 0u64);
-        let cost = self.entry_cost();
         let mut charged = 0u64;
         loop {
             if self.remaining == 0 {
@@ -281,7 +326,11 @@ impl<'a, M: Model> Search<'a, M> {
             }
             steps += 1;
             if steps % 4096 == 0 {
-                if let Some(reason) = self.over_budget(budget, &mut charged, cost) {
+                if self.entries > budget.max_configs {
+                    budget.memory_used.fetch_sub(charged, Ordering::Relaxed);
+                    return Outcome::Capped;
+                }
+                if let Some(reason) = self.over_budget(budget, &mut charged) {
                     budget.memory_used.fetch_sub(charged, Ordering::Relaxed);
                     return Outcome::Unknown(reason, self.failure(&state, &stack));
                 }
@@ -297,7 +346,7 @@ impl<'a, M: Model> Search<'a, M> {
                     return Outcome::Invalid(fail);
                 };
                 self.unlift(f.cand);
-                self.flip(f.call);
+                self.mark(f.cand, false);
                 state = f.before;
                 cur = match f.cand {
                     Cand::Ok(id) => Cur::List(self.call_entry[id as usize]),
@@ -310,14 +359,9 @@ impl<'a, M: Model> Search<'a, M> {
             self.model
                 .step(&state, &self.calls[id as usize].op, &mut buf);
             let mut moved = false;
-            self.flip(id);
+            self.mark(cand, true);
             while alt < buf.len() {
-                let key = Key {
-                    hash: self.hash ^ mix(state_hash(&buf[alt])),
-                    bits: self.bits.clone().into_boxed_slice(),
-                    state: buf[alt].clone(),
-                };
-                if self.cache.insert(key) {
+                if self.visit(&buf[alt]) {
                     let next = buf.swap_remove(alt);
                     let before = std::mem::replace(&mut state, next);
                     stack.push(Frame {
@@ -335,14 +379,14 @@ impl<'a, M: Model> Search<'a, M> {
             }
             alt = 0;
             if !moved {
-                self.flip(id);
+                self.mark(cand, false);
                 cur = after;
             }
         }
     }
 
-    fn over_budget(&self, budget: &Budget, charged: &mut u64, cost: u64) -> Option<String> {
-        let want = self.cache.len() as u64 * cost;
+    fn over_budget(&self, budget: &Budget, charged: &mut u64) -> Option<String> {
+        let want = self.bytes;
         let used = budget
             .memory_used
             .fetch_add(want - *charged, Ordering::Relaxed)
@@ -353,13 +397,13 @@ impl<'a, M: Model> Search<'a, M> {
             return Some(format!(
                 "memory budget of {} MiB exhausted after {} configurations",
                 budget.memory_limit >> 20,
-                self.cache.len()
+                self.entries
             ));
         }
         match budget.deadline {
             Some(d) if Instant::now() >= d => Some(format!(
                 "time budget exhausted after {} configurations",
-                self.cache.len()
+                self.entries
             )),
             _ => None,
         }
