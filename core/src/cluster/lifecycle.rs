@@ -25,14 +25,24 @@ pub async fn up(spec: &ClusterSpec) -> Result<ClusterInfo, ClusterError> {
     if !is_root() {
         return Err(ClusterError::NotRoot { what: what.into() });
     }
-    if info(spec)?.is_some() {
-        return Err(ClusterError::other(
-            what,
-            format!(
-                "a local cluster is already up (state in {}); run `rjepsen cluster down` first",
-                spec.state_file().display()
-            ),
-        ));
+    if let Some(old) = info(spec)? {
+        let running = old
+            .nodes
+            .iter()
+            .filter_map(|n| n.init)
+            .any(|p| sys::alive(&p));
+        if running {
+            return Err(ClusterError::other(
+                what,
+                format!(
+                    "a local cluster is already up (state in {}); run `rjepsen cluster down` first",
+                    spec.state_file().display()
+                ),
+            ));
+        }
+        // Left by a reboot or a killed `up`: nothing of it runs, so clear it away.
+        tracing::info!("removing a stale local cluster (no node running) before up");
+        down(spec).await?;
     }
     let sshd = node::find_sshd()?;
     for dir in [&spec.state_dir, &spec.state_dir.join("nodes")] {
@@ -153,7 +163,9 @@ pub async fn status(spec: &ClusterSpec) -> Result<Vec<NodeStatus>, ClusterError>
 }
 
 /// Removes everything `up` made for `spec` (from its state file, or by name when
-/// the state file is gone); returns one line per thing removed. Safe to repeat.
+/// the state file is gone). Safe to repeat. Returns what it removed, one noun
+/// phrase each (`netns rjepsen-n1`, `process 4242 (killed)`, a path), for a
+/// caller to print as `removed {line}`; empty when nothing was up.
 pub async fn down(spec: &ClusterSpec) -> Result<Vec<String>, ClusterError> {
     let what = "bring down local nodes";
     if !is_root() {
@@ -169,7 +181,7 @@ pub async fn down(spec: &ClusterSpec) -> Result<Vec<String>, ClusterError> {
     for n in &info.nodes {
         let existed = netns_exists(&n.netns);
         match net::delete_node_net(n).await {
-            Ok(()) if existed => done.push(format!("removed netns {}", n.netns)),
+            Ok(()) if existed => done.push(format!("netns {}", n.netns)),
             Ok(()) => {}
             Err(e) => errors.push(e.to_string()),
         }
@@ -180,7 +192,7 @@ pub async fn down(spec: &ClusterSpec) -> Result<Vec<String>, ClusterError> {
         }
     }
     if Path::new("/sys/class/net").join(&info.bridge).exists() {
-        done.push(format!("removed bridge {}", info.bridge));
+        done.push(format!("bridge {}", info.bridge));
     }
     if let Err(e) = net::delete_bridge(&info.bridge).await {
         errors.push(e.to_string());
@@ -235,7 +247,7 @@ async fn stop_nodes(info: &ClusterInfo, done: &mut Vec<String>) {
         .collect();
     for p in &recorded {
         if sys::kill(p) {
-            done.push(format!("killed pid {}", p.pid));
+            done.push(format!("process {} (killed)", p.pid));
         }
     }
     sys::wait_gone(&recorded, Duration::from_secs(5)).await;
@@ -255,7 +267,10 @@ async fn stop_nodes(info: &ClusterInfo, done: &mut Vec<String>) {
             }
             for p in &left {
                 if sys::kill(p) {
-                    done.push(format!("killed pid {} left in netns {}", p.pid, n.netns));
+                    done.push(format!(
+                        "process {} left in netns {} (killed)",
+                        p.pid, n.netns
+                    ));
                 }
             }
             sys::wait_gone(&left, Duration::from_secs(1)).await;
@@ -269,7 +284,7 @@ fn remove_files(info: &ClusterInfo, done: &mut Vec<String>, errors: &mut Vec<Str
     for n in &info.nodes {
         if n.dir.starts_with(&nodes_dir) && n.dir.exists() {
             match std::fs::remove_dir_all(&n.dir) {
-                Ok(()) => done.push(format!("removed {}", n.dir.display())),
+                Ok(()) => done.push(n.dir.display().to_string()),
                 Err(e) => {
                     errors.push(ClusterError::io("remove a node's files", &n.dir, e).to_string())
                 }
@@ -279,14 +294,14 @@ fn remove_files(info: &ClusterInfo, done: &mut Vec<String>, errors: &mut Vec<Str
     for d in &info.created_dirs {
         // Only if empty: something else may have put files there since.
         if std::fs::remove_dir(d).is_ok() {
-            done.push(format!("removed {}", d.display()));
+            done.push(d.display().to_string());
         }
     }
     let key_pub = info.private_key.with_extension("pub");
     for f in [&info.private_key, &key_pub, &info.state_file()] {
         if f.exists() {
             match std::fs::remove_file(f) {
-                Ok(()) => done.push(format!("removed {}", f.display())),
+                Ok(()) => done.push(f.display().to_string()),
                 Err(e) => {
                     errors.push(ClusterError::io("remove a local-node file", f, e).to_string())
                 }

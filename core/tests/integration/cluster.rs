@@ -88,6 +88,16 @@ async fn exercise(spec: &ClusterSpec) {
     let t = Instant::now();
     errors(&remote, &info).await;
     eprintln!("errors checked in {:?}", t.elapsed());
+    // A broken connection (its sshd side killed) is opened anew on the next command.
+    let _ = remote
+        .exec_unchecked("t2", "pkill -f 'sshd: root@notty'")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let out = remote
+        .exec("t2", "hostname")
+        .await
+        .expect("reconnect to t2");
+    assert_eq!(out.stdout.trim(), "t2");
     // A process started over SSH lives in the node and must die with it on down.
     remote
         .exec("t1", "setsid sleep 1000 >/dev/null 2>&1 < /dev/null &")
