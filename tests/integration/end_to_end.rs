@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 
 const BRIDGE: &str = "rjeteste";
 const SUBNET: &str = "10.91.0.0";
+const PREFIX: &str = "10.91.0.";
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     std::process::Command::new("id")
         .arg("-u")
         .output()
@@ -23,7 +24,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn sh(cmd: &str) -> String {
+pub fn sh(cmd: &str) -> String {
     let o = std::process::Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -33,11 +34,33 @@ fn sh(cmd: &str) -> String {
 }
 
 /// Brings the cluster down when dropped, also when an assertion fails.
-struct Cluster {
-    state_dir: PathBuf,
+pub struct Cluster {
+    pub state_dir: PathBuf,
+    pub bridge: &'static str,
+    pub subnet: &'static str,
 }
 
 impl Cluster {
+    /// Brings up `nodes` on their own bridge and subnet.
+    pub fn up(nodes: &str, bridge: &'static str, subnet: &'static str) -> Cluster {
+        let cluster = Cluster {
+            state_dir: PathBuf::from(format!("/var/lib/rjepsen-test-{bridge}")),
+            bridge,
+            subnet,
+        };
+        let o = rjepsen(&cluster.args(&["up", "--nodes", nodes]));
+        assert!(
+            o.status.success(),
+            "cluster up: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        cluster
+    }
+
+    pub fn key(&self) -> String {
+        self.state_dir.join("id_ed25519").display().to_string()
+    }
+
     fn args<'a>(&'a self, rest: &[&'a str]) -> Vec<&'a str> {
         let mut a = vec!["cluster"];
         a.extend_from_slice(rest);
@@ -45,9 +68,9 @@ impl Cluster {
             "--state-dir",
             self.state_dir.to_str().unwrap(),
             "--bridge",
-            BRIDGE,
+            self.bridge,
             "--subnet",
-            SUBNET,
+            self.subnet,
         ]);
         a
     }
@@ -76,16 +99,9 @@ fn register_on_etcd_with_partitions_and_kills() {
         eprintln!("skipped: local nodes need root");
         return;
     }
-    let state_dir = PathBuf::from("/var/lib/rjepsen-e2e-test");
-    let cluster = Cluster { state_dir };
-    let o = rjepsen(&cluster.args(&["up", "--nodes", "e1..e3"]));
-    assert!(
-        o.status.success(),
-        "cluster up: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let cluster = Cluster::up("e1..e3", BRIDGE, SUBNET);
     let store = std::env::temp_dir().join(format!("rjepsen-e2e-{}", std::process::id()));
-    let key_file = cluster.state_dir.join("id_ed25519");
+    let key_file = cluster.key();
     let o = rjepsen(&[
         "test",
         "--workload",
@@ -93,7 +109,7 @@ fn register_on_etcd_with_partitions_and_kills() {
         "--nodes",
         "e1..e3",
         "--ssh-private-key",
-        key_file.to_str().unwrap(),
+        &key_file,
         "--time-limit",
         "25",
         "--rate",
@@ -119,7 +135,7 @@ fn register_on_etcd_with_partitions_and_kills() {
     check_history(&run);
     check_results(&run);
     drop(cluster);
-    check_nothing_left();
+    check_nothing_left(BRIDGE, PREFIX);
     std::fs::remove_dir_all(&store).unwrap();
 }
 
@@ -191,15 +207,17 @@ fn check_results(run: &Path) {
     }
 }
 
-fn check_nothing_left() {
+pub fn check_nothing_left(bridge: &str, prefix: &str) {
     let netns = sh("ip netns list");
-    assert!(!netns.contains(BRIDGE), "namespaces left: {netns}");
+    assert!(!netns.contains(bridge), "namespaces left: {netns}");
     let links = sh("ip -br link");
-    assert!(!links.contains(BRIDGE), "links left: {links}");
-    let etcd = sh("pgrep -ax etcd | grep 10.91.0. || true");
+    assert!(!links.contains(bridge), "links left: {links}");
+    let etcd = sh(&format!("pgrep -ax etcd | grep {prefix} || true"));
     assert!(etcd.trim().is_empty(), "etcd left: {etcd}");
     let hosts = std::fs::read_to_string("/etc/hosts").unwrap();
-    assert!(!hosts.contains(BRIDGE), "hosts lines left: {hosts}");
-    let rules = sh("iptables-save 2>/dev/null | grep -c 10.91.0. || true");
+    assert!(!hosts.contains(bridge), "hosts lines left: {hosts}");
+    let rules = sh(&format!(
+        "iptables-save 2>/dev/null | grep -c {prefix} || true"
+    ));
     assert_eq!(rules.trim(), "0", "iptables rules left on the host");
 }

@@ -241,3 +241,92 @@ async fn timeout_wrapper_turns_slow_ops_into_info() {
         .to_string()
         .contains("timed out"));
 }
+
+/// A DB and nemesis that record what was done to them.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<String>>);
+
+impl Recorder {
+    fn log(&self, s: impl Into<String>) {
+        self.0.lock().unwrap().push(s.into());
+    }
+    fn seen(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl crate::db::Db for Recorder {
+    async fn setup(&self, _: &Test, node: &str) -> Result<(), crate::db::DbError> {
+        self.log(format!("setup {node}"));
+        Ok(())
+    }
+    async fn teardown(&self, _: &Test, node: &str) -> Result<(), crate::db::DbError> {
+        self.log(format!("teardown {node}"));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Nemesis for Recorder {
+    async fn invoke(&self, _: &Test, op: &Op) -> Op {
+        self.log(format!("nemesis {}", op.f));
+        op.complete(OpType::Info, Value::Null)
+    }
+    async fn teardown(&self, _: &Test) -> Result<(), crate::nemesis::NemesisError> {
+        self.log("heal");
+        Ok(())
+    }
+    fn fs(&self) -> Vec<String> {
+        vec![]
+    }
+}
+
+/// Panics on its 20th op.
+struct Panicky(u32);
+
+impl Generator for Panicky {
+    fn op(&mut self, ctx: &mut crate::generator::Context) -> crate::generator::GenOp {
+        self.0 += 1;
+        assert!(self.0 < 20, "generator bug");
+        match ctx.free_client() {
+            Some(p) => crate::generator::GenOp::Op(Op::invoke(p, "read", Value::Null)),
+            None => crate::generator::GenOp::Pending,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_panic_mid_run_still_heals_and_tears_down() {
+    let dir = std::env::temp_dir().join(format!("rjepsen-runner-panic-{}", std::process::id()));
+    let store = crate::store::StoreRun::create(&dir, "t").unwrap();
+    let db = Arc::new(Recorder::default());
+    let nemesis = Arc::new(Recorder::default());
+    let parts = TestParts {
+        db: db.clone(),
+        client: client(0),
+        nemesis: nemesis.clone(),
+        leave_db_running: false,
+        quiet: true,
+    };
+    let r = run_test(
+        test(&store.dir, 2),
+        &store,
+        parts,
+        Box::new(Panicky(0)),
+        no_cancel(),
+    )
+    .await;
+    let err = r.err().expect("a panic is an error").to_string();
+    assert!(err.contains("generator bug"), "{err}");
+    assert_eq!(nemesis.seen(), ["heal"]);
+    let db_seen = db.seen();
+    assert!(
+        db_seen.ends_with(&["teardown a".into(), "teardown b".into()]),
+        "{db_seen:?}"
+    );
+    // What ran before the panic is on disk.
+    let ops = read_jsonl(&store.history_path()).unwrap();
+    assert!(ops.len() >= 19, "{}", ops.len());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
