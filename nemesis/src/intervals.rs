@@ -4,7 +4,8 @@
 //! `pause`, `start-packet`) and closes at the completion of the next stop op of
 //! the same kind: the widest window in which the fault may have acted, which is
 //! what a reader shading a latency plot or labelling data wants. A stop closes
-//! every open interval of its kind; one never stopped has `stop: null`.
+//! every open interval of its kind; one never stopped has `stop: null`. A start
+//! that failed on every node it targeted opens no interval: nothing was faulted.
 
 use crate::schedule::FaultKind;
 use rjepsen_core::op::{Op, Process};
@@ -23,6 +24,22 @@ pub struct FaultInterval {
     /// What the start op did: its completion's value (the grudge, the nodes
     /// killed, ...), or its invocation's value if it never completed.
     pub value: Value,
+}
+
+/// Whether a start op's completion did anything: no error, or an error on
+/// only some of the nodes its value names (`{"n1":..}` or `{"nodes":{..}}`).
+fn took_effect(completion: &Op) -> bool {
+    let Some(error) = &completion.error else {
+        return true;
+    };
+    let Some(failed) = error.as_object() else {
+        return false;
+    };
+    let named = completion.value.get("nodes").unwrap_or(&completion.value);
+    match named.as_object() {
+        Some(nodes) => nodes.keys().any(|n| !failed.contains_key(n)),
+        None => false,
+    }
 }
 
 /// The fault windows of a history, in order of their start.
@@ -51,7 +68,11 @@ pub fn fault_intervals(history: &[Op]) -> Vec<FaultInterval> {
         }
         if is_start {
             if let Some(i) = awaiting_start.take() {
-                out[i].value = op.value.clone();
+                if took_effect(op) {
+                    out[i].value = op.value.clone();
+                } else {
+                    out.remove(i);
+                }
             }
         } else if awaiting_stop.take() == Some(kind) {
             for iv in out
@@ -126,6 +147,48 @@ mod tests {
             "no completion: invoke value"
         );
         let text = serde_json::to_string(&got[1]).unwrap();
+        let mut failed = op(
+            61,
+            Info,
+            n(),
+            "start-packet",
+            json!({"nodes": {"n1": "failed to x"}}),
+        );
+        failed.error = Some(json!({"n1": "failed to x"}));
+        let mut partly = op(
+            71,
+            Info,
+            n(),
+            "kill",
+            json!({"n1": "killed", "n2": "failed to y"}),
+        );
+        partly.error = Some(json!({"n2": "failed to y"}));
+        let mut refused = op(81, Info, n(), "start-partition", json!("ring"));
+        refused.error = Some(json!("failed to build a ring partition"));
+        let more = [
+            op(60, Invoke, n(), "start-packet", json!({})),
+            failed,
+            op(70, Invoke, n(), "kill", json!("majority")),
+            partly,
+            op(80, Invoke, n(), "start-partition", json!("ring")),
+            refused,
+        ];
+        let h2: Vec<Op> = h.iter().cloned().chain(more).collect();
+        let kinds: Vec<(String, u64)> = fault_intervals(&h2)
+            .into_iter()
+            .map(|iv| (iv.kind, iv.start))
+            .collect();
+        let want = [
+            ("partition", 10),
+            ("kill", 20),
+            ("packet", 50),
+            ("kill", 70),
+        ];
+        assert_eq!(
+            kinds,
+            want.map(|(k, t)| (k.to_string(), t)),
+            "failed starts open nothing"
+        );
         assert_eq!(
             text,
             r#"{"kind":"kill","start":20,"stop":null,"value":{"n3":"killed"}}"#

@@ -19,7 +19,7 @@ pub mod schedule;
 pub use compose::Compose;
 pub use grudge::{Grudge, PartitionMode};
 pub use intervals::{fault_intervals, FaultInterval};
-pub use packet::{Netem, PacketNemesis};
+pub use packet::{Netem, NetemSupport, PacketNemesis};
 pub use partition::PartitionNemesis;
 pub use process::{ProcessFault, ProcessNemesis};
 pub use schedule::{final_generator, FaultCycle, FaultKind};
@@ -104,6 +104,7 @@ pub fn package(
         ));
     }
     let primary = db.as_primary().is_some();
+    let netem = NetemSupport::default();
     let mut children: Vec<Box<dyn Nemesis>> = Vec::new();
     let mut cycles: Vec<Box<dyn Generator>> = Vec::new();
     // Teardown runs children in this order: network, then processes, resumed
@@ -121,12 +122,20 @@ pub fn package(
             FaultKind::Partition => Box::new(PartitionNemesis::new(Some(db.clone()))),
             FaultKind::Pause => Box::new(ProcessNemesis::new(ProcessFault::Pause, db.clone())),
             FaultKind::Kill => Box::new(ProcessNemesis::new(ProcessFault::Kill, db.clone())),
-            FaultKind::Packet => Box::new(PacketNemesis::default()),
+            FaultKind::Packet => Box::new(PacketNemesis::new(netem.clone())),
         });
     }
     for kind in &resolved {
         let values = schedule::start_values(*kind, primary);
-        cycles.push(Box::new(FaultCycle::new(*kind, values, interval_secs)));
+        let cycle = FaultCycle::new(*kind, values, interval_secs);
+        let cycle = match kind {
+            FaultKind::Packet => {
+                let netem = netem.clone();
+                cycle.offering(move |v| netem.offers(v))
+            }
+            _ => cycle,
+        };
+        cycles.push(Box::new(cycle));
     }
     let generator: Box<dyn Generator> = if cycles.is_empty() {
         Box::new(rjepsen_core::generator::Seq::new(Vec::new()))

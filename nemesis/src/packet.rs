@@ -25,6 +25,8 @@ use rjepsen_core::test::Test;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::net::Ipv4Addr;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
 
 pub use emulate::PACKET_CHAIN;
 
@@ -72,6 +74,11 @@ impl Netem {
             },
             _ => return None,
         })
+    }
+
+    /// Whether only real netem can do this (delay, reordering).
+    pub fn needs_netem(&self) -> bool {
+        self.delay_ms.is_some_and(|d| d > 0) || self.reorder_pct.is_some()
     }
 
     /// The netem arguments, e.g. `delay 50ms 10ms distribution normal loss 20%`.
@@ -230,17 +237,88 @@ async fn shape_all(
 /// Delays, drops, duplicates, reorders or slows packets; see the module docs.
 pub struct PacketNemesis {
     rng: LazyRng,
+    support: NetemSupport,
 }
 
 impl Default for PacketNemesis {
     fn default() -> Self {
-        PacketNemesis {
-            rng: LazyRng::new(0x7063_6b74),
-        }
+        PacketNemesis::new(NetemSupport::default())
     }
 }
 
+/// Whether the nodes' kernels have netem, as learned by [`PacketNemesis`]'s
+/// setup; shared with the schedule so that it offers only behaviours that can
+/// be applied (delay and reorder need real netem).
+#[derive(Clone, Debug, Default)]
+pub struct NetemSupport(Arc<AtomicU8>);
+
+impl NetemSupport {
+    const PRESENT: u8 = 1;
+    const MISSING: u8 = 2;
+
+    /// Support already known (for tests, or when the operator knows better).
+    pub fn assume(present: bool) -> NetemSupport {
+        let s = NetemSupport::default();
+        s.set(present);
+        s
+    }
+
+    /// True once a node was found without netem.
+    pub fn known_missing(&self) -> bool {
+        self.0.load(Ordering::Relaxed) == Self::MISSING
+    }
+
+    fn set(&self, present: bool) {
+        let v = if present {
+            Self::PRESENT
+        } else {
+            Self::MISSING
+        };
+        self.0.store(v, Ordering::Relaxed);
+    }
+
+    /// Whether a schedule should offer this `start-packet` value.
+    pub fn offers(&self, value: &Value) -> bool {
+        let name = value.get("behaviour").and_then(Value::as_str);
+        let needs = name
+            .and_then(Netem::preset)
+            .is_some_and(|n| n.needs_netem());
+        !(needs && self.known_missing())
+    }
+}
+
+/// Shell that prints `missing` when the kernel has no netem qdisc (tried on
+/// the loopback, whose default qdisc has nothing to lose).
+const PROBE: &str =
+    "out=$(tc qdisc add dev lo root netem delay 0ms 2>&1) && tc qdisc del dev lo root; \
+     case \"$out\" in *'kind is unknown'*) echo missing;; *) echo present;; esac";
+
 impl PacketNemesis {
+    /// A packet nemesis that records what it learns of netem in `support`.
+    pub fn new(support: NetemSupport) -> PacketNemesis {
+        PacketNemesis {
+            rng: LazyRng::new(0x7063_6b74),
+            support,
+        }
+    }
+
+    /// Probes every node for netem; nodes that do not answer are left out.
+    async fn probe(&self, test: &Test) {
+        let remote = test.remote.clone();
+        let results = on_nodes(&test.nodes, "probe for netem", |node| {
+            let remote = remote.clone();
+            async move {
+                let out = remote.exec(&node, PROBE).await.map_err(|e| e.to_string())?;
+                Ok(out.stdout.trim().to_string())
+            }
+        })
+        .await;
+        let answers: Vec<String> = results.into_iter().filter_map(|(_, r)| r.ok()).collect();
+        if !answers.is_empty() {
+            self.support.set(answers.iter().all(|a| a == "present"));
+        }
+    }
+
     async fn start(&self, test: &Test, op: &Op) -> Op {
         let behaviour = op
             .value
@@ -281,6 +359,16 @@ impl PacketNemesis {
 
 #[async_trait]
 impl Nemesis for PacketNemesis {
+    /// Learns whether the nodes have netem, and removes shaping a killed run
+    /// may have left.
+    async fn setup(&self, test: &Test) -> Result<(), NemesisError> {
+        self.probe(test).await;
+        teardown_result(
+            "remove netem before the test",
+            shape_all(test, &test.nodes, None).await,
+        )
+    }
+
     async fn invoke(&self, test: &Test, op: &Op) -> Op {
         match op.f.as_str() {
             "start-packet" => self.start(test, op).await,

@@ -105,6 +105,8 @@ pub fn start_values(kind: FaultKind, primary: bool) -> Vec<Value> {
 pub struct FaultCycle {
     kind: FaultKind,
     values: Vec<Value>,
+    /// Which values may be chosen now (all when None or when it keeps none).
+    offers: Option<Box<dyn Fn(&Value) -> bool + Send>>,
     interval_ns: u64,
     next_at: Option<u64>,
     faulted: bool,
@@ -115,10 +117,31 @@ impl FaultCycle {
         FaultCycle {
             kind,
             values,
+            offers: None,
             interval_ns: (interval_secs * 1e9) as u64,
             next_at: None,
             faulted: false,
         }
+    }
+
+    /// Restricts the start values to those `offers` accepts at the time of
+    /// choosing (for example, packet behaviours the nodes' kernels can apply).
+    pub fn offering(mut self, offers: impl Fn(&Value) -> bool + Send + 'static) -> FaultCycle {
+        self.offers = Some(Box::new(offers));
+        self
+    }
+
+    fn choose(&self, rng: &mut impl Rng) -> Value {
+        let offered: Vec<&Value> = match &self.offers {
+            Some(f) => self.values.iter().filter(|v| f(v)).collect(),
+            None => Vec::new(),
+        };
+        let pick = if offered.is_empty() {
+            self.values.choose(rng)
+        } else {
+            offered.choose(rng).copied()
+        };
+        pick.cloned().unwrap_or(Value::Null)
     }
 
     fn wait(&self, rng: &mut impl Rng) -> u64 {
@@ -143,8 +166,7 @@ impl Generator for FaultCycle {
         let mut op = if self.faulted {
             Op::invoke(Process::Nemesis, stop, self.kind.stop_value())
         } else {
-            let value = self.values.choose(ctx.rng).cloned().unwrap_or(Value::Null);
-            Op::invoke(Process::Nemesis, start, value)
+            Op::invoke(Process::Nemesis, start, self.choose(ctx.rng))
         };
         op.time = ctx.time;
         self.faulted = !self.faulted;

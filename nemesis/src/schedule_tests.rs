@@ -215,3 +215,23 @@ fn nothing_while_the_nemesis_is_busy() {
         assert_eq!(gen.op(&mut ctx), GenOp::Pending);
     }
 }
+
+#[test]
+fn packet_schedule_offers_only_what_the_kernel_can_apply() {
+    let values = start_values(FaultKind::Packet, false);
+    let behaviours = |support: crate::NetemSupport| {
+        let cycle = FaultCycle::new(FaultKind::Packet, values.clone(), 1.0);
+        let mut gen = cycle.offering(move |v| support.offers(v));
+        let ops = drive(&mut gen, 3, 3 * MINUTE);
+        ops.iter()
+            .filter(|o| o.f == "start-packet")
+            .map(|o| o.value["behaviour"].as_str().unwrap().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let all = behaviours(crate::NetemSupport::default());
+    assert_eq!(all.len(), 5, "unknown support: every behaviour: {all:?}");
+    let without = behaviours(crate::NetemSupport::assume(false));
+    let want: std::collections::BTreeSet<String> =
+        ["duplicate", "loss", "rate"].map(String::from).into();
+    assert_eq!(without, want);
+}

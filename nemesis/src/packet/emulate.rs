@@ -46,6 +46,10 @@ pub fn emulate_command(netem: &Netem, iface: &str, peers: &[Ipv4Addr]) -> Result
     if netem.delay_ms.is_some_and(|d| d > 0) {
         missing.push("delay");
     }
+    debug_assert_eq!(
+        !missing.is_empty() || netem.reorder_pct.is_some(),
+        netem.needs_netem()
+    );
     if netem.reorder_pct.is_some() {
         missing.push("reorder");
     }

@@ -5,13 +5,17 @@
 //! Uses its own cluster (nodes m1..m3, bridge rjnem0, subnet 10.80.0.0/24, state
 //! in /var/lib/rjepsen-nodes-nemtest) so it can run beside `rjepsen cluster up`.
 
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use rjepsen_core::cluster::{self, ClusterSpec};
 use rjepsen_core::control::{Remote, SshRemote};
 use rjepsen_core::db::{Db, DbError};
+use rjepsen_core::generator::{Context, GenOp, Generator};
 use rjepsen_core::op::{Op, Process};
 use rjepsen_core::test::Test;
 use rjepsen_nemesis::package;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -95,6 +99,7 @@ async fn exercise(spec: &ClusterSpec) {
         .setup(&test)
         .await
         .expect("setup heals a clean cluster");
+    schedule_fits_the_kernel(&remote, pkg.generator).await;
 
     let t = Instant::now();
     let done = nemesis
@@ -182,4 +187,35 @@ async fn exercise(spec: &ClusterSpec) {
     }
     assert!(reaches(&remote, "m1", "m2").await && reaches(&remote, "m2", "m3").await);
     remote.close_all().await;
+}
+
+/// After setup probed the nodes, the schedule offers delay and reorder only if
+/// the nodes' kernel has netem.
+async fn schedule_fits_the_kernel(remote: &SshRemote, mut gen: Box<dyn Generator>) {
+    let probe =
+        "tc qdisc add dev lo root netem delay 0ms 2>&1; tc qdisc del dev lo root 2>/dev/null";
+    let out = remote.exec_unchecked("m1", probe).await.unwrap();
+    let has_netem = !out.stdout.contains("kind is unknown");
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let free = [Process::Nemesis];
+    let mut behaviours = BTreeSet::new();
+    for step in 0..3000u64 {
+        let mut ctx = Context {
+            time: step * 100_000_000,
+            free: &free,
+            workers: &[],
+            rng: &mut rng,
+        };
+        if let GenOp::Op(op) = gen.op(&mut ctx) {
+            if op.f == "start-packet" {
+                behaviours.insert(op.value["behaviour"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    let needs_netem = behaviours.contains("delay") || behaviours.contains("reorder");
+    assert_eq!(
+        needs_netem, has_netem,
+        "kernel has netem: {has_netem}; offered {behaviours:?}"
+    );
+    eprintln!("netem in the kernel: {has_netem}; schedule offered {behaviours:?}");
 }
