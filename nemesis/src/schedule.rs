@@ -101,12 +101,15 @@ pub fn start_values(kind: FaultKind, primary: bool) -> Vec<Value> {
     }
 }
 
+/// A filter over start values, asked each time one is chosen.
+type Offers = Box<dyn Fn(&Value) -> bool + Send>;
+
 /// One kind's start/stop cycle on the nemesis process; never done.
 pub struct FaultCycle {
     kind: FaultKind,
     values: Vec<Value>,
     /// Which values may be chosen now (all when None or when it keeps none).
-    offers: Option<Box<dyn Fn(&Value) -> bool + Send>>,
+    offers: Option<Offers>,
     interval_ns: u64,
     next_at: Option<u64>,
     faulted: bool,
