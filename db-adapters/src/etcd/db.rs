@@ -141,7 +141,7 @@ impl Etcd {
                     .exec_unchecked(&sick, &cmd::log_tail())
                     .await
                     .map(|o| o.stdout)
-                    .unwrap_or_default();
+                    .unwrap_or_else(|e| format!("(cannot read it: {e})"));
                 return Err(other(
                     node,
                     "wait for a healthy etcd cluster",

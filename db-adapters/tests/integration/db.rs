@@ -8,6 +8,7 @@ use rjepsen_core::control::SshRemote;
 use rjepsen_core::db::Db;
 use rjepsen_core::op::{Op, OpType, Process};
 use rjepsen_core::test::Test;
+use rjepsen_db::etcd::Etcd;
 use rjepsen_db::{client_for, db_for};
 use serde_json::json;
 use std::future::Future;
@@ -86,12 +87,30 @@ async fn setup_all(db: &Arc<dyn Db>, test: &Test) -> Duration {
             tokio::spawn(async move { db.setup(&test, &n).await.map_err(|e| e.to_string()) })
         })
         .collect();
+    let mut errors = Vec::new();
     for (n, t) in test.nodes.iter().zip(tasks) {
-        t.await
-            .unwrap()
-            .unwrap_or_else(|e| panic!("setup on {n}: {e}"));
+        if let Err(e) = t.await.unwrap() {
+            errors.push(format!("setup on {n}: {e}"));
+        }
     }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
     started.elapsed()
+}
+
+/// Waits (at most 20 s) until exactly one node claims to lead, and returns it.
+async fn wait_for_one_leader(test: &Test, primary: &dyn rjepsen_core::db::Primary) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let leaders = primary.primaries(test).await.unwrap();
+        if leaders.len() == 1 {
+            return leaders[0].clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no single leader within 20s: {leaders:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Pids of etcd processes on `node` with their states (`R`, `S`, `T`, ...).
@@ -147,7 +166,7 @@ fn etcd_on_three_local_nodes() {
         return;
     }
     with_cluster(
-        spec("ea", 3, 81),
+        spec("ea", 3, 93),
         Duration::from_secs(240),
         |test, _info| async move {
             let db = db_for("etcd").unwrap();
@@ -208,17 +227,33 @@ fn etcd_on_three_local_nodes() {
                 started.elapsed()
             );
 
-            // Pause one node: its process is stopped (T), the others still serve.
+            // Pause a follower: its process is stopped (T), the others still serve.
+            let leader = wait_for_one_leader(&test, primary).await;
+            let paused = test.nodes.iter().find(|n| **n != leader).unwrap().clone();
             let pause = db.as_pause().unwrap();
-            pause.pause(&test, "ea2").await.unwrap();
-            let procs = etcd_procs(&test, "ea2").await;
+            pause.pause(&test, &paused).await.unwrap();
+            let procs = etcd_procs(&test, &paused).await;
             assert!(
                 procs.len() == 1 && procs[0].1 == "T",
                 "after pause: {procs:?}"
             );
-            assert_eq!(write_read(&test, "ea3", 2, 9).await.value, json!([2, 9]));
-            pause.resume(&test, "ea2").await.unwrap();
-            let procs = etcd_procs(&test, "ea2").await;
+            let other = test.nodes.iter().find(|n| **n != paused).unwrap();
+            wait_until(
+                "the others serve writes",
+                Duration::from_secs(20),
+                || async {
+                    let mut c = client_for("etcd", "register")
+                        .unwrap()
+                        .open(&test, other)
+                        .await
+                        .unwrap();
+                    let w = Op::invoke(Process::Client(0), "write", json!([2, 9]));
+                    c.invoke(&test, &w).await.kind == OpType::Ok
+                },
+            )
+            .await;
+            pause.resume(&test, &paused).await.unwrap();
+            let procs = etcd_procs(&test, &paused).await;
             assert!(
                 procs.len() == 1 && procs[0].1 != "T",
                 "after resume: {procs:?}"
@@ -256,29 +291,74 @@ fn etcd_on_three_local_nodes() {
     );
 }
 
-/// Setup and teardown on five nodes, timed for the runner's budget.
+/// Setup (with `--db-binary`) and teardown on five nodes, timed for the runner's
+/// budget; then a node that cannot start is named by every setup.
 #[test]
 fn etcd_setup_on_five_local_nodes() {
     if !can_run("etcd_setup_on_five_local_nodes") {
         return;
     }
-    with_cluster(
-        spec("eb", 5, 82),
-        Duration::from_secs(180),
-        |test, _info| async move {
-            let db = db_for("etcd").unwrap();
-            eprintln!("etcd setup on 5 nodes: {:?}", setup_all(&db, &test).await);
-            let leaders = db.as_primary().unwrap().primaries(&test).await.unwrap();
-            assert_eq!(leaders.len(), 1, "leaders: {leaders:?}");
-            assert_eq!(write_read(&test, "eb5", 3, 4).await.value, json!([3, 4]));
-            let started = Instant::now();
-            for n in &test.nodes {
-                db.teardown(&test, n).await.unwrap();
-            }
-            eprintln!("etcd teardown on 5 nodes: {:?}", started.elapsed());
-            for n in &test.nodes {
-                assert!(etcd_procs(&test, n).await.is_empty(), "etcd left on {n}");
-            }
-        },
+    let limit = Duration::from_secs(180);
+    with_cluster(spec("eb", 5, 94), limit, |mut test, _info| async move {
+        // Upload the binary rather than use the one on PATH: the --db-binary path.
+        test.options.insert("db-binary".into(), json!(ETCD));
+        let db = db_for("etcd").unwrap();
+        eprintln!("etcd setup on 5 nodes: {:?}", setup_all(&db, &test).await);
+        let leaders = db.as_primary().unwrap().primaries(&test).await.unwrap();
+        assert_eq!(leaders.len(), 1, "leaders: {leaders:?}");
+        let exe = "readlink /proc/$(cat /var/lib/rjepsen/etcd.pid)/exe";
+        let exe = test.remote.exec("eb2", exe).await.unwrap().stdout;
+        assert_eq!(exe.trim(), rjepsen_db::etcd::UPLOADED_BINARY);
+        assert_eq!(write_read(&test, "eb5", 3, 4).await.value, json!([3, 4]));
+        let started = Instant::now();
+        for n in &test.nodes {
+            db.teardown(&test, n).await.unwrap();
+        }
+        eprintln!("etcd teardown on 5 nodes: {:?}", started.elapsed());
+        for n in &test.nodes {
+            assert!(etcd_procs(&test, n).await.is_empty(), "etcd left on {n}");
+        }
+        broken_node_is_named(test).await;
+    });
+}
+
+/// A node whose etcd cannot start (its data dir is a file): its own setup fails at
+/// once with the log's tail, and every other node's setup names it.
+async fn broken_node_is_named(test: Test) {
+    let db: Arc<dyn Db> = Arc::new(Etcd {
+        setup_timeout: Duration::from_secs(4),
+    });
+    let broken = test.nodes[4].clone();
+    let cmd = "mkdir -p /var/lib/rjepsen && touch /var/lib/rjepsen/etcd-data";
+    test.remote.exec(&broken, cmd).await.unwrap();
+    let tasks: Vec<_> = test
+        .nodes
+        .iter()
+        .map(|n| {
+            let (db, test, n) = (db.clone(), test.clone(), n.clone());
+            tokio::spawn(async move { db.setup(&test, &n).await.map_err(|e| e.to_string()) })
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for t in tasks {
+        errors.push(t.await.unwrap().unwrap_err());
+    }
+    assert!(errors[4].contains("exited at once"), "{}", errors[4]);
+    assert!(errors[4].contains(&broken), "{}", errors[4]);
+    let named = format!("{broken} did not serve");
+    assert!(
+        errors[0].contains(&named) && errors[0].contains("etcd.log"),
+        "{}",
+        errors[0]
     );
+    eprintln!(
+        "setup error on a healthy node: {}",
+        errors[0].lines().next().unwrap()
+    );
+    for n in &test.nodes {
+        db.teardown(&test, n).await.unwrap();
+    }
+    for n in &test.nodes {
+        assert!(etcd_procs(&test, n).await.is_empty(), "etcd left on {n}");
+    }
 }
