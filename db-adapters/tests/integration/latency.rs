@@ -7,6 +7,14 @@ use rjepsen_db::client_for;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
+/// Workload, function, label, and the value of the i-th op.
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Box<dyn Fn(i64) -> Value>,
+);
+
 fn summary(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let n = samples.len();
@@ -24,7 +32,7 @@ async fn op_latencies_on_loopback() {
         return;
     };
     let test = etcd.test(json!({}));
-    let cases: Vec<(&str, &str, &str, Box<dyn Fn(i64) -> Value>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "register",
             "write",
