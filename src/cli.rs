@@ -116,6 +116,10 @@ pub struct TestArgs {
     /// No progress line.
     #[arg(long)]
     pub quiet: bool,
+    /// Run the test this many times (seeds seed, seed+1, ...); the worst verdict
+    /// is the exit code.
+    #[arg(long, default_value_t = 1)]
+    pub test_count: u32,
 }
 
 #[derive(Args, Debug)]

@@ -16,18 +16,36 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
-/// Runs the test; returns the exit code.
+/// Runs the test `--test-count` times; returns the worst exit code.
 pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
-    let cfg = TestConfig::from_args(args)?;
+    let mut cfg = TestConfig::from_args(args)?;
+    let mut worst = 0;
+    for i in 0..args.test_count.max(1) {
+        if i > 0 {
+            cfg.seed = cfg.seed.wrapping_add(1);
+            eprintln!();
+        }
+        let code = run_once(&cfg)?;
+        // invalid (1) is worse than unknown (2), which is worse than valid (0).
+        let rank = |c: i32| [0, 2, 1].iter().position(|&x| x == c).unwrap_or(3);
+        if rank(code) > rank(worst) {
+            worst = code;
+        }
+    }
+    Ok(worst)
+}
+
+/// Runs the test once; returns the exit code.
+fn run_once(cfg: &TestConfig) -> anyhow::Result<i32> {
     let workload =
-        rjepsen_workloads::build(&cfg.workload, &workload_options(&cfg)).map_err(BadArgs)?;
+        rjepsen_workloads::build(&cfg.workload, &workload_options(cfg)).map_err(BadArgs)?;
     let db = rjepsen_db::db_for(&cfg.db).map_err(BadArgs)?;
     let client = rjepsen_db::client_for(&cfg.db, &cfg.workload).map_err(BadArgs)?;
     let package = rjepsen_nemesis::package(&cfg.nemesis, cfg.nemesis_interval, db.clone())
         .map_err(BadArgs)?;
     let store = StoreRun::create(&cfg.store, &cfg.name)?;
     crate::logging::to_file(&store.path("rjepsen.log"))?;
-    let mut test_json = test_json(&cfg);
+    let mut test_json = test_json(cfg);
     store.write_json("test.json", &test_json)?;
     eprintln!(
         "rjepsen test {}: {} on {} ({} nodes, concurrency {}), seed {}",
@@ -47,7 +65,7 @@ pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
         ..
     } = workload;
     let gen = assemble(
-        &cfg,
+        cfg,
         generator,
         final_generator,
         package.generator,
