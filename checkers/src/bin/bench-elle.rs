@@ -2,7 +2,8 @@
 //!
 //! `bench-elle gen --txns N --seed S [--plant G1c|G-single|G2-item] [--si] OUT.jsonl`
 //! writes a generated list-append history; `bench-elle check [--models m,..] FILE`
-//! reads a history as the CLI does and checks it, printing the phases' times, the
+//! reads a history as the CLI does (or, with `--stream`, streams it through
+//! `ElleChecker::check_file`) and checks it, printing the phases' times, the
 //! verdict, the anomaly types and the first explanation of each.
 
 use rjepsen_checkers::elle::synth::{list_append, plant, Isolation, Plant, SynthConfig};
@@ -27,6 +28,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let mut iso = Isolation::StrictSerializable;
     let mut models = Vec::new();
     let mut path = None;
+    let mut stream = false;
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
         let mut val = || {
@@ -46,6 +48,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
                     .map_err(|e| format!("failed to parse --seed: {e}"))?
             }
             "--si" => iso = Isolation::SnapshotIsolation,
+            "--stream" => stream = true,
             "--models" => models = val()?.split(',').map(String::from).collect(),
             "--plant" => {
                 planted = Some(match val()?.as_str() {
@@ -77,20 +80,24 @@ fn run(args: Vec<String>) -> Result<(), String> {
             println!("wrote {} ops to {}", ops.len(), path.display());
             Ok(())
         }
-        Some("check") => check(&path, &models),
+        Some("check") => check(&path, &models, stream),
         _ => Err("failed to parse arguments: usage: bench-elle gen|check ... FILE".into()),
     }
 }
 
-fn check(path: &std::path::Path, models: &[String]) -> Result<(), String> {
-    let t0 = Instant::now();
-    let ops = read_history(path).map_err(|e| e.to_string())?;
-    let history = History::new(ops);
-    let read = t0.elapsed();
+fn check(path: &std::path::Path, models: &[String], stream: bool) -> Result<(), String> {
     let checker = ElleChecker::new("list-append", models)?;
-    let t1 = Instant::now();
-    let r = checker.check(&CheckContext::default(), &history);
-    let checked = t1.elapsed();
+    let t0 = Instant::now();
+    let (r, read) = if stream {
+        let r = checker.check_file(&CheckContext::default(), path);
+        (r, std::time::Duration::ZERO)
+    } else {
+        let ops = read_history(path).map_err(|e| e.to_string())?;
+        let history = History::new(ops);
+        let read = t0.elapsed();
+        (checker.check(&CheckContext::default(), &history), read)
+    };
+    let checked = t0.elapsed() - read;
     println!(
         "read {:.2} s, check {:.2} s, valid? {}, anomaly-types {}, not {}",
         read.as_secs_f64(),

@@ -10,11 +10,12 @@
 use super::cycles::{classify, search_component, Budget, Cycle};
 use super::explain::{explain_cycle, Analysis, Anomaly};
 use super::graph::{process_edges, realtime_edges, sccs, Graph};
-use super::{append, models, register, svg, txn};
+use super::{append, models, raw, register, svg, txn};
 use rjepsen_core::checker::CheckContext;
 use rjepsen_core::{CheckResult, Checker, History, Valid};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Instant;
 
 /// Instances kept per anomaly type in the result (the count is always complete).
@@ -74,25 +75,50 @@ impl ElleChecker {
 impl Checker for ElleChecker {
     fn check(&self, ctx: &CheckContext, history: &History) -> CheckResult {
         let start = Instant::now();
+        match txn::from_history(history, self.workload == Workload::ListAppend) {
+            Ok(t) => self.check_txns(ctx, t, start),
+            Err(e) => CheckResult::unknown(e.to_string()),
+        }
+    }
+}
+
+impl ElleChecker {
+    /// Checks a history file without first building a [`History`]: JSON Lines are
+    /// streamed straight into the compact form, which is what keeps a
+    /// million-transaction check within memory. Other formats (`.edn`) go through
+    /// the core reader. A file that cannot be read is `Unknown`, with the reason.
+    pub fn check_file(&self, ctx: &CheckContext, path: &Path) -> CheckResult {
+        let start = Instant::now();
+        let lists = self.workload == Workload::ListAppend;
+        let txns = if path.extension().is_some_and(|e| e == "edn") {
+            match rjepsen_core::history::read_history(path) {
+                Ok(ops) => txn::from_history(&History::new(ops), lists),
+                Err(e) => return CheckResult::unknown(e.to_string()),
+            }
+        } else {
+            raw::read_jsonl(path, lists)
+        };
+        match txns {
+            Ok(t) => self.check_txns(ctx, t, start),
+            Err(e) => CheckResult::unknown(e.to_string()),
+        }
+    }
+
+    fn check_txns(&self, ctx: &CheckContext, txns: txn::Txns, start: Instant) -> CheckResult {
         let mut budget = Budget {
             deadline: ctx.time_limit.map(|d| start + d),
             exhausted: false,
         };
         let mut phases = Map::new();
-        let mut lap = Instant::now();
+        let mut lap = start;
         let mut mark = |name: &str| {
             phases.insert(name.into(), json!(lap.elapsed().as_millis() as u64));
             lap = Instant::now();
         };
-        let lists = self.workload == Workload::ListAppend;
-        let txns = match txn::from_history(history, lists) {
-            Ok(t) => t,
-            Err(e) => return CheckResult::unknown(e.to_string()),
-        };
         if txns.txns.is_empty() {
             return empty(&self.models);
         }
-        mark("flatten");
+        mark("read");
         let Analysis {
             mut edges,
             mut anomalies,

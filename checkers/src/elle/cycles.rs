@@ -53,7 +53,7 @@ const ATTEMPTS: usize = 256;
 pub(crate) fn classify(c: &Cycle) -> String {
     let n = c.kinds.len();
     let rw = c.kinds.iter().filter(|&&k| k == RW).count();
-    let wr = c.kinds.iter().any(|&k| k == WR);
+    let wr = c.kinds.contains(&WR);
     let adjacent = (0..n).any(|i| c.kinds[i] == RW && c.kinds[(i + 1) % n] == RW);
     let base = match rw {
         0 if !wr => "G0",
@@ -285,7 +285,8 @@ mod tests {
 
     #[test]
     fn names_cycles_by_their_edges() {
-        let table: Vec<(Vec<(u32, u32, u8)>, Vec<&str>)> = vec![
+        type Case = (Vec<(u32, u32, u8)>, Vec<&'static str>);
+        let table: Vec<Case> = vec![
             (vec![(0, 1, WW), (1, 0, WW)], vec!["G0"]),
             (vec![(0, 1, WW), (1, 0, WR)], vec!["G1c"]),
             (vec![(0, 1, RW), (1, 0, WR)], vec!["G-single"]),

@@ -306,4 +306,34 @@ mod tests {
         assert_eq!(c, vec![vec![1, 2]]);
         assert!(sccs(&g, &nodes, WW).is_empty());
     }
+
+    #[test]
+    fn realtime_edges_are_a_transitive_reduction() {
+        use rjepsen_core::{History, Op, Process};
+        use serde_json::json;
+        // Three txns one after another, then two concurrent ones.
+        let mut ops = Vec::new();
+        for p in 0..3 {
+            let op = Op::invoke(Process::Client(p), "txn", json!([["append", "x", p]]));
+            ops.push(op.clone());
+            ops.push(op.ok());
+        }
+        let a = Op::invoke(Process::Client(3), "txn", json!([["append", "y", 1]]));
+        let b = Op::invoke(Process::Client(4), "txn", json!([["append", "y", 2]]));
+        ops.extend([a.clone(), b.clone(), a.ok(), b.ok()]);
+        let txns = super::super::txn::from_history(&History::new(ops), true).unwrap();
+        let mut edges = EdgeList::new();
+        realtime_edges(&txns, &mut edges);
+        edges.sort();
+        let want: Vec<(u32, u32, u8)> = vec![
+            (0, 1, REALTIME),
+            (1, 2, REALTIME),
+            (2, 3, REALTIME),
+            (2, 4, REALTIME),
+        ];
+        assert_eq!(edges, want);
+        let mut pe = EdgeList::new();
+        process_edges(&txns, &mut pe);
+        assert!(pe.is_empty(), "every process ran one txn");
+    }
 }

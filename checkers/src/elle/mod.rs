@@ -22,6 +22,7 @@ mod cycles;
 mod explain;
 mod graph;
 mod models;
+mod raw;
 mod register;
 mod svg;
 pub mod synth;

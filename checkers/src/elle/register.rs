@@ -32,13 +32,8 @@ fn externals(txns: &Txns, t: TxnId) -> Vec<(u32, Option<i64>, Option<i64>)> {
         let i = match out.iter().position(|e| e.0 == m.key) {
             Some(i) => i,
             None => {
-                let read = (m.kind == MopKind::Read && m.len != UNKNOWN).then(|| {
-                    if m.len == 0 {
-                        NIL
-                    } else {
-                        m.val
-                    }
-                });
+                let value = if m.len == 0 { NIL } else { m.val };
+                let read = (m.kind == MopKind::Read && m.len != UNKNOWN).then_some(value);
                 out.push((m.key, read, None));
                 out.len() - 1
             }

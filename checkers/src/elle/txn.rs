@@ -6,8 +6,9 @@
 //! micro-op is a fixed-size [`Mop`] in one arena, and list reads share one element
 //! arena. Analyses then index arrays instead of hashing JSON.
 
+use super::raw::J;
 use rjepsen_core::{History, OpType, Process};
-use serde_json::Value;
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -118,8 +119,8 @@ struct Interner {
 }
 
 impl Interner {
-    fn id(&mut self, v: &Value) -> u32 {
-        if let Some(i) = v.as_i64() {
+    fn id(&mut self, v: &J) -> u32 {
+        if let J::Int(i) = *v {
             if let Some(&id) = self.ints.get(&i) {
                 return id;
             }
@@ -129,7 +130,7 @@ impl Interner {
             return id;
         }
         let name = match v {
-            Value::String(s) => s.trim_start_matches(':').to_string(),
+            J::Text(s) => s.to_string(),
             other => other.to_string(),
         };
         if let Some(&id) = self.others.get(&name) {
@@ -206,9 +207,9 @@ impl Txns {
     }
 
     /// Value to its `i64` form: integers >= 0 as themselves, others interned.
-    fn value(&mut self, v: &Value) -> i64 {
-        match v.as_i64() {
-            Some(i) if i >= 0 => i,
+    fn value(&mut self, v: &J) -> i64 {
+        match *v {
+            J::Int(i) if i >= 0 => i,
             _ => -(self.vals.id(v) as i64) - 1,
         }
     }
@@ -225,17 +226,13 @@ pub struct TxnError {
 /// Flattens every client `txn` operation of the history. `list` says whether reads
 /// return lists (list-append) or single values (rw-register).
 pub(crate) fn from_history(h: &History, list: bool) -> Result<Txns, TxnError> {
-    let mut out = Txns {
-        lists: list,
-        ..Txns::default()
-    };
+    let mut out = Txns::new(list);
     for (pos, op) in h.ops.iter().enumerate() {
         if op.kind != OpType::Invoke || op.f.trim_start_matches(':') != "txn" {
             continue;
         }
-        let process = match op.process {
-            Process::Client(p) => p,
-            _ => continue,
+        let Process::Client(process) = op.process else {
+            continue;
         };
         let comp = h.completion_of(pos);
         let comp_op = comp.map(|c| &h.ops[c]);
@@ -252,44 +249,78 @@ pub(crate) fn from_history(h: &History, list: bool) -> Result<Txns, TxnError> {
             index: op.index,
             message,
         };
-        let mops = value
-            .as_array()
-            .ok_or_else(|| err(format!("value {value} is not a list of micro-ops")))?;
-        let txn = Txn {
+        let j = J::deserialize(value).map_err(|e| err(e.to_string()))?;
+        let meta = (
             outcome,
             process,
-            invoke_pos: pos as u32,
-            complete_pos: comp.map(|c| c as u32),
+            pos as u32,
+            comp.map(|c| c as u32),
             index,
-            invoke_index: op.index,
-            mop_start: out.mops.len() as u32,
-            mop_len: mops.len().min(u16::MAX as usize) as u16,
-        };
-        for m in mops {
-            let mop = out
-                .parse_mop(m, list, outcome == Outcome::Ok)
-                .map_err(err)?;
-            out.mops.push(mop);
-        }
-        out.txns.push(txn);
+            op.index,
+        );
+        out.push_raw(meta, &j).map_err(err)?;
     }
     Ok(out)
 }
 
+/// What a transaction is besides its micro-ops: outcome, process, invocation and
+/// completion positions, the index it is named by, the invocation's index.
+pub(crate) type Meta = (Outcome, u64, u32, Option<u32>, u64, u64);
+
 impl Txns {
-    fn parse_mop(&mut self, m: &Value, list: bool, known: bool) -> Result<Mop, String> {
-        let parts = m.as_array().filter(|a| a.len() == 3);
-        let parts = parts.ok_or_else(|| format!("micro-op {m} is not [f, key, value]"))?;
-        let f = parts[0].as_str().unwrap_or("").trim_start_matches(':');
+    pub fn new(lists: bool) -> Txns {
+        Txns {
+            lists,
+            ..Txns::default()
+        }
+    }
+
+    /// Adds one transaction whose value is `value` (a list of `[f, key, value]`).
+    pub fn push_raw(&mut self, meta: Meta, value: &J) -> Result<(), String> {
+        let (outcome, process, invoke_pos, complete_pos, index, invoke_index) = meta;
+        let J::List(mops) = value else {
+            return Err(format!("value {value} is not a list of micro-ops"));
+        };
+        let mop_start = self.mops.len() as u32;
+        for m in mops {
+            let mop = self.parse_mop(m, outcome == Outcome::Ok)?;
+            self.mops.push(mop);
+        }
+        self.txns.push(Txn {
+            outcome,
+            process,
+            invoke_pos,
+            complete_pos,
+            index,
+            invoke_index,
+            mop_start,
+            mop_len: mops.len().min(u16::MAX as usize) as u16,
+        });
+        Ok(())
+    }
+
+    /// Puts transactions in invocation order, as a history lists them.
+    pub fn sort_by_invocation(&mut self) {
+        self.txns.sort_unstable_by_key(|t| t.invoke_pos);
+    }
+
+    fn parse_mop(&mut self, m: &J, known: bool) -> Result<Mop, String> {
+        let parts = match m {
+            J::List(p) if p.len() == 3 => p,
+            _ => return Err(format!("micro-op {m} is not [f, key, value]")),
+        };
+        let J::Text(f) = &parts[0] else {
+            return Err(format!("micro-op {m} has no function name"));
+        };
         let key = self.keys.id(&parts[1]);
         let v = &parts[2];
-        let (kind, val, len) = match f {
+        let (kind, val, len) = match f.as_ref() {
             "append" => (MopKind::Append, self.value(v), 0),
             "w" => (MopKind::Write, self.value(v), 0),
             "r" if !known => (MopKind::Read, 0, UNKNOWN),
-            "r" if list => match v {
-                Value::Null => (MopKind::Read, 0, UNKNOWN),
-                Value::Array(items) => {
+            "r" if self.lists => match v {
+                J::Nil => (MopKind::Read, 0, UNKNOWN),
+                J::List(items) => {
                     let start = self.elems.len() as i64;
                     for item in items {
                         let e = self.value(item);
@@ -300,7 +331,7 @@ impl Txns {
                 other => return Err(format!("list read returned {other}, not a list")),
             },
             "r" => match v {
-                Value::Null => (MopKind::Read, 0, 0),
+                J::Nil => (MopKind::Read, 0, 0),
                 other => (MopKind::Read, self.value(other), 1),
             },
             other => return Err(format!("unknown micro-op function {other:?} in {m}")),

@@ -544,3 +544,35 @@ fn mutated_histories_fail() {
         );
     }
 }
+
+#[test]
+fn streaming_a_file_agrees_with_checking_a_history() {
+    let dir = std::env::temp_dir();
+    for (seed, p) in [(1, Plant::G1c), (2, Plant::GSingle), (3, Plant::G2Item)] {
+        let mut ops = list_append(&small(seed), Isolation::StrictSerializable);
+        plant(&mut ops, p, 0.5, 7);
+        let path = dir.join(format!(
+            "rjepsen-elle-stream-{}-{seed}.jsonl",
+            std::process::id()
+        ));
+        let mut w = rjepsen_core::history::HistoryWriter::create(&path).unwrap();
+        for op in &ops {
+            w.append(op).unwrap();
+        }
+        drop(w);
+        let c = ElleChecker::new("list-append", &[]).unwrap();
+        let from_file = c.check_file(&CheckContext::default(), &path);
+        let from_history = c.check(&CheckContext::default(), &History::new(ops));
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(types(&from_file), vec![p.name().to_string()]);
+        assert_eq!(
+            from_file.details["anomalies"],
+            from_history.details["anomalies"]
+        );
+    }
+    let missing = ElleChecker::new("list-append", &[]).unwrap().check_file(
+        &CheckContext::default(),
+        std::path::Path::new("/nonexistent/h.jsonl"),
+    );
+    assert_eq!(missing.valid, Valid::Unknown);
+}

@@ -1,0 +1,224 @@
+//! Micro-ops as read from JSON, and a streaming reader of JSON Lines histories.
+//!
+//! Both ways into the checker meet here: a [`History`](rjepsen_core::History)'s
+//! `serde_json::Value`s and a JSONL file read line by line deserialize into the
+//! same [`J`] values, which [`Txns`] then flattens. The streaming reader exists
+//! because a million-transaction history held as `Value`s takes gigabytes; reading
+//! each line straight into micro-ops keeps only the compact form in memory.
+
+use super::txn::{Outcome, TxnError, Txns};
+use rjepsen_core::{OpType, Process};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::io::BufRead;
+use std::path::Path;
+
+/// The subset of JSON a transaction's value is made of; anything else (maps,
+/// nested oddities of other ops) is read past as `Other`, so that any history
+/// line parses whatever its `f`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum J {
+    Nil,
+    Int(i64),
+    Text(Cow<'static, str>),
+    List(Vec<J>),
+    Other,
+}
+
+struct JVisitor;
+
+impl<'de> Visitor<'de> for JVisitor {
+    type Value = J;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<J, E> {
+        Ok(J::Nil)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<J, E> {
+        Ok(J::Nil)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<J, D::Error> {
+        J::deserialize(d)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<J, E> {
+        Ok(J::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<J, E> {
+        Ok(i64::try_from(v)
+            .map(J::Int)
+            .unwrap_or(J::Text(v.to_string().into())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<J, E> {
+        Ok(J::Text(v.to_string().into()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<J, E> {
+        Ok(J::Text(v.to_string().into()))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<J, E> {
+        // Micro-op names repeat millions of times: no allocation for them.
+        let v = v.trim_start_matches(':');
+        Ok(J::Text(match v {
+            "append" => Cow::Borrowed("append"),
+            "r" => Cow::Borrowed("r"),
+            "w" => Cow::Borrowed("w"),
+            other => Cow::Owned(other.to_string()),
+        }))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<J, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        while let Some(x) = seq.next_element::<J>()? {
+            items.push(x);
+        }
+        Ok(J::List(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(J::Other)
+    }
+}
+
+impl<'de> Deserialize<'de> for J {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<J, D::Error> {
+        d.deserialize_any(JVisitor)
+    }
+}
+
+impl fmt::Display for J {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            J::Nil => f.write_str("nil"),
+            J::Int(i) => write!(f, "{i}"),
+            J::Text(s) => f.write_str(s),
+            J::Other => f.write_str("{..}"),
+            J::List(items) => {
+                let parts: Vec<String> = items.iter().map(|x| x.to_string()).collect();
+                write!(f, "[{}]", parts.join(" "))
+            }
+        }
+    }
+}
+
+/// Reads a JSON Lines history straight into transactions, pairing invocations and
+/// completions by process as [`History`](rjepsen_core::History) does.
+pub(crate) fn read_jsonl(path: &Path, lists: bool) -> Result<Txns, TxnError> {
+    let fail = |line: usize, message: String| TxnError {
+        index: line as u64,
+        message: format!("{} line {line}: {message}", path.display()),
+    };
+    let file = std::fs::File::open(path).map_err(|e| fail(0, e.to_string()))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut out = Txns::new(lists);
+    let mut open: HashMap<u64, (u32, u64, J)> = HashMap::new();
+    let (mut buf, mut line, mut pos) = (String::new(), 0usize, 0u32);
+    loop {
+        buf.clear();
+        if reader
+            .read_line(&mut buf)
+            .map_err(|e| fail(line, e.to_string()))?
+            == 0
+        {
+            break;
+        }
+        line += 1;
+        if buf.trim().is_empty() {
+            continue;
+        }
+        let head: Head = serde_json::from_str(&buf).map_err(|e| fail(line, e.to_string()))?;
+        pos += 1;
+        let (Process::Client(p), true) = (head.process, head.f.trim_start_matches(':') == "txn")
+        else {
+            continue;
+        };
+        let index = head.index.unwrap_or(line as u64 - 1);
+        let mops = head.value;
+        if head.kind == OpType::Invoke {
+            open.insert(p, (pos - 1, index, mops));
+            continue;
+        }
+        let Some((ipos, iindex, imops)) = open.remove(&p) else {
+            continue;
+        };
+        let outcome = match head.kind {
+            OpType::Ok => Outcome::Ok,
+            OpType::Fail => Outcome::Fail,
+            _ => Outcome::Info,
+        };
+        let (used, used_index) = if outcome == Outcome::Ok {
+            (&mops, index)
+        } else {
+            (&imops, iindex)
+        };
+        let meta = (outcome, p, ipos, Some(pos - 1), used_index, iindex);
+        out.push_raw(meta, used).map_err(|m| fail(line, m))?;
+    }
+    for (p, (ipos, iindex, imops)) in open {
+        out.push_raw((Outcome::Info, p, ipos, None, iindex, iindex), &imops)
+            .map_err(|m| fail(line, m))?;
+    }
+    out.sort_by_invocation();
+    Ok(out)
+}
+
+/// The fields of one JSONL line that the checker needs; the rest is skipped.
+#[derive(Deserialize)]
+struct Head {
+    #[serde(default)]
+    index: Option<u64>,
+    #[serde(rename = "type")]
+    kind: OpType,
+    process: Process,
+    f: String,
+    #[serde(default = "nil")]
+    value: J,
+}
+
+fn nil() -> J {
+    J::Nil
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_any_json_and_keeps_txn_shapes() {
+        let j: J =
+            serde_json::from_str(r#"[["append",":x",1],["r","y",[1,"a"]],{"k":[1]}]"#).unwrap();
+        assert_eq!(j.to_string(), "[[append x 1] [r y [1 a]] {..}]");
+        let big: J = serde_json::from_str("18446744073709551615").unwrap();
+        assert_eq!(big, J::Text("18446744073709551615".into()));
+    }
+
+    #[test]
+    fn streams_and_pairs_like_a_history() {
+        let path =
+            std::env::temp_dir().join(format!("rjepsen-elle-raw-{}.jsonl", std::process::id()));
+        let lines = [
+            r#"{"index":0,"type":"invoke","process":0,"f":"txn","value":[["r","x",null]]}"#,
+            r#"{"index":1,"type":"invoke","process":"nemesis","f":"start","value":{"n1":["n2"]}}"#,
+            r#"{"index":2,"type":"invoke","process":1,"f":"txn","value":[["append","x",1]]}"#,
+            r#"{"index":3,"type":"ok","process":1,"f":"txn","value":[["append","x",1]]}"#,
+            r#"{"value":[["r","x",[1]]],"index":4,"type":"ok","process":0,"f":"txn"}"#,
+            "",
+            r#"{"index":5,"type":"invoke","process":2,"f":"txn","value":[["append","x",2]]}"#,
+        ];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let t = read_jsonl(&path, true).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(t.txns.len(), 3);
+        assert_eq!((t.txns[0].index, t.txns[0].outcome), (4, Outcome::Ok));
+        assert_eq!(t.render(0), "[[r x [1]]]");
+        assert_eq!(t.txns[2].outcome, Outcome::Info);
+        assert_eq!(t.txns[2].complete_pos, None);
+        let bad =
+            std::env::temp_dir().join(format!("rjepsen-elle-bad-{}.jsonl", std::process::id()));
+        std::fs::write(&bad, "{\"type\":\"ok\"\n").unwrap();
+        let e = read_jsonl(&bad, true).err().unwrap().to_string();
+        std::fs::remove_file(&bad).unwrap();
+        assert!(e.contains("line 1"), "{e}");
+    }
+}
