@@ -65,9 +65,10 @@ fn fault_edge(f: &str) -> Option<(bool, String)> {
     .or_else(|| f.strip_prefix("stop-").map(|k| (false, k.to_string())))
 }
 
-/// Rebuilds intervals from nemesis ops. A fault counts from the completion of the
-/// op that started it (when it is in force) to the completion of the op that
-/// stopped it; an op that never completed counts from its invocation.
+/// Rebuilds intervals from nemesis ops. A fault counts from the invocation of the
+/// op that started it to the completion of the op that stopped it (the widest
+/// window in which it may have been in force, as rjepsen-nemesis records it); an
+/// op that never completed counts at its invocation.
 pub(crate) fn intervals_from_history(ops: &[Op]) -> Vec<Interval> {
     let mut open: BTreeMap<String, Interval> = BTreeMap::new();
     let mut done = Vec::new();
@@ -75,29 +76,39 @@ pub(crate) fn intervals_from_history(ops: &[Op]) -> Vec<Interval> {
     for op in ops.iter().filter(|o| o.process == Process::Nemesis) {
         if op.kind == OpType::Invoke {
             if let Some(unfinished) = pending.replace(op) {
-                record_edge(unfinished, &mut open, &mut done);
+                record_edge(unfinished, unfinished.time, &mut open, &mut done);
             }
             continue;
         }
-        pending = None;
-        record_edge(op, &mut open, &mut done);
+        let invoked = pending
+            .take()
+            .filter(|i| i.f == op.f)
+            .map_or(op.time, |i| i.time);
+        record_edge(op, invoked, &mut open, &mut done);
     }
     if let Some(op) = pending {
-        record_edge(op, &mut open, &mut done);
+        record_edge(op, op.time, &mut open, &mut done);
     }
     done.extend(open.into_values());
     done.sort_by_key(|i| i.start);
     done
 }
 
-fn record_edge(op: &Op, open: &mut BTreeMap<String, Interval>, done: &mut Vec<Interval>) {
+/// Opens or closes the fault of `op`; a fault opens at `invoked`, the time its
+/// op was invoked, and closes at `op.time`.
+fn record_edge(
+    op: &Op,
+    invoked: u64,
+    open: &mut BTreeMap<String, Interval>,
+    done: &mut Vec<Interval>,
+) {
     let Some((starts, kind)) = fault_edge(&op.f) else {
         return;
     };
     if starts {
         open.entry(kind.clone()).or_insert(Interval {
             kind,
-            start: op.time,
+            start: invoked,
             stop: None,
             value: op.value.clone(),
         });

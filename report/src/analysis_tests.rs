@@ -13,7 +13,7 @@ fn nem(time: u64, kind: OpType, f: &str) -> Op {
 }
 
 #[test]
-fn pairs_faults_by_kind_from_completions() {
+fn pairs_faults_by_kind_from_start_invocation_to_stop_completion() {
     use OpType::*;
     let ops = vec![
         nem(10, Invoke, "start-partition"),
@@ -31,8 +31,8 @@ fn pairs_faults_by_kind_from_completions() {
         .map(|i| (i.kind, i.start, i.stop))
         .collect();
     let want = vec![
-        ("partition".to_string(), 12, Some(21)),
-        ("kill".to_string(), 16, Some(31)),
+        ("partition".to_string(), 10, Some(21)),
+        ("kill".to_string(), 15, Some(31)),
         ("pause".to_string(), 40, None),
     ];
     assert_eq!(got, want);

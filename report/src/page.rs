@@ -14,27 +14,30 @@ use crate::plots;
 use crate::run::Run;
 use crate::timeline;
 use rjepsen_core::history::History;
+use rjepsen_core::Op;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 /// Writes `dir/report.html` (and `latency.svg`, `throughput.svg` beside it) from
 /// the run stored in `dir`, and returns the report's path.
 pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
-    let run = Run::load(dir)?;
-    let history = History::new(run.history.clone());
-    let end = analysis::history_end(&run.history);
+    let mut run = Run::load(dir)?;
+    // The history moves into the pairing: a million ops are not kept twice.
+    let history = History::new(std::mem::take(&mut run.history));
+    let ops = &history.ops;
+    let end = analysis::history_end(ops);
     let end_s = (end as f64 / 1e9).max(1.0);
-    let faults = analysis::intervals(run.results.as_ref(), &run.history);
+    let faults = analysis::intervals(run.results.as_ref(), ops);
     let lats = analysis::latencies(&history, end);
     let latency = plots::latency(&lats, &faults, end_s)?;
-    let rate = plots::throughput(&analysis::throughput(&run.history, end), &faults, end_s)?;
+    let rate = plots::throughput(&analysis::throughput(ops, end), &faults, end_s)?;
     for (name, plot) in [("latency.svg", &latency), ("throughput.svg", &rate)] {
         let path = dir.join(name);
         std::fs::write(&path, &plot.svg).map_err(|e| ReportError::io("write", path, e))?;
     }
     let mut s = String::new();
     head(&mut s, &run);
-    header(&mut s, &run, end);
+    header(&mut s, &run, ops);
     s.push_str("<main>");
     toc(&mut s);
     plots_section(&mut s, &latency, &rate, lats.len());
@@ -70,7 +73,8 @@ fn head(s: &mut String, run: &Run) {
     );
 }
 
-fn header(s: &mut String, run: &Run, end: u64) {
+fn header(s: &mut String, run: &Run, ops: &[Op]) {
+    let end = analysis::history_end(ops);
     let verdict = run_verdict(run);
     let t = &run.test;
     let _ = write!(
@@ -106,7 +110,7 @@ fn header(s: &mut String, run: &Run, end: u64) {
         Some(d) => format!("{d:.1} s (history {:.1} s)", end as f64 / 1e9),
         None => format!("{:.1} s of history", end as f64 / 1e9),
     };
-    let counts = analysis::op_counts(&run.history)
+    let counts = analysis::op_counts(ops)
         .map(|(k, n)| format!("{n} {k}"))
         .join(", ");
     let facts = [
@@ -162,7 +166,7 @@ fn plots_section(s: &mut String, latency: &plots::Plot, rate: &plots::Plot, ops:
     s.push_str(r#"<section class="block" id="plots"><h2>Latency and throughput</h2><p class="note">Shaded bands are faults injected by the nemesis; hover over one for its details.</p>"#);
     s.push_str(&latency.svg);
     if latency.thinned > 0 {
-        let _ = write!(s, "<p class=\"note\">{} of {ops} ok operations are not drawn (every fail and info is).</p>", latency.thinned);
+        let _ = write!(s, "<p class=\"note\">{} of {ops} operations are not drawn: ok ones are thinned first, fail and info ones keep up to half of the points.</p>", latency.thinned);
     }
     s.push_str(&rate.svg);
     s.push_str("</section>");

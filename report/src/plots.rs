@@ -318,26 +318,73 @@ fn decades(lo: f64, hi: f64) -> (f64, f64) {
     (lo, if hi <= lo { lo * 10.0 } else { hi })
 }
 
-/// Keeps every fail/info op and an even sample of ok ops, at most MAX_POINTS.
+/// Keeps at most MAX_POINTS points, evenly spread over the run: fail and info
+/// ops (the interesting ones) keep up to half of the room, or all of it when
+/// they fit, and ok ops share the rest.
 fn thin(lats: &[Latency]) -> (Vec<&Latency>, usize) {
     if lats.len() <= MAX_POINTS {
         return (lats.iter().collect(), 0);
     }
     let odd = lats.iter().filter(|l| l.outcome != OpType::Ok).count();
     let oks = lats.len() - odd;
-    let room = MAX_POINTS.saturating_sub(odd).max(1);
-    let stride = oks.div_ceil(room);
-    let mut n = 0;
+    let odd_stride = odd.div_ceil(MAX_POINTS / 2).max(1);
+    let odd_kept = odd.div_ceil(odd_stride);
+    let ok_stride = oks.div_ceil(MAX_POINTS - odd_kept).max(1);
+    let (mut n_ok, mut n_odd) = (0, 0);
     let shown: Vec<&Latency> = lats
         .iter()
         .filter(|l| {
-            if l.outcome != OpType::Ok {
-                return true;
-            }
-            n += 1;
-            (n - 1) % stride == 0
+            let (n, stride) = if l.outcome == OpType::Ok {
+                (&mut n_ok, ok_stride)
+            } else {
+                (&mut n_odd, odd_stride)
+            };
+            *n += 1;
+            (*n - 1) % stride == 0
         })
         .collect();
     let left_out = lats.len() - shown.len();
     (shown, left_out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lats(ok: usize, fail: usize) -> Vec<Latency> {
+        let one = |outcome| Latency {
+            f: "read".into(),
+            outcome,
+            invoked: 0,
+            nanos: 1,
+        };
+        let mut v: Vec<Latency> = (0..ok).map(|_| one(OpType::Ok)).collect();
+        v.extend((0..fail).map(|_| one(OpType::Fail)));
+        v
+    }
+
+    #[test]
+    fn thinning_keeps_failures_first_and_stays_bounded() {
+        let fails = |v: &[&Latency]| v.iter().filter(|l| l.outcome == OpType::Fail).count();
+        let small = lats(100, 10);
+        assert_eq!(thin(&small).0.len(), 110);
+        let many_ok = lats(50_000, 300);
+        let (shown, left) = thin(&many_ok);
+        assert!(
+            shown.len() <= MAX_POINTS && shown.len() > MAX_POINTS / 2,
+            "{}",
+            shown.len()
+        );
+        assert_eq!((fails(&shown), left), (300, 50_300 - shown.len()));
+        let many_fail = lats(100_000, 100_000);
+        let (shown, _) = thin(&many_fail);
+        assert!(shown.len() <= MAX_POINTS, "{}", shown.len());
+        assert_eq!(fails(&shown), MAX_POINTS / 2);
+    }
+
+    #[test]
+    fn log_axis_spans_whole_decades() {
+        assert_eq!(decades(0.3, 45.0), (0.1, 100.0));
+        assert_eq!(decades(2.0, 1000.0), (1.0, 10_000.0));
+    }
 }

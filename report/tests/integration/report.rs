@@ -214,7 +214,7 @@ fn large_run_is_capped_with_a_note() {
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("Showing the first 5000 of 25000 operations"));
     assert_eq!(count(section(&html, "timeline"), "<rect class=\"op "), 5000);
-    assert!(html.contains("ok operations are not drawn (every fail and info is)"));
+    assert!(html.contains("12375 of 25000 operations are not drawn"));
     assert!(html.contains("No faults were injected."));
     assert_eq!(count(&html, "class=\"nemesis-shade"), 0);
     assert!(html.contains("<tr><td>read</td><td>25000</td><td>24750</td><td>250</td>"));
