@@ -7,6 +7,7 @@
 
 use super::net::{self, netns_exists};
 use super::node::{self, PRIVATE_DIRS};
+use super::preflight;
 use super::sys::{self, is_root};
 use super::{ClusterError, ClusterInfo, ClusterSpec, NodeInfo, NodeStatus, ProcId};
 use crate::control::{on_nodes, SshRemote};
@@ -44,6 +45,7 @@ pub async fn up(spec: &ClusterSpec) -> Result<ClusterInfo, ClusterError> {
         tracing::info!("removing a stale local cluster (no node running) before up");
         down(spec).await?;
     }
+    preflight::check(spec).await?;
     let sshd = node::find_sshd()?;
     for dir in [&spec.state_dir, &spec.state_dir.join("nodes")] {
         std::fs::create_dir_all(dir).map_err(|e| ClusterError::io(what, dir, e))?;

@@ -16,6 +16,7 @@
 mod lifecycle;
 mod net;
 mod node;
+mod preflight;
 mod spec;
 mod state;
 mod sys;

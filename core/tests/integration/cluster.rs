@@ -68,6 +68,28 @@ async fn exercise(spec: &ClusterSpec) {
     );
     let again = cluster::up(spec).await.unwrap_err().to_string();
     assert!(again.contains("already up"), "{again}");
+    // A second cluster on the same subnet or with the same names is refused up front.
+    let clash = ClusterSpec {
+        nodes: vec!["t9".into()],
+        bridge: "rjtest9".into(),
+        netns_prefix: "rjtest9-".into(),
+        state_dir: "/var/lib/rjepsen-nodes-test9".into(),
+        ..spec.clone()
+    };
+    let err = cluster::up(&clash).await.unwrap_err().to_string();
+    assert!(err.contains("10.78.0.0/24 is in use"), "{err}");
+    let names = ClusterSpec {
+        nodes: vec!["t2".into()],
+        subnet: Ipv4Addr::new(10, 78, 9, 0),
+        ..clash.clone()
+    };
+    let err = cluster::up(&names).await.unwrap_err().to_string();
+    assert!(
+        err.contains("node name t2 is already in /etc/hosts"),
+        "{err}"
+    );
+    assert!(!Path::new("/sys/class/net/rjtest9").exists());
+    assert!(!clash.state_dir.exists());
     let status = cluster::status(spec).await.unwrap();
     assert_eq!(status.len(), 3);
     assert!(
