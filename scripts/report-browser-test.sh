@@ -2,7 +2,7 @@
 # End-to-end test of the reports in a real browser: builds the report crate's
 # examples, writes the reports of the fixture store (report/tests/fixtures/store)
 # into a temporary copy, serves it on 127.0.0.1 (port chosen by the kernel),
-# loads the index and three reports (invalid, valid, interrupted) in headless
+# loads the index and four reports (invalid, valid, interrupted, unknown) in headless
 # Chromium, and fails when the DOM lacks an element a person must see: the
 # verdict, the latency SVG, the nemesis shading, the timeline, the index rows.
 # Screenshots are left in a directory printed at the end ($REPORT_SHOTS or a
@@ -95,6 +95,8 @@ check valid /etcd-register/20261123T030000.000Z/report.html \
     'id="verdict" data-verdict="valid"' '<svg id="latency-plot"' "$SHADE" 'id="timeline-svg"'
 check interrupted /etcd-set/20261123T032000.000Z/report.html \
     'id="verdict" data-verdict="not checked"' 'id="interrupted"' '<svg id="latency-plot"' "$SHADE"
+check unknown /etcd-append/20261123T033000.000Z/report.html \
+    'id="verdict" data-verdict="unknown"' '<svg id="latency-plot"' "$SHADE" 'class="elle-cycle"'
 check filtered '/?verdict=invalid' '2 of 5 runs'
 
 echo "screenshots: $SHOTS"
@@ -102,4 +104,4 @@ if [ "$FAILED" != 0 ]; then
     echo "report-browser-test: FAILED (chromium's log: $WORK/chromium.log is removed on exit)" >&2
     exit 1
 fi
-echo "report-browser-test: 5 passed, 0 failed"
+echo "report-browser-test: 6 passed, 0 failed"
