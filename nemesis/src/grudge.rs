@@ -105,25 +105,44 @@ pub fn isolate_one(nodes: &[String], rng: &mut impl Rng) -> Grudge {
     complete_grudge(&[lonely, rest])
 }
 
-/// Each node sees the window of a majority of nodes around it on a shuffled ring.
+/// Each node sees a majority (itself included), no two nodes see the same set,
+/// and who sees whom is symmetric.
 ///
-/// With an odd majority size (5 nodes: each sees itself and one neighbour on each
-/// side) the result is symmetric. With an even one (3, 6, 7 nodes) the window
-/// leans forward, so some pairs are cut in one direction only; since a TCP
-/// exchange needs both directions, such pairs are cut off in effect as well.
+/// Nodes sit on a shuffled ring and see their `k = (m-1)/2` nearest neighbours on
+/// each side (`m` the majority size). When `m` is even that is one short, so each
+/// node also sees the node opposite it. Symmetry matters: a TCP exchange needs
+/// both directions, so a one-way cut is a cut, and a lopsided "ring" on 3 nodes
+/// would in effect isolate every node. Three nodes are a path (the middle one
+/// sees both ends), the only symmetric shape with distinct majorities.
 pub fn majorities_ring(nodes: &[String], rng: &mut impl Rng) -> Grudge {
     let mut ring = nodes.to_vec();
     ring.shuffle(rng);
     let n = ring.len();
     let m = n / 2 + 1;
-    let back = (m - 1) / 2;
+    let k = (m - 1) / 2;
+    let mut sees = vec![BTreeSet::new(); n];
+    let mut link = |a: usize, b: usize| {
+        sees[a].insert(b);
+        sees[b].insert(a);
+    };
+    if n == 3 {
+        link(0, 1);
+        link(1, 2);
+    } else {
+        for i in 0..n {
+            for d in 1..=k {
+                link(i, (i + d) % n);
+            }
+            if 2 * k < m - 1 {
+                link(i, (i + n / 2) % n);
+            }
+        }
+    }
     let mut grudge = Grudge::new();
     for i in 0..n {
-        let visible: BTreeSet<&String> = (0..m).map(|k| &ring[(i + n - back + k) % n]).collect();
-        let dropped: BTreeSet<String> = ring
-            .iter()
-            .filter(|x| !visible.contains(x))
-            .cloned()
+        let dropped: BTreeSet<String> = (0..n)
+            .filter(|j| *j != i && !sees[i].contains(j))
+            .map(|j| ring[j].clone())
             .collect();
         if !dropped.is_empty() {
             grudge.insert(ring[i].clone(), dropped);
@@ -189,6 +208,12 @@ pub fn grudge_for(
         PartitionMode::Bridge => bridge(nodes, rng),
         PartitionMode::Primary if primaries.is_empty() => {
             return Err("failed to build a primary partition: the DB reports no primary".into())
+        }
+        PartitionMode::Primary if !primaries.iter().any(|p| nodes.contains(p)) => {
+            return Err(format!(
+                "failed to build a primary partition: the DB names {primaries:?} as primaries, \
+                 none of which is a node of this test"
+            ))
         }
         PartitionMode::Primary => isolate_primaries(nodes, primaries),
     })
