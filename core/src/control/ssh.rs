@@ -9,8 +9,9 @@
 
 use super::{shell_quote, ControlError, Output, Remote, SshOptions};
 use async_trait::async_trait;
-use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
+use openssh::{ControlPersist, KnownHosts, Session, SessionBuilder, Stdio};
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -82,7 +83,12 @@ impl SshRemote {
             .port(self.opts.port)
             .connect_timeout(Duration::from_secs(self.opts.connect_timeout.max(1)))
             .control_directory(&self.control_dir)
-            .server_alive_interval(Duration::from_secs(10));
+            .server_alive_interval(Duration::from_secs(10))
+            // A master left behind by a crashed process ends after 10 idle minutes;
+            // an idle master that ended is reopened on the next command.
+            .control_persist(ControlPersist::IdleFor(
+                NonZeroUsize::new(600).expect("nonzero"),
+            ));
         if let Some(key) = &self.opts.private_key {
             b.keyfile(key);
         }
@@ -208,8 +214,12 @@ impl Remote for SshRemote {
         let mut file = tokio::fs::File::open(local)
             .await
             .map_err(|e| fail(format!("cannot open local file: {e}")))?;
-        let q = shell_quote(remote_path);
-        let cmd = format!("mkdir -p \"$(dirname {q})\" && cat > {q}");
+        let mode = file
+            .metadata()
+            .await
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777)
+            .unwrap_or(0o644);
+        let cmd = upload_command(remote_path, mode);
         let (session, mut child) = self.spawn(node, &cmd, true).await?;
         let mut stdin = child.stdin().take().expect("stdin was piped");
         let mut stderr = child.stderr().take().expect("stderr was piped");
@@ -286,6 +296,18 @@ impl Remote for SshRemote {
     }
 }
 
+/// Writes stdin to a temporary file beside `path`, then renames it into place: a
+/// reader never sees half a file, and a running binary can be replaced (writing
+/// over it in place fails with "Text file busy"). Keeps the local file's mode.
+fn upload_command(path: &str, mode: u32) -> String {
+    let q = shell_quote(path);
+    let tmp = shell_quote(&format!("{path}.rjepsen-upload"));
+    format!(
+        "mkdir -p \"$(dirname {q})\" && {{ cat > {tmp} && chmod {mode:o} {tmp} && mv -f {tmp} {q}; }} \
+         || {{ rc=$?; rm -f {tmp}; exit $rc; }}"
+    )
+}
+
 /// The remote exit code; a command ended by a signal counts as 128 + signal, as in sh.
 fn exit_code(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
@@ -325,6 +347,35 @@ mod tests {
             error_chain(&outer),
             "failed to connect to n1: Connection refused"
         );
+    }
+
+    #[test]
+    fn upload_command_replaces_atomically_and_keeps_mode() {
+        let dir = std::env::temp_dir().join(format!("rjepsen-upcmd-{}", std::process::id()));
+        let target = dir.join("sub/it's.bin");
+        let cmd = upload_command(target.to_str().unwrap(), 0o755);
+        let run = |input: &[u8], cmd: &str| {
+            use std::io::Write;
+            let mut child = std::process::Command::new("sh")
+                .args(["-c", cmd])
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child.stdin.take().unwrap().write_all(input).unwrap();
+            child.wait().unwrap()
+        };
+        assert!(run(b"\x00\xffdata", &cmd).success());
+        assert_eq!(std::fs::read(&target).unwrap(), b"\x00\xffdata");
+        let mode = std::fs::metadata(&target).unwrap().permissions();
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+            0o755
+        );
+        assert!(!dir.join("sub/it's.bin.rjepsen-upload").exists());
+        // A failure leaves no temporary file and reports a non-zero exit.
+        let bad = upload_command("/proc/version", 0o644);
+        assert!(!run(b"x", &bad).success());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

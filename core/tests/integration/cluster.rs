@@ -214,17 +214,21 @@ async fn transfers(remote: &SshRemote, info: &ClusterInfo) {
     let bytes: Vec<u8> = (0..3_000_000u64).map(|i| (i * 7919 % 251) as u8).collect();
     let src = dir.join("blob.bin");
     std::fs::write(&src, &bytes).unwrap();
+    std::fs::set_permissions(&src, std::os::unix::fs::PermissionsExt::from_mode(0o750)).unwrap();
     let node = &info.nodes[2].name;
     remote
         .upload(node, &src, "/tmp/sub/blob.bin")
         .await
         .unwrap();
     let sum = remote
-        .exec(node, "wc -c < /tmp/sub/blob.bin")
+        .exec(
+            node,
+            "stat -c %a /tmp/sub/blob.bin && wc -c < /tmp/sub/blob.bin",
+        )
         .await
         .unwrap()
         .stdout;
-    assert_eq!(sum.trim(), bytes.len().to_string());
+    assert_eq!(sum, format!("750\n{}\n", bytes.len()));
     let back = dir.join("back.bin");
     remote
         .download(node, "/tmp/sub/blob.bin", &back)
