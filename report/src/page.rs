@@ -34,7 +34,11 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     for (name, plot) in [("latency.svg", &latency), ("throughput.svg", &rate)] {
         let path = dir.join(name);
         std::fs::write(&path, &plot.svg).map_err(|e| ReportError::io("write", path, e))?;
+        if !run.files.iter().any(|f| f == name) {
+            run.files.push(name.to_string());
+        }
     }
+    run.files.sort();
     let mut s = String::new();
     head(&mut s, &run);
     header(&mut s, &run, ops);
@@ -74,7 +78,6 @@ fn head(s: &mut String, run: &Run) {
 }
 
 fn header(s: &mut String, run: &Run, ops: &[Op]) {
-    let end = analysis::history_end(ops);
     let verdict = run_verdict(run);
     let t = &run.test;
     let _ = write!(
@@ -82,14 +85,8 @@ fn header(s: &mut String, run: &Run, ops: &[Op]) {
         r#"<header class="verdict-header {cls}" id="summary"><div class="verdict" id="verdict" data-verdict="{verdict}">{verdict}</div>"#,
         cls = verdict_class(verdict)
     );
-    if t.interrupted
-        || run
-            .results
-            .as_ref()
-            .and_then(|r| r.get("interrupted"))
-            .and_then(|v| v.as_bool())
-            == Some(true)
-    {
+    let said = |r: &serde_json::Value| r.get("interrupted").and_then(|v| v.as_bool());
+    if t.interrupted || run.results.as_ref().and_then(said) == Some(true) {
         s.push_str(r#"<div class="interrupted-banner" id="interrupted">interrupted: the run was stopped before its time limit; the history ends early</div>"#);
     }
     if run.results.is_none() {
@@ -97,6 +94,20 @@ fn header(s: &mut String, run: &Run, ops: &[Op]) {
     }
     culprits(s, run);
     let _ = write!(s, "<h1>{}</h1><dl class=\"facts\">", esc(&run.name()));
+    for (k, v) in facts(run, ops) {
+        let _ = write!(s, "<dt>{k}</dt><dd class=\"fact-{k}\">{}</dd>", esc(&v));
+    }
+    s.push_str("</dl>");
+    if let Some(cmd) = &t.command {
+        let _ = write!(s, "<div>Re-run this test (same seed):</div><pre class=\"command\" id=\"command\"><code>{}</code></pre>", esc(cmd));
+    }
+    s.push_str("</header>");
+}
+
+/// The facts of the header: what ran, against what, how long, how many ops.
+fn facts(run: &Run, ops: &[Op]) -> Vec<(&'static str, String)> {
+    let t = &run.test;
+    let end = analysis::history_end(ops);
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let list = |v: &[String]| {
         if v.is_empty() {
@@ -113,7 +124,7 @@ fn header(s: &mut String, run: &Run, ops: &[Op]) {
     let counts = analysis::op_counts(ops)
         .map(|(k, n)| format!("{n} {k}"))
         .join(", ");
-    let facts = [
+    vec![
         ("workload", opt(&t.workload)),
         ("db", opt(&t.db)),
         ("nodes", list(&t.nodes)),
@@ -124,15 +135,7 @@ fn header(s: &mut String, run: &Run, ops: &[Op]) {
         ("started", opt(&t.start_time)),
         ("ops", counts),
         ("rjepsen", opt(&t.rjepsen_version)),
-    ];
-    for (k, v) in facts {
-        let _ = write!(s, "<dt>{k}</dt><dd class=\"fact-{k}\">{}</dd>", esc(&v));
-    }
-    s.push_str("</dl>");
-    if let Some(cmd) = &t.command {
-        let _ = write!(s, "<div>Re-run this test (same seed):</div><pre class=\"command\" id=\"command\"><code>{}</code></pre>", esc(cmd));
-    }
-    s.push_str("</header>");
+    ]
 }
 
 /// Names the checkers that did not say valid, so that the first screen tells

@@ -26,13 +26,11 @@ pub(crate) struct Timeline {
 }
 
 pub(crate) fn timeline(history: &History, faults: &[Interval], end: u64) -> Timeline {
-    let pairs: Vec<(&Op, Option<&Op>)> = (0..history.len())
+    let pairs: Vec<Pair> = (0..history.len())
         .filter(|&i| history.ops[i].kind == OpType::Invoke)
         .map(|i| {
-            (
-                &history.ops[i],
-                history.completion_of(i).map(|j| &history.ops[j]),
-            )
+            let completion = history.completion_of(i).map(|j| &history.ops[j]);
+            (&history.ops[i], completion)
         })
         .collect();
     let total = pairs.len();
@@ -40,7 +38,7 @@ pub(crate) fn timeline(history: &History, faults: &[Interval], end: u64) -> Time
     let rows = rows(shown);
     let end_s = (end as f64 / 1e9).max(1.0);
     let width = (end_s * 60.0).clamp(1000.0, 20_000.0) as i64;
-    let x = |t: u64| LABEL + (t as f64 / 1e9 / end_s * width as f64) as i64;
+    let scale = Scale { end, end_s, width };
     let height = ROW * rows.len().max(1) as i64 + 24;
     let full = LABEL + width + 10;
     let mut s = String::new();
@@ -49,7 +47,7 @@ pub(crate) fn timeline(history: &History, faults: &[Interval], end: u64) -> Time
         r#"<svg id="timeline-svg" xmlns="http://www.w3.org/2000/svg" width="{full}" height="{height}" font-family="sans-serif" font-size="10">"#
     );
     for f in faults {
-        let (x0, x1) = (x(f.start), x(f.stop.unwrap_or(end)));
+        let (x0, x1) = (scale.x(f.start), scale.x(f.stop.unwrap_or(end)));
         let _ = write!(
             s,
             r##"<rect class="timeline-fault" x="{x0}" y="0" width="{}" height="{height}" fill="#f28e2b" fill-opacity="0.12"><title>{}</title></rect>"##,
@@ -58,18 +56,46 @@ pub(crate) fn timeline(history: &History, faults: &[Interval], end: u64) -> Time
         );
     }
     for (row, p) in rows.keys().enumerate() {
-        let y = row as i64 * ROW;
-        let _ = write!(
-            s,
-            r#"<text x="4" y="{}">{}</text>"#,
-            y + 12,
-            esc(&p.to_string())
-        );
+        let (y, name) = (row as i64 * ROW + 12, esc(&p.to_string()));
+        let _ = write!(s, r#"<text x="4" y="{y}">{name}</text>"#);
     }
+    bars(&mut s, shown, &rows, &scale);
+    for sec in (0..=end_s as u64).step_by(tick(end_s)) {
+        let x = scale.x(sec * 1_000_000_000);
+        let _ = write!(s, r#"<text x="{x}" y="{}">{sec}s</text>"#, height - 8);
+    }
+    s.push_str("</svg>");
+    Timeline {
+        svg: s,
+        shown: shown.len(),
+        total,
+    }
+}
+
+type Pair<'a> = (&'a Op, Option<&'a Op>);
+
+/// Maps history time to the x pixel of the timeline.
+struct Scale {
+    end: u64,
+    end_s: f64,
+    width: i64,
+}
+
+impl Scale {
+    fn x(&self, t: u64) -> i64 {
+        LABEL + (t as f64 / 1e9 / self.end_s * self.width as f64) as i64
+    }
+}
+
+/// One bar per op: from invocation to completion (or the end of the history).
+fn bars(s: &mut String, shown: &[Pair], rows: &BTreeMap<&Process, usize>, scale: &Scale) {
     for (inv, comp) in shown {
         let row = rows[&inv.process] as i64 * ROW;
         let outcome = comp.map_or("open", |c| c.kind.as_str());
-        let (x0, x1) = (x(inv.time), x(comp.map_or(end, |c| c.time)));
+        let (x0, x1) = (
+            scale.x(inv.time),
+            scale.x(comp.map_or(scale.end, |c| c.time)),
+        );
         let json = serde_json::json!({"invoke": inv, "completion": comp});
         let _ = write!(
             s,
@@ -81,24 +107,10 @@ pub(crate) fn timeline(history: &History, faults: &[Interval], end: u64) -> Time
             esc(&summary(inv, *comp)),
         );
     }
-    let axis_y = height - 8;
-    for sec in (0..=end_s as u64).step_by(tick(end_s)) {
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{axis_y}">{sec}s</text>"#,
-            x(sec * 1_000_000_000)
-        );
-    }
-    s.push_str("</svg>");
-    Timeline {
-        svg: s,
-        shown: shown.len(),
-        total,
-    }
 }
 
 /// Row of each process: clients by number, then the nemesis and named ones.
-fn rows<'a>(pairs: &[(&'a Op, Option<&'a Op>)]) -> BTreeMap<&'a Process, usize> {
+fn rows<'a>(pairs: &[Pair<'a>]) -> BTreeMap<&'a Process, usize> {
     let mut rows: BTreeMap<&Process, usize> = pairs.iter().map(|(i, _)| (&i.process, 0)).collect();
     for (n, v) in rows.values_mut().enumerate() {
         *v = n;

@@ -94,6 +94,8 @@ fn valid_run_has_verdict_plots_shading_quantiles_timeline_and_links() {
         "results.json",
         "test.json",
         "rjepsen.log",
+        "latency.svg",
+        "throughput.svg",
         "nodes/n1/etcd.log",
         "nodes/n5/etcd.log",
     ] {
