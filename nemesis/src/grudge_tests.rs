@@ -95,7 +95,10 @@ fn ring_gives_each_node_a_distinct_majority() {
                 // On 3 nodes the middle of the path sees both ends.
                 assert!(v.len() < n || n == 3, "n={n}: {x} sees everyone");
             }
-            assert!(views.iter().filter(|v| v.len() < n).count() >= 2, "n={n}: a real cut");
+            assert!(
+                views.iter().filter(|v| v.len() < n).count() >= 2,
+                "n={n}: a real cut"
+            );
             let distinct: BTreeSet<&BTreeSet<String>> = views.iter().collect();
             assert_eq!(distinct.len(), n, "n={n}: two nodes see the same majority");
             assert!(symmetric(&g), "n={n}: who sees whom is symmetric: {g:?}");

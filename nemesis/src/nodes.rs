@@ -14,8 +14,12 @@ use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-/// How long one node may take to carry out one nemesis action.
+/// How long one node may take to carry out one network action (iptables, tc).
 pub(crate) const NODE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long one node may take to kill, start, pause or resume its DB: starting
+/// may wait for the DB to serve again, which takes a while after a hard kill.
+pub(crate) const DB_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What one node made of an action.
 pub(crate) type NodeResult = Result<String, String>;
@@ -31,16 +35,30 @@ where
     F: Fn(String) -> Fut,
     Fut: Future<Output = NodeResult> + Send + 'static,
 {
+    on_nodes_within(NODE_TIMEOUT, nodes, what, action).await
+}
+
+/// [`on_nodes`] with another bound per node.
+pub(crate) async fn on_nodes_within<F, Fut>(
+    limit: Duration,
+    nodes: &[String],
+    what: &str,
+    action: F,
+) -> Vec<(String, NodeResult)>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = NodeResult> + Send + 'static,
+{
     let mut set = tokio::task::JoinSet::new();
     for (i, node) in nodes.iter().enumerate() {
         let fut = action(node.clone());
         let (node, what) = (node.clone(), what.to_string());
         set.spawn(async move {
-            let r = match tokio::time::timeout(NODE_TIMEOUT, fut).await {
+            let r = match tokio::time::timeout(limit, fut).await {
                 Ok(r) => r,
                 Err(_) => Err(format!(
                     "failed to {what} on {node}: no answer within {}s",
-                    NODE_TIMEOUT.as_secs()
+                    limit.as_secs()
                 )),
             };
             (i, node, r)

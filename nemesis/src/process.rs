@@ -10,7 +10,7 @@
 //! `"primaries"` or a list of nodes; `start` and `resume` default to all nodes.
 //! The completion's value maps each target to what happened to it.
 
-use crate::nodes::{on_nodes, pick_targets, results_json, LazyRng, NodeResult};
+use crate::nodes::{on_nodes_within, pick_targets, results_json, LazyRng, NodeResult, DB_TIMEOUT};
 use crate::partition::teardown_result;
 use async_trait::async_trait;
 use rjepsen_core::db::Db;
@@ -101,7 +101,7 @@ impl ProcessNemesis {
             _ => "resumed",
         };
         let what = format!("{f} the DB");
-        on_nodes(nodes, &what, |node| {
+        on_nodes_within(DB_TIMEOUT, nodes, &what, |node| {
             let (db, test, what) = (self.db.clone(), test.clone(), what.clone());
             async move {
                 let r = match (fault, cure) {
