@@ -179,13 +179,31 @@ pub(crate) fn clear_hosts(marker: &str) -> Result<(), ClusterError> {
 }
 
 fn rewrite_hosts(marker: &str, lines: &[String]) -> Result<(), ClusterError> {
-    let text = std::fs::read_to_string(HOSTS)
-        .map_err(|e| ClusterError::io("read the hosts file", HOSTS, e))?;
+    use std::io::{Read, Seek, Write};
+    use std::os::fd::AsRawFd;
+    let io = |what: &str, e| ClusterError::io(what, HOSTS, e);
+    // Written in place, not renamed over: /etc/hosts is often a bind mount. Several
+    // clusters may come and go at once (parallel tests), so the read-modify-write
+    // holds an exclusive flock on the file itself; every writer is this function.
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(HOSTS)
+        .map_err(|e| io("open the hosts file", e))?;
+    // SAFETY: flock(2) on a descriptor we own; it is released when `file` closes.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(io("lock the hosts file", std::io::Error::last_os_error()));
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text)
+        .map_err(|e| io("read the hosts file", e))?;
     let new = hosts_with(&text, marker, lines);
     if new != text {
-        // Written in place: /etc/hosts is often a bind mount that cannot be renamed over.
-        std::fs::write(HOSTS, new)
-            .map_err(|e| ClusterError::io("update the hosts file", HOSTS, e))?;
+        file.set_len(0)
+            .and_then(|_| file.rewind())
+            .and_then(|_| file.write_all(new.as_bytes()))
+            .and_then(|_| file.flush())
+            .map_err(|e| io("update the hosts file", e))?;
     }
     Ok(())
 }
