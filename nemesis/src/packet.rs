@@ -12,6 +12,7 @@
 //! name, or a [`Netem`] object); `stop-packet` heals every node.
 
 pub mod emulate;
+mod support;
 
 use crate::nodes::{
     on_nodes, pick_targets, resolve_all, resolve_on_control, results_json, LazyRng, NodeResult,
@@ -25,10 +26,10 @@ use rjepsen_core::test::Test;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
 
 pub use emulate::PACKET_CHAIN;
+pub use support::NetemSupport;
+use support::PROBE;
 
 /// One netem setting; absent fields are not shaped.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -245,53 +246,6 @@ impl Default for PacketNemesis {
         PacketNemesis::new(NetemSupport::default())
     }
 }
-
-/// Whether the nodes' kernels have netem, as learned by [`PacketNemesis`]'s
-/// setup; shared with the schedule so that it offers only behaviours that can
-/// be applied (delay and reorder need real netem).
-#[derive(Clone, Debug, Default)]
-pub struct NetemSupport(Arc<AtomicU8>);
-
-impl NetemSupport {
-    const PRESENT: u8 = 1;
-    const MISSING: u8 = 2;
-
-    /// Support already known (for tests, or when the operator knows better).
-    pub fn assume(present: bool) -> NetemSupport {
-        let s = NetemSupport::default();
-        s.set(present);
-        s
-    }
-
-    /// True once a node was found without netem.
-    pub fn known_missing(&self) -> bool {
-        self.0.load(Ordering::Relaxed) == Self::MISSING
-    }
-
-    fn set(&self, present: bool) {
-        let v = if present {
-            Self::PRESENT
-        } else {
-            Self::MISSING
-        };
-        self.0.store(v, Ordering::Relaxed);
-    }
-
-    /// Whether a schedule should offer this `start-packet` value.
-    pub fn offers(&self, value: &Value) -> bool {
-        let name = value.get("behaviour").and_then(Value::as_str);
-        let needs = name
-            .and_then(Netem::preset)
-            .is_some_and(|n| n.needs_netem());
-        !(needs && self.known_missing())
-    }
-}
-
-/// Shell that prints `missing` when the kernel has no netem qdisc (tried on
-/// the loopback, whose default qdisc has nothing to lose).
-const PROBE: &str =
-    "out=$(tc qdisc add dev lo root netem delay 0ms 2>&1) && tc qdisc del dev lo root; \
-     case \"$out\" in *'kind is unknown'*) echo missing;; *) echo present;; esac";
 
 impl PacketNemesis {
     /// A packet nemesis that records what it learns of netem in `support`.
