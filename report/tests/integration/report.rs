@@ -238,3 +238,52 @@ fn errors_name_the_file_and_line() {
     let html = std::fs::read_to_string(rjepsen_report::write_report(&dir).unwrap()).unwrap();
     assert!(html.contains("This run has no history.jsonl."));
 }
+
+/// A run whose results.json and SVGs were written by the real checkers
+/// (`rjepsen analyze`; see fixtures/analyzed/README.md).
+#[test]
+fn analyzed_run_renders_real_checker_output() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/analyzed");
+    let dir = temp_dir("analyzed");
+    let run = "etcd-register/20261123T031000.000Z";
+    std::fs::create_dir_all(dir.join(run)).unwrap();
+    for entry in std::fs::read_dir(src.join(run)).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(run).join(entry.file_name())).unwrap();
+    }
+    let html = report_of(&dir, run);
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(run).join("results.json")).unwrap())
+            .unwrap();
+    let failures = results["linear"]["failures"].as_array().unwrap();
+    assert!(!failures.is_empty());
+    assert!(html.contains(r#"data-verdict="invalid">invalid<"#));
+    let linear = section(&html, "checker-linear");
+    for f in failures {
+        let key = format!("<h4 class=\"failing-key\">key {}</h4>", f["key"]);
+        let block = &linear[linear.find(&key).unwrap_or_else(|| panic!("{key}"))..];
+        let explanation = f["explanation"].as_str().unwrap();
+        let svg = Path::new(f["svg"].as_str().unwrap())
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(block.contains(&format!(
+            "<pre class=\"explanation\">{}",
+            explanation.replace('"', "&quot;").replace('\'', "&#39;")
+        )));
+        let figure = block
+            .find("<figure class=\"checker-svg\"><svg")
+            .expect("inlined figure");
+        assert!(
+            block[figure..].contains(&format!("<a href=\"{svg}\">{svg}</a>")),
+            "{svg}"
+        );
+    }
+    assert_eq!(
+        count(linear, "<figure class=\"checker-svg\">"),
+        failures.len()
+    );
+    // The runner's own intervals are used (partition and pause).
+    assert!(section(&html, "faults").contains("From results.json."));
+}
