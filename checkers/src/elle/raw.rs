@@ -65,6 +65,7 @@ impl<'de> Visitor<'de> for JVisitor {
             "append" => Cow::Borrowed("append"),
             "r" => Cow::Borrowed("r"),
             "w" => Cow::Borrowed("w"),
+            "txn" => Cow::Borrowed("txn"),
             other => Cow::Owned(other.to_string()),
         }))
     }
@@ -102,65 +103,103 @@ impl fmt::Display for J {
     }
 }
 
+/// One parsed client `txn` line: line number, position among ops, process, type,
+/// index, value.
+type Parsed = (usize, u32, u64, OpType, Option<u64>, J);
+
 /// Reads a JSON Lines history straight into transactions, pairing invocations and
-/// completions by process as [`History`](rjepsen_core::History) does.
+/// completions by process as [`History`](rjepsen_core::History) does. Parsing runs
+/// on its own thread, in batches, while this one pairs and flattens: the two
+/// halves of the work overlap on a second core.
 pub(crate) fn read_jsonl(path: &Path, lists: bool) -> Result<Txns, TxnError> {
-    let fail = |line: usize, message: String| TxnError {
+    let file = std::fs::File::open(path).map_err(|e| line_error(path, 0, e.to_string()))?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Parsed>, TxnError>>(16);
+    std::thread::scope(|s| {
+        s.spawn(move || parse_lines(path, file, tx));
+        let mut out = Txns::new(lists);
+        let mut open: HashMap<u64, (u32, u64, J)> = HashMap::new();
+        let mut last = 0;
+        for batch in rx {
+            for (line, pos, p, kind, index, value) in batch? {
+                last = line;
+                let index = index.unwrap_or(line as u64 - 1);
+                if kind == OpType::Invoke {
+                    open.insert(p, (pos, index, value));
+                    continue;
+                }
+                let Some((ipos, iindex, ivalue)) = open.remove(&p) else {
+                    continue;
+                };
+                let outcome = match kind {
+                    OpType::Ok => Outcome::Ok,
+                    OpType::Fail => Outcome::Fail,
+                    _ => Outcome::Info,
+                };
+                let (used, used_index) = match outcome {
+                    Outcome::Ok => (&value, index),
+                    _ => (&ivalue, iindex),
+                };
+                let meta = (outcome, p, ipos, Some(pos), used_index, iindex);
+                out.push_raw(meta, used)
+                    .map_err(|m| line_error(path, line, m))?;
+            }
+        }
+        for (p, (ipos, iindex, ivalue)) in open {
+            out.push_raw((Outcome::Info, p, ipos, None, iindex, iindex), &ivalue)
+                .map_err(|m| line_error(path, last, m))?;
+        }
+        out.sort_by_invocation();
+        Ok(out)
+    })
+}
+
+fn line_error(path: &Path, line: usize, message: String) -> TxnError {
+    TxnError {
         index: line as u64,
         message: format!("{} line {line}: {message}", path.display()),
-    };
-    let file = std::fs::File::open(path).map_err(|e| fail(0, e.to_string()))?;
+    }
+}
+
+/// Parses every line, sending client `txn` ops in batches; stops at the first
+/// error, which it sends.
+fn parse_lines(
+    path: &Path,
+    file: std::fs::File,
+    tx: std::sync::mpsc::SyncSender<Result<Vec<Parsed>, TxnError>>,
+) {
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let mut out = Txns::new(lists);
-    let mut open: HashMap<u64, (u32, u64, J)> = HashMap::new();
     let (mut buf, mut line, mut pos) = (String::new(), 0usize, 0u32);
+    let mut batch = Vec::with_capacity(4096);
     loop {
         buf.clear();
-        if reader
-            .read_line(&mut buf)
-            .map_err(|e| fail(line, e.to_string()))?
-            == 0
-        {
-            break;
+        match reader.read_line(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                let _ = tx.send(Err(line_error(path, line, e.to_string())));
+                return;
+            }
         }
         line += 1;
         if buf.trim().is_empty() {
             continue;
         }
-        let head: Head = serde_json::from_str(&buf).map_err(|e| fail(line, e.to_string()))?;
+        let head: Head = match serde_json::from_str(&buf) {
+            Ok(h) => h,
+            Err(e) => {
+                let _ = tx.send(Err(line_error(path, line, e.to_string())));
+                return;
+            }
+        };
         pos += 1;
-        let (Process::Client(p), true) = (head.process, head.f.trim_start_matches(':') == "txn")
-        else {
-            continue;
-        };
-        let index = head.index.unwrap_or(line as u64 - 1);
-        let mops = head.value;
-        if head.kind == OpType::Invoke {
-            open.insert(p, (pos - 1, index, mops));
-            continue;
+        if let (Process::Client(p), true) = (head.process, head.f == "txn") {
+            batch.push((line, pos - 1, p, head.kind, head.index, head.value));
         }
-        let Some((ipos, iindex, imops)) = open.remove(&p) else {
-            continue;
-        };
-        let outcome = match head.kind {
-            OpType::Ok => Outcome::Ok,
-            OpType::Fail => Outcome::Fail,
-            _ => Outcome::Info,
-        };
-        let (used, used_index) = if outcome == Outcome::Ok {
-            (&mops, index)
-        } else {
-            (&imops, iindex)
-        };
-        let meta = (outcome, p, ipos, Some(pos - 1), used_index, iindex);
-        out.push_raw(meta, used).map_err(|m| fail(line, m))?;
+        if batch.len() == 4096 && tx.send(Ok(std::mem::take(&mut batch))).is_err() {
+            return;
+        }
     }
-    for (p, (ipos, iindex, imops)) in open {
-        out.push_raw((Outcome::Info, p, ipos, None, iindex, iindex), &imops)
-            .map_err(|m| fail(line, m))?;
-    }
-    out.sort_by_invocation();
-    Ok(out)
+    let _ = tx.send(Ok(batch));
 }
 
 /// The fields of one JSONL line that the checker needs; the rest is skipped.
@@ -171,9 +210,19 @@ struct Head {
     #[serde(rename = "type")]
     kind: OpType,
     process: Process,
-    f: String,
+    #[serde(deserialize_with = "op_name")]
+    f: Cow<'static, str>,
     #[serde(default = "nil")]
     value: J,
+}
+
+/// An op's `f`, without allocating for the common `txn`.
+fn op_name<'de, D: Deserializer<'de>>(d: D) -> Result<Cow<'static, str>, D::Error> {
+    match J::deserialize(d)? {
+        J::Text(t) if t == "txn" => Ok(Cow::Borrowed("txn")),
+        J::Text(t) => Ok(t),
+        other => Ok(Cow::Owned(other.to_string())),
+    }
 }
 
 fn nil() -> J {
