@@ -112,7 +112,7 @@ async fn exercise(spec: &ClusterSpec) {
     eprintln!("errors checked in {:?}", t.elapsed());
     // A broken connection (its sshd side killed) is opened anew on the next command.
     let _ = remote
-        .exec_unchecked("t2", "pkill -f 'sshd: root@notty'")
+        .exec_unchecked("t2", "pkill -f '^sshd.*: root@notty'")
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let out = remote
@@ -308,7 +308,8 @@ fn leftovers(spec: &ClusterSpec) -> Vec<String> {
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
         let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        if text.contains("/var/lib/rjepsen-nodes-test/") || text.contains("sleep 1000") {
+        let ours = format!("{}/", spec.state_dir.display());
+        if text.contains(&ours) || text.contains("sleep 1000") {
             left.push(format!(
                 "process {}: {text}",
                 entry.file_name().to_string_lossy()
@@ -327,7 +328,12 @@ fn five_nodes_up_timing() {
         return;
     }
     let spec = ClusterSpec {
-        nodes: (1..=5).map(|i| format!("t{i}")).collect(),
+        // Its own names: it may run beside the test above.
+        nodes: (1..=5).map(|i| format!("u{i}")).collect(),
+        subnet: Ipv4Addr::new(10, 78, 5, 0),
+        bridge: "rjtest5".into(),
+        netns_prefix: "rjtest5-".into(),
+        state_dir: "/var/lib/rjepsen-nodes-test5".into(),
         ..test_spec()
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
