@@ -52,7 +52,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     faults_section(&mut s, &faults, given);
     quantiles_section(&mut s, &analysis::quantiles(&lats), &lats);
     results_section(&mut s, &run);
-    timeline_section(&mut s, &history, &faults, end);
+    timeline_section(&mut s, &run, &history, &faults);
     files_section(&mut s, &run);
     let _ = writeln!(s, "</main><script>{JS}</script></body></html>");
     let path = dir.join("report.html");
@@ -230,13 +230,19 @@ fn results_section(s: &mut String, run: &Run) {
     s.push_str("</section>");
 }
 
-fn timeline_section(s: &mut String, history: &History, faults: &[Interval], end: u64) {
-    let t = timeline::timeline(history, faults, end);
+fn timeline_section(s: &mut String, run: &Run, history: &History, faults: &[Interval]) {
+    let end = analysis::history_end(&history.ops);
+    let concurrency = run
+        .test
+        .concurrency
+        .as_ref()
+        .and_then(serde_json::Value::as_u64);
+    let t = timeline::timeline(history, faults, end, concurrency);
     s.push_str(r#"<section class="block" id="timeline"><h2>Timeline</h2>"#);
     if t.shown < t.total {
         let _ = write!(s, "<p class=\"note timeline-capped\">Showing the first {} of {} operations; the rest are in history.jsonl.</p>", t.shown, t.total);
     }
-    let _ = write!(s, "<p class=\"note\">One row per process; hover over an operation for a summary, click it for the full ops.</p><div id=\"timeline-box\">{}</div><pre id=\"op-detail\" class=\"json\">click an operation</pre></section>", t.svg);
+    let _ = write!(s, "<p class=\"note\">One row per worker thread (labelled with the process ids it ran: an info retires a process); hover over an operation for a summary, click it for the full ops.</p><div id=\"timeline-box\">{}</div><pre id=\"op-detail\" class=\"json\">click an operation</pre></section>", t.svg);
 }
 
 fn files_section(s: &mut String, run: &Run) {

@@ -6,6 +6,12 @@
 //! plots'. Each bar carries a `<title>` (the browser's hover tooltip) and its ops
 //! as JSON in `data-op`, which the page's script shows when the bar is clicked.
 //! Only the first [`MAX_OPS`] ops are drawn; the page says so when it cuts.
+//!
+//! Rows are worker threads, not process ids: an `info` retires a process and its
+//! thread goes on as `p + concurrency`, so with one row per process id a run
+//! with many timeouts becomes a staircase of short rows. Client process `p` is
+//! drawn on row `p mod concurrency` (when test.json gives the concurrency),
+//! labelled with the process ids it carried.
 
 use crate::analysis::Interval;
 use crate::html::esc;
@@ -25,7 +31,12 @@ pub(crate) struct Timeline {
     pub total: usize,
 }
 
-pub(crate) fn timeline(history: &History, faults: &[Interval], end: u64) -> Timeline {
+pub(crate) fn timeline(
+    history: &History,
+    faults: &[Interval],
+    end: u64,
+    concurrency: Option<u64>,
+) -> Timeline {
     let pairs: Vec<Pair> = (0..history.len())
         .filter(|&i| history.ops[i].kind == OpType::Invoke)
         .map(|i| {
@@ -35,11 +46,11 @@ pub(crate) fn timeline(history: &History, faults: &[Interval], end: u64) -> Time
         .collect();
     let total = pairs.len();
     let shown = &pairs[..total.min(MAX_OPS)];
-    let rows = rows(shown);
+    let rows = Rows::new(shown, concurrency);
     let end_s = (end as f64 / 1e9).max(1.0);
     let width = (end_s * 60.0).clamp(1000.0, 20_000.0) as i64;
     let scale = Scale { end, end_s, width };
-    let height = ROW * rows.len().max(1) as i64 + 24;
+    let height = ROW * rows.labels.len().max(1) as i64 + 24;
     let full = LABEL + width + 10;
     let mut s = String::new();
     let _ = write!(
@@ -55,9 +66,14 @@ pub(crate) fn timeline(history: &History, faults: &[Interval], end: u64) -> Time
             esc(&crate::plots::describe(f))
         );
     }
-    for (row, p) in rows.keys().enumerate() {
-        let (y, name) = (row as i64 * ROW + 12, esc(&p.to_string()));
-        let _ = write!(s, r#"<text x="4" y="{y}">{name}</text>"#);
+    for (row, (label, title)) in rows.labels.iter().enumerate() {
+        let y = row as i64 * ROW + 12;
+        let _ = write!(
+            s,
+            r#"<text x="4" y="{y}"><title>{}</title>{}</text>"#,
+            esc(title),
+            esc(label)
+        );
     }
     bars(&mut s, shown, &rows, &scale);
     for sec in (0..=end_s as u64).step_by(tick(end_s)) {
@@ -88,9 +104,9 @@ impl Scale {
 }
 
 /// One bar per op: from invocation to completion (or the end of the history).
-fn bars(s: &mut String, shown: &[Pair], rows: &BTreeMap<&Process, usize>, scale: &Scale) {
+fn bars(s: &mut String, shown: &[Pair], rows: &Rows, scale: &Scale) {
     for (inv, comp) in shown {
-        let row = rows[&inv.process] as i64 * ROW;
+        let row = rows.row(&inv.process) as i64 * ROW;
         let outcome = comp.map_or("open", |c| c.kind.as_str());
         let (x0, x1) = (
             scale.x(inv.time),
@@ -109,13 +125,64 @@ fn bars(s: &mut String, shown: &[Pair], rows: &BTreeMap<&Process, usize>, scale:
     }
 }
 
-/// Row of each process: clients by number, then the nemesis and named ones.
-fn rows<'a>(pairs: &[Pair<'a>]) -> BTreeMap<&'a Process, usize> {
-    let mut rows: BTreeMap<&Process, usize> = pairs.iter().map(|(i, _)| (&i.process, 0)).collect();
-    for (n, v) in rows.values_mut().enumerate() {
-        *v = n;
+/// Which row each process is drawn on, and each row's label and tooltip.
+struct Rows {
+    concurrency: Option<u64>,
+    index: BTreeMap<RowKey, usize>,
+    labels: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum RowKey {
+    Worker(u64),
+    Other(Process),
+}
+
+impl Rows {
+    fn new(pairs: &[Pair], concurrency: Option<u64>) -> Rows {
+        let concurrency = concurrency.filter(|&c| c > 0);
+        let mut members: BTreeMap<RowKey, Vec<String>> = BTreeMap::new();
+        for (inv, _) in pairs {
+            let list = members.entry(key(&inv.process, concurrency)).or_default();
+            let name = inv.process.to_string();
+            if list.last() != Some(&name) && !list.contains(&name) {
+                list.push(name);
+            }
+        }
+        let index = members
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i))
+            .collect();
+        let labels = members
+            .into_values()
+            .map(|names| {
+                let all = names.join(", ");
+                let label = if all.chars().count() > 14 {
+                    format!("{}…", all.chars().take(13).collect::<String>())
+                } else {
+                    all.clone()
+                };
+                (label, format!("processes {all}"))
+            })
+            .collect();
+        Rows {
+            concurrency,
+            index,
+            labels,
+        }
     }
-    rows
+
+    fn row(&self, p: &Process) -> usize {
+        self.index[&key(p, self.concurrency)]
+    }
+}
+
+fn key(p: &Process, concurrency: Option<u64>) -> RowKey {
+    match (p, concurrency) {
+        (Process::Client(n), Some(c)) => RowKey::Worker(n % c),
+        (other, _) => RowKey::Other(other.clone()),
+    }
 }
 
 fn tick(end_s: f64) -> usize {

@@ -86,7 +86,13 @@ fn valid_run_has_verdict_plots_shading_quantiles_timeline_and_links() {
     assert_eq!(count(t, "<rect class=\"op "), invokes);
     assert!(!t.contains("timeline-capped"));
     assert!(t.contains("data-op=\"{&quot;completion&quot;") && t.contains("<title>process "));
-    assert!(t.contains(">nemesis</text>"));
+    // One row per worker (concurrency 5) plus the nemesis; retired processes
+    // continue on their worker's row.
+    assert_eq!(count(t, "<text x=\"4\""), 6, "rows");
+    assert!(t.contains("<title>processes nemesis</title>nemesis</text>"));
+    let retired = ops.iter().any(|o| o["process"].as_u64().is_some_and(|p| p >= 5));
+    assert!(retired, "the fixture retires processes");
+    assert!(t.contains("<title>processes 0, 5"), "process 5 runs on worker 0's row");
     // Links to the files, node logs included; faults derived from the history.
     let files = section(&html, "files");
     for f in [
