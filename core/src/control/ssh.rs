@@ -115,10 +115,16 @@ impl SshRemote {
         let session = match tokio::time::timeout(limit, connect).await {
             Ok(Ok(s)) => Arc::new(s),
             Ok(Err(e)) => {
+                // The crate's own prefix repeats ours; ssh's words follow it.
+                let chain = error_chain(&e);
+                let message = chain
+                    .strip_prefix("failed to connect to the remote host: ")
+                    .unwrap_or(&chain)
+                    .to_string();
                 return Err(ControlError::Connect {
                     node: node.to_string(),
-                    message: error_chain(&e),
-                })
+                    message,
+                });
             }
             Err(_) => {
                 return Err(ControlError::Connect {
@@ -388,7 +394,11 @@ mod tests {
         });
         let err = remote.exec("127.0.0.1", "true").await.unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("failed to connect to 127.0.0.1"), "{text}");
+        assert!(
+            text.starts_with("failed to connect to 127.0.0.1: "),
+            "{text}"
+        );
+        assert!(!text.contains("remote host"), "{text}");
         assert!(text.to_lowercase().contains("refused"), "{text}");
     }
 }

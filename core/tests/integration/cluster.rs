@@ -265,6 +265,15 @@ async fn errors(remote: &SshRemote, info: &ClusterInfo) {
         "{err}"
     );
     eprintln!("unreachable node: {err}");
+    // A key the nodes do not accept: the error says so.
+    let stranger = SshRemote::new(rjepsen_core::control::SshOptions {
+        private_key: Some("/nonexistent/rjepsen-key".into()),
+        ..info.ssh_options()
+    });
+    let err = stranger.check("t1").await.unwrap_err().to_string();
+    assert!(err.starts_with("failed to connect to t1: "), "{err}");
+    assert!(err.contains("Permission denied"), "{err}");
+    eprintln!("refused key: {err}");
     // Many concurrent commands over the one connection per node.
     let many = on_nodes(
         &(0..40)
