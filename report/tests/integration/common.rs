@@ -12,18 +12,34 @@ pub const SET: &str = "etcd-set/20261123T034000.000Z";
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
+/// A temporary directory, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A fresh, empty temporary directory.
-pub fn temp_dir(what: &str) -> PathBuf {
+pub fn temp_dir(what: &str) -> TempDir {
     let n = NEXT.fetch_add(1, Ordering::SeqCst);
     let dir =
         std::env::temp_dir().join(format!("rjepsen-report-{what}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 /// A copy of the fixture store, symbolic links kept as links.
-pub fn fixture_store() -> PathBuf {
+pub fn fixture_store() -> TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store");
     let dst = temp_dir("store");
     copy_tree(&src, &dst);
