@@ -117,11 +117,14 @@ rm -f {PIDFILE}",
     )
 }
 
-/// Sends `signal` (STOP or CONT) to etcd by its pidfile.
+/// Sends `signal` (STOP or CONT) to etcd by its pidfile; fails, saying so, when
+/// etcd is not running (killed: the pidfile is gone, or its pid is dead).
 pub fn signal(signal: &str) -> String {
     format!(
-        "p=$(cat {PIDFILE} 2>/dev/null) && [ -n \"$p\" ] || {{ echo 'no pidfile {PIDFILE}' >&2; exit 1; }}
-kill -{signal} \"$p\""
+        "{h}p=$(cat {PIDFILE} 2>/dev/null)
+if [ -z \"$p\" ] || ! alive \"$p\"; then echo 'etcd is not running (no live pid in {PIDFILE})' >&2; exit 1; fi
+kill -{signal} \"$p\"",
+        h = helpers()
     )
 }
 

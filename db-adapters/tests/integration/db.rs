@@ -188,6 +188,14 @@ fn etcd_on_three_local_nodes() {
                 etcd_procs(&test, &leader).await.is_empty(),
                 "etcd survived kill on {leader}"
             );
+            let err = db
+                .as_pause()
+                .unwrap()
+                .pause(&test, &leader)
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("not running"), "{err}");
+            kill.kill(&test, &leader).await.unwrap(); // killing a dead node is fine
             let started = Instant::now();
             wait_until(
                 "a new leader is elected",

@@ -63,9 +63,11 @@ impl LocalEtcd {
         Some(etcd)
     }
 
+    /// Waits until etcd's `/health` says true: it has elected itself leader and
+    /// serves a quorum read, so the first op of a test is not an election's victim.
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(&self.node).is_err() {
+        while !self.healthy() {
             assert!(
                 Instant::now() < deadline,
                 "failed to start etcd on {}: log:\n{}",
@@ -76,11 +78,25 @@ impl LocalEtcd {
         }
     }
 
+    fn healthy(&self) -> bool {
+        use std::io::{Read, Write};
+        let Ok(mut s) = std::net::TcpStream::connect(&self.node) else {
+            return false;
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+        let req = format!("GET /health HTTP/1.0\r\nHost: {}\r\n\r\n", self.node);
+        let mut body = String::new();
+        s.write_all(req.as_bytes()).is_ok()
+            && s.read_to_string(&mut body).is_ok()
+            && body.contains("\"health\":\"true\"")
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
-    /// Sends a signal (`STOP`, `CONT`) to the etcd process.
+    /// Sends a signal (`STOP`, `CONT`) to the etcd process and, for `STOP`, waits
+    /// until every thread of it is stopped (signal delivery is asynchronous).
     pub fn signal(&self, sig: &str) {
         let ok = Command::new("kill")
             .arg(format!("-{sig}"))
@@ -89,6 +105,24 @@ impl LocalEtcd {
             .unwrap()
             .success();
         assert!(ok, "failed to send SIG{sig} to etcd pid {}", self.pid());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while sig == "STOP" && !self.all_threads_stopped() {
+            assert!(
+                Instant::now() < deadline,
+                "etcd pid {} did not stop",
+                self.pid()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn all_threads_stopped(&self) -> bool {
+        let tasks = format!("/proc/{}/task", self.pid());
+        std::fs::read_dir(tasks).unwrap().flatten().all(|t| {
+            let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+            stat.rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('T'))
+        })
     }
 
     /// A test whose only node is this etcd, with `options`.
