@@ -205,6 +205,29 @@ async fn network(remote: &SshRemote, info: &ClusterInfo) {
         .await
         .unwrap();
     assert_ne!(host.code, 0, "t1 reached an address beyond the bridge");
+    partition(remote, info).await;
+}
+
+/// An iptables rule inside t1 cuts t2 off from t1 only; the control node and t3
+/// still reach t1 (what the partition nemesis relies on).
+async fn partition(remote: &SshRemote, info: &ClusterInfo) {
+    let probe = |from: &'static str| async move {
+        let cmd = "timeout 2 bash -c 'exec 3<>/dev/tcp/t1/22; head -c 4 <&3'";
+        remote.exec_unchecked(from, cmd).await.unwrap().stdout
+    };
+    let rule = format!("INPUT -s {} -j DROP", info.nodes[1].address);
+    remote
+        .exec("t1", &format!("iptables -w -A {rule}"))
+        .await
+        .unwrap();
+    assert_eq!(probe("t2").await, "", "t2 reached t1 through the partition");
+    assert_eq!(probe("t3").await, "SSH-", "t3 lost t1");
+    assert_eq!(remote.exec("t1", "hostname").await.unwrap().stdout, "t1\n");
+    remote
+        .exec("t1", &format!("iptables -w -D {rule}"))
+        .await
+        .unwrap();
+    assert_eq!(probe("t2").await, "SSH-", "t2 still cut off after healing");
 }
 
 /// Binary-safe upload and download through the nodes' private /tmp.
