@@ -88,6 +88,56 @@ impl<'de> Deserialize<'de> for J {
     }
 }
 
+/// What flattening needs from a JSON-ish value, so that `serde_json::Value`s (from
+/// a `History`) and [`J`]s (streamed) take one code path without conversion.
+pub(crate) trait Scalarish: fmt::Display {
+    fn int(&self) -> Option<i64>;
+    fn text(&self) -> Option<&str>;
+    fn list(&self) -> Option<&[Self]>
+    where
+        Self: Sized;
+    fn is_nil(&self) -> bool;
+}
+
+impl Scalarish for J {
+    fn int(&self) -> Option<i64> {
+        match self {
+            J::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+    fn text(&self) -> Option<&str> {
+        match self {
+            J::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+    fn list(&self) -> Option<&[J]> {
+        match self {
+            J::List(l) => Some(l),
+            _ => None,
+        }
+    }
+    fn is_nil(&self) -> bool {
+        *self == J::Nil
+    }
+}
+
+impl Scalarish for serde_json::Value {
+    fn int(&self) -> Option<i64> {
+        self.as_i64()
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_str().map(|s| s.trim_start_matches(':'))
+    }
+    fn list(&self) -> Option<&[serde_json::Value]> {
+        self.as_array().map(|a| a.as_slice())
+    }
+    fn is_nil(&self) -> bool {
+        self.is_null()
+    }
+}
+
 impl fmt::Display for J {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -6,9 +6,8 @@
 //! micro-op is a fixed-size [`Mop`] in one arena, and list reads share one element
 //! arena. Analyses then index arrays instead of hashing JSON.
 
-use super::raw::J;
+use super::raw::Scalarish;
 use rjepsen_core::{History, OpType, Process};
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -119,8 +118,8 @@ struct Interner {
 }
 
 impl Interner {
-    fn id(&mut self, v: &J) -> u32 {
-        if let J::Int(i) = *v {
+    fn id<T: Scalarish>(&mut self, v: &T) -> u32 {
+        if let Some(i) = v.int() {
             if let Some(&id) = self.ints.get(&i) {
                 return id;
             }
@@ -129,9 +128,9 @@ impl Interner {
             self.names.push(i.to_string());
             return id;
         }
-        let name = match v {
-            J::Text(s) => s.to_string(),
-            other => other.to_string(),
+        let name = match v.text() {
+            Some(s) => s.to_string(),
+            None => v.to_string(),
         };
         if let Some(&id) = self.others.get(&name) {
             return id;
@@ -207,9 +206,9 @@ impl Txns {
     }
 
     /// Value to its `i64` form: integers >= 0 as themselves, others interned.
-    fn value(&mut self, v: &J) -> i64 {
-        match *v {
-            J::Int(i) if i >= 0 => i,
+    fn value<T: Scalarish>(&mut self, v: &T) -> i64 {
+        match v.int() {
+            Some(i) if i >= 0 => i,
             _ => -(self.vals.id(v) as i64) - 1,
         }
     }
@@ -249,7 +248,6 @@ pub(crate) fn from_history(h: &History, list: bool) -> Result<Txns, TxnError> {
             index: op.index,
             message,
         };
-        let j = J::deserialize(value).map_err(|e| err(e.to_string()))?;
         let meta = (
             outcome,
             process,
@@ -258,7 +256,7 @@ pub(crate) fn from_history(h: &History, list: bool) -> Result<Txns, TxnError> {
             index,
             op.index,
         );
-        out.push_raw(meta, &j).map_err(err)?;
+        out.push_raw(meta, value).map_err(err)?;
     }
     Ok(out)
 }
@@ -276,9 +274,9 @@ impl Txns {
     }
 
     /// Adds one transaction whose value is `value` (a list of `[f, key, value]`).
-    pub fn push_raw(&mut self, meta: Meta, value: &J) -> Result<(), String> {
+    pub fn push_raw<T: Scalarish>(&mut self, meta: Meta, value: &T) -> Result<(), String> {
         let (outcome, process, invoke_pos, complete_pos, index, invoke_index) = meta;
-        let J::List(mops) = value else {
+        let Some(mops) = value.list() else {
             return Err(format!("value {value} is not a list of micro-ops"));
         };
         let mop_start = self.mops.len() as u32;
@@ -304,23 +302,22 @@ impl Txns {
         self.txns.sort_unstable_by_key(|t| t.invoke_pos);
     }
 
-    fn parse_mop(&mut self, m: &J, known: bool) -> Result<Mop, String> {
-        let parts = match m {
-            J::List(p) if p.len() == 3 => p,
+    fn parse_mop<T: Scalarish>(&mut self, m: &T, known: bool) -> Result<Mop, String> {
+        let parts = match m.list() {
+            Some(p) if p.len() == 3 => p,
             _ => return Err(format!("micro-op {m} is not [f, key, value]")),
         };
-        let J::Text(f) = &parts[0] else {
+        let Some(f) = parts[0].text() else {
             return Err(format!("micro-op {m} has no function name"));
         };
         let key = self.keys.id(&parts[1]);
         let v = &parts[2];
-        let (kind, val, len) = match f.as_ref() {
+        let (kind, val, len) = match f {
             "append" => (MopKind::Append, self.value(v), 0),
             "w" => (MopKind::Write, self.value(v), 0),
-            "r" if !known => (MopKind::Read, 0, UNKNOWN),
-            "r" if self.lists => match v {
-                J::Nil => (MopKind::Read, 0, UNKNOWN),
-                J::List(items) => {
+            "r" if !known || (self.lists && v.is_nil()) => (MopKind::Read, 0, UNKNOWN),
+            "r" if self.lists => match v.list() {
+                Some(items) => {
                     let start = self.elems.len() as i64;
                     for item in items {
                         let e = self.value(item);
@@ -328,12 +325,10 @@ impl Txns {
                     }
                     (MopKind::Read, start, items.len() as u32)
                 }
-                other => return Err(format!("list read returned {other}, not a list")),
+                None => return Err(format!("list read returned {v}, not a list")),
             },
-            "r" => match v {
-                J::Nil => (MopKind::Read, 0, 0),
-                other => (MopKind::Read, self.value(other), 1),
-            },
+            "r" if v.is_nil() => (MopKind::Read, 0, 0),
+            "r" => (MopKind::Read, self.value(v), 1),
             other => return Err(format!("unknown micro-op function {other:?} in {m}")),
         };
         Ok(Mop {
