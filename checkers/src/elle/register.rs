@@ -21,6 +21,9 @@ const BY_NIL: TxnId = u32::MAX;
 struct Index {
     /// (key, value) -> the transaction that wrote it (its final write of the key).
     writers: FastMap<(u32, i64), TxnId>,
+    /// (key, value) -> a transaction that wrote it (consulted when no final write
+    /// has that value: then the read saw an intermediate one).
+    intermediate: FastMap<(u32, i64), TxnId>,
     /// (key, earlier, later) -> the transaction that read `earlier` and wrote `later`.
     pairs: FastMap<(u32, i64, i64), TxnId>,
 }
@@ -48,6 +51,7 @@ fn externals(txns: &Txns, t: TxnId) -> Vec<(u32, Option<i64>, Option<i64>)> {
 pub(crate) fn analyze(txns: &Txns) -> Analysis {
     let mut ix = Index {
         writers: FastMap::default(),
+        intermediate: FastMap::default(),
         pairs: FastMap::default(),
     };
     let mut anomalies = Vec::new();
@@ -55,6 +59,9 @@ pub(crate) fn analyze(txns: &Txns) -> Analysis {
     let mut lost: FastMap<(u32, i64), TxnId> = FastMap::default();
     for t in 0..txns.txns.len() as TxnId {
         let ok = txns.txns[t as usize].outcome == Outcome::Ok;
+        for m in txns.mops(t).iter().filter(|m| m.kind == MopKind::Write) {
+            ix.intermediate.insert((m.key, m.val), t);
+        }
         for (k, read, write) in externals(txns, t) {
             if let Some(w) = write {
                 ix.writers.insert((k, w), t);
@@ -175,14 +182,7 @@ fn read_edges(
     let Some(&w) = ix.writers.get(&(k, v)) else {
         // Not a final write: maybe an intermediate one.
         for &r in rs {
-            let by = (0..txns.txns.len() as TxnId).find(|&t| {
-                t != r
-                    && txns
-                        .mops(t)
-                        .iter()
-                        .any(|m| m.kind == MopKind::Write && m.key == k && m.val == v)
-            });
-            if let Some(by) = by {
+            if let Some(&by) = ix.intermediate.get(&(k, v)).filter(|&&by| by != r) {
                 let (kn, rn, bn, vn) =
                     (txns.key_name(k), txns.name(r), txns.name(by), show(txns, v));
                 anomalies.push(Anomaly::new(
