@@ -6,3 +6,5 @@ mod linear;
 
 #[path = "integration/elle.rs"]
 mod elle;
+#[path = "integration/linear_models.rs"]
+mod linear_models;

@@ -74,12 +74,13 @@ fn check_key<M: Model>(
     budget: &Budget,
 ) -> KeyReport {
     let mut atoms = Atoms::default();
-    let calls = match prepare::calls(model, ops, group, independent, &mut atoms) {
+    let mut calls = match prepare::calls(model, ops, group, independent, &mut atoms) {
         Ok(c) => c,
         Err(e) => {
             return KeyReport::error(group.key.clone(), format!("failed to read history: {e}"))
         }
     };
+    reach::drop_unobserved(model, &mut calls);
     let ev = evidence::Ctx {
         model,
         ops,
@@ -92,6 +93,15 @@ fn check_key<M: Model>(
         let order = prefix_before(model, &calls, imp.call, budget);
         ev.impossible(imp, order)
     };
+    if let Some((call, states)) = reach::never_produced(model, &calls) {
+        let imp = reach::Impossible {
+            call,
+            states,
+            after: None,
+            between: Vec::new(),
+        };
+        return proof(imp);
+    }
     if let Some(imp) = reach::impossible(model, &calls) {
         return proof(imp);
     }

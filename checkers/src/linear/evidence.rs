@@ -159,6 +159,11 @@ impl<M: Model> Ctx<'_, M> {
     pub(crate) fn impossible(&self, imp: Impossible<M::State>, order: Vec<u32>) -> KeyReport {
         let states = self.states_text(&imp.states);
         let why = match imp.after {
+            None if imp.states.is_empty() => format!(
+                "then {} could not be placed: it observed a value that no op invoked before it \
+                 returned could have produced",
+                self.describe(imp.call)
+            ),
             None => format!(
                 "then {} could not be placed: before it returned, the model could only reach {states} \
                  (every op invoked so far, in any order), and none of them allows it",

@@ -135,6 +135,26 @@ pub trait Model: Sync {
     /// nothing means the op is illegal there. `next` arrives empty.
     fn step(&self, state: &Self::State, op: &Self::Op, next: &mut Vec<Self::State>);
 
+    /// Values the op saw that some op must have produced first (a read's value, a
+    /// dequeued element); with [`Model::produces`] this lets a cheap pre-pass report
+    /// a read of a value never written without searching. Default: none.
+    fn observes(&self, _op: &Self::Op) -> Vec<Atom> {
+        Vec::new()
+    }
+
+    /// Values the op may bring into the state (a write's value, an enqueued element).
+    /// Contract: a crashed op that produces values, none of which is `NIL` or ever
+    /// observed by an `ok` op, can only constrain what follows, so the checker
+    /// leaves it out. Ops that return nothing here are always kept.
+    fn produces(&self, _op: &Self::Op) -> Vec<Atom> {
+        Vec::new()
+    }
+
+    /// Bytes a state holds, heap included, for the memory budget.
+    fn state_bytes(&self, _state: &Self::State) -> usize {
+        std::mem::size_of::<Self::State>()
+    }
+
     /// A state as a person reads it (values shown as JSON).
     fn show_state(&self, state: &Self::State, _atoms: &Atoms) -> String {
         format!("{state:?}")

@@ -70,6 +70,18 @@ impl Model for Register {
     fn step(&self, s: &Atom, op: &RegOp, next: &mut Vec<Atom>) {
         next.extend(step_reg(*s, op));
     }
+    fn observes(&self, op: &RegOp) -> Vec<Atom> {
+        match *op {
+            RegOp::Read(v) | RegOp::Cas(v, _) if v != NIL => vec![v],
+            _ => Vec::new(),
+        }
+    }
+    fn produces(&self, op: &RegOp) -> Vec<Atom> {
+        match *op {
+            RegOp::Write(v) | RegOp::Cas(_, v) => vec![v],
+            RegOp::Read(_) => Vec::new(),
+        }
+    }
     fn show_state(&self, s: &Atom, atoms: &Atoms) -> String {
         show_atom(atoms, *s)
     }
@@ -86,6 +98,18 @@ impl Model for CasRegister {
     }
     fn step(&self, s: &Atom, op: &RegOp, next: &mut Vec<Atom>) {
         next.extend(step_reg(*s, op));
+    }
+    fn observes(&self, op: &RegOp) -> Vec<Atom> {
+        match *op {
+            RegOp::Read(v) | RegOp::Cas(v, _) if v != NIL => vec![v],
+            _ => Vec::new(),
+        }
+    }
+    fn produces(&self, op: &RegOp) -> Vec<Atom> {
+        match *op {
+            RegOp::Write(v) | RegOp::Cas(_, v) => vec![v],
+            RegOp::Read(_) => Vec::new(),
+        }
     }
     fn show_state(&self, s: &Atom, atoms: &Atoms) -> String {
         show_atom(atoms, *s)
@@ -104,6 +128,9 @@ pub type MultiState = Vec<(Atom, Atom)>;
 impl Model for MultiRegister {
     type State = MultiState;
     type Op = Vec<(bool, Atom, Atom)>;
+    fn state_bytes(&self, s: &MultiState) -> usize {
+        24 + 16 + s.capacity() * 8
+    }
     fn init(&self) -> MultiState {
         Vec::new()
     }
@@ -143,6 +170,15 @@ impl Model for MultiRegister {
         }
         next.push(st);
     }
+    fn observes(&self, op: &Self::Op) -> Vec<Atom> {
+        op.iter()
+            .filter(|m| !m.0 && m.2 != NIL)
+            .map(|m| m.2)
+            .collect()
+    }
+    fn produces(&self, op: &Self::Op) -> Vec<Atom> {
+        op.iter().filter(|m| m.0).map(|m| m.2).collect()
+    }
     fn show_state(&self, s: &MultiState, atoms: &Atoms) -> String {
         let parts: Vec<String> = s
             .iter()
@@ -165,6 +201,9 @@ pub struct SetModel;
 impl Model for SetModel {
     type State = Vec<Atom>;
     type Op = SetOp;
+    fn state_bytes(&self, s: &Vec<Atom>) -> usize {
+        24 + 16 + s.capacity() * 4
+    }
     fn init(&self) -> Vec<Atom> {
         Vec::new()
     }
@@ -193,6 +232,18 @@ impl Model for SetModel {
             },
             SetOp::Read(items) if items == s => next.push(s.clone()),
             SetOp::Read(_) => {}
+        }
+    }
+    fn observes(&self, op: &SetOp) -> Vec<Atom> {
+        match op {
+            SetOp::Read(items) => items.clone(),
+            SetOp::Add(_) => Vec::new(),
+        }
+    }
+    fn produces(&self, op: &SetOp) -> Vec<Atom> {
+        match op {
+            SetOp::Add(x) => vec![*x],
+            SetOp::Read(_) => Vec::new(),
         }
     }
     fn show_state(&self, s: &Vec<Atom>, atoms: &Atoms) -> String {
@@ -249,6 +300,20 @@ fn parse_queue(f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms, m: &str) ->
     }
 }
 
+fn queue_observes(op: &QueueOp) -> Vec<Atom> {
+    match op {
+        QueueOp::Dequeue(Some(x)) if *x != NIL => vec![*x],
+        _ => Vec::new(),
+    }
+}
+
+fn queue_produces(op: &QueueOp) -> Vec<Atom> {
+    match op {
+        QueueOp::Enqueue(x) => vec![*x],
+        QueueOp::Dequeue(_) => Vec::new(),
+    }
+}
+
 /// A bag: dequeue takes any element present.
 pub struct UnorderedQueue;
 /// A first-in first-out queue.
@@ -257,11 +322,20 @@ pub struct FifoQueue;
 impl Model for UnorderedQueue {
     type State = Vec<Atom>;
     type Op = QueueOp;
+    fn state_bytes(&self, s: &Vec<Atom>) -> usize {
+        24 + 16 + s.capacity() * 4
+    }
     fn init(&self) -> Vec<Atom> {
         Vec::new()
     }
     fn parse(&self, f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms) -> PResult<QueueOp> {
         parse_queue(f, i, o, a, "unordered-queue")
+    }
+    fn observes(&self, op: &QueueOp) -> Vec<Atom> {
+        queue_observes(op)
+    }
+    fn produces(&self, op: &QueueOp) -> Vec<Atom> {
+        queue_produces(op)
     }
     fn step(&self, s: &Vec<Atom>, op: &QueueOp, next: &mut Vec<Vec<Atom>>) {
         let remove = |i: usize| {
@@ -292,11 +366,20 @@ impl Model for UnorderedQueue {
 impl Model for FifoQueue {
     type State = Vec<Atom>;
     type Op = QueueOp;
+    fn state_bytes(&self, s: &Vec<Atom>) -> usize {
+        24 + 16 + s.capacity() * 4
+    }
     fn init(&self) -> Vec<Atom> {
         Vec::new()
     }
     fn parse(&self, f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms) -> PResult<QueueOp> {
         parse_queue(f, i, o, a, "fifo-queue")
+    }
+    fn observes(&self, op: &QueueOp) -> Vec<Atom> {
+        queue_observes(op)
+    }
+    fn produces(&self, op: &QueueOp) -> Vec<Atom> {
+        queue_produces(op)
     }
     fn step(&self, s: &Vec<Atom>, op: &QueueOp, next: &mut Vec<Vec<Atom>>) {
         match op {

@@ -30,6 +30,52 @@ pub(crate) struct Impossible<S> {
     pub between: Vec<u32>,
 }
 
+/// Leaves out crashed ops whose produced values no `ok` op ever observes (see
+/// [`Model::produces`]): they could only have constrained what followed. Returns
+/// how many were left out.
+pub(crate) fn drop_unobserved<M: Model>(model: &M, calls: &mut Vec<Call<M::Op>>) -> usize {
+    let observed: HashSet<super::model::Atom> = calls
+        .iter()
+        .filter(|c| c.ret.is_some())
+        .flat_map(|c| model.observes(&c.op))
+        .collect();
+    let before = calls.len();
+    calls.retain(|c| {
+        let p = model.produces(&c.op);
+        c.ret.is_some()
+            || p.is_empty()
+            || p.iter()
+                .any(|a| *a == super::model::NIL || observed.contains(a))
+    });
+    before - calls.len()
+}
+
+/// Finds the first `ok` op (by return) that observes a value no op invoked before
+/// its return produces (see [`Model::observes`]): linear time, any model.
+pub(crate) fn never_produced<M: Model>(
+    model: &M,
+    calls: &[Call<M::Op>],
+) -> Option<(u32, Vec<M::State>)> {
+    let mut events: Vec<(usize, bool, u32)> = Vec::with_capacity(calls.len() * 2);
+    for (id, c) in calls.iter().enumerate() {
+        events.push((c.invoke, false, id as u32));
+        if let Some(r) = c.ret {
+            events.push((r, true, id as u32));
+        }
+    }
+    events.sort_unstable();
+    let mut produced: HashSet<super::model::Atom> = HashSet::new();
+    for (_, ret, id) in events {
+        let op = &calls[id as usize].op;
+        if !ret {
+            produced.extend(model.produces(op));
+        } else if model.observes(op).iter().any(|a| !produced.contains(a)) {
+            return Some((id, Vec::new()));
+        }
+    }
+    None
+}
+
 /// Finds the first `ok` op (by return) that no over-approximated state allows.
 pub(crate) fn impossible<M: Model>(
     model: &M,

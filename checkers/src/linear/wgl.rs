@@ -296,10 +296,11 @@ impl<'a, M: Model> Search<'a, M> {
                 }
                 slot.used.retain(|u| !le(used, u));
                 slot.used.push(used.clone().into_boxed_slice());
-                self.bytes += (used.len() * 4 + 16) as u64;
+                self.bytes += (used.len() * 4 + 48) as u64;
             }
             None => {
-                self.bytes += (self.bits.len() * 8 + used.len() * 4 + 48) as u64
+                let state_bytes = self.model.state_bytes(state);
+                self.bytes += (self.bits.len() * 8 + used.len() * 4 + state_bytes + 128) as u64
                     + std::mem::size_of::<Slot<M::State>>() as u64;
                 bucket.push(Slot {
                     bits: self.bits.clone().into_boxed_slice(),
