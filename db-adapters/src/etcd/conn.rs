@@ -153,6 +153,7 @@ pub fn parse_int(bytes: &[u8], key: &str) -> Result<i64, OpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn definite_errors_are_recognised() {
@@ -172,6 +173,29 @@ mod tests {
     fn endpoints_default_to_the_client_port() {
         assert_eq!(endpoint("n1"), "http://n1:2379");
         assert_eq!(endpoint("127.0.0.1:23790"), "http://127.0.0.1:23790");
+    }
+
+    #[test]
+    fn op_timeout_comes_from_the_options() {
+        let test = |v: Value| Test {
+            name: "t".into(),
+            nodes: vec![],
+            concurrency: 1,
+            seed: 0,
+            remote: std::sync::Arc::new(rjepsen_core::control::LocalRemote::new()),
+            store_dir: std::env::temp_dir(),
+            options: [("op-timeout".to_string(), v)].into_iter().collect(),
+        };
+        let table = [
+            (json!(1.5), Duration::from_millis(1500)),
+            (json!("2"), Duration::from_secs(2)),
+            (json!(0), DEFAULT_OP_TIMEOUT),
+            (json!("x"), DEFAULT_OP_TIMEOUT),
+            (Value::Null, DEFAULT_OP_TIMEOUT),
+        ];
+        for (v, want) in table {
+            assert_eq!(op_timeout(&test(v.clone())), want, "{v}");
+        }
     }
 
     #[test]

@@ -165,138 +165,124 @@ fn etcd_on_three_local_nodes() {
     if !can_run("etcd_on_three_local_nodes") {
         return;
     }
-    with_cluster(
-        spec("ea", 3, 93),
-        Duration::from_secs(240),
-        |test, _info| async move {
-            let db = db_for("etcd").unwrap();
-            eprintln!("etcd setup on 3 nodes: {:?}", setup_all(&db, &test).await);
-            let read = write_read(&test, "ea1", 1, 7).await;
-            assert_eq!(read.value, json!([1, 7]));
-            let primary = db.as_primary().unwrap();
-            let leaders = primary.primaries(&test).await.unwrap();
-            assert_eq!(leaders.len(), 1, "leaders: {leaders:?}");
-            let leader = leaders[0].clone();
-            eprintln!("leader: {leader}");
+    let limit = Duration::from_secs(240);
+    with_cluster(spec("ea", 3, 93), limit, |test, _info| async move {
+        let db = db_for("etcd").unwrap();
+        eprintln!("etcd setup on 3 nodes: {:?}", setup_all(&db, &test).await);
+        assert_eq!(write_read(&test, "ea1", 1, 7).await.value, json!([1, 7]));
+        kill_leader_and_restart(&db, &test).await;
+        pause_a_follower(&db, &test).await;
+        let logs = db.as_log_files().unwrap().log_files(&test, "ea1");
+        let size = format!("wc -c < {}", logs[0]);
+        let size = test.remote.exec("ea1", &size).await.unwrap().stdout;
+        assert!(
+            size.trim().parse::<u64>().unwrap() > 0,
+            "empty log {}",
+            logs[0]
+        );
+        teardown_leaves_nothing(&db, &test).await;
+    });
+}
 
-            // Kill the leader: its process is gone, and the others elect a new one.
-            let kill = db.as_kill().unwrap();
-            let pid = etcd_procs(&test, &leader).await;
-            assert_eq!(pid.len(), 1, "etcd processes on {leader}: {pid:?}");
-            kill.kill(&test, &leader).await.unwrap();
-            assert!(
-                etcd_procs(&test, &leader).await.is_empty(),
-                "etcd survived kill on {leader}"
-            );
-            let err = db
-                .as_pause()
-                .unwrap()
-                .pause(&test, &leader)
-                .await
-                .unwrap_err();
-            assert!(err.to_string().contains("not running"), "{err}");
-            kill.kill(&test, &leader).await.unwrap(); // killing a dead node is fine
-            let started = Instant::now();
-            wait_until(
-                "a new leader is elected",
-                Duration::from_secs(20),
-                || async {
-                    let l = primary.primaries(&test).await.unwrap();
-                    l.len() == 1 && l[0] != leader
-                },
-            )
-            .await;
-            eprintln!("new leader after kill: {:?}", started.elapsed());
-            kill.start(&test, &leader).await.unwrap();
-            kill.start(&test, &leader).await.unwrap(); // no-op when running
-            assert_eq!(etcd_procs(&test, &leader).await.len(), 1);
-            let started = Instant::now();
-            wait_until(
-                "the restarted node serves",
-                Duration::from_secs(30),
-                || async {
-                    let mut c = client_for("etcd", "register")
-                        .unwrap()
-                        .open(&test, &leader)
-                        .await
-                        .unwrap();
-                    let r = c
-                        .invoke(
-                            &test,
-                            &Op::invoke(Process::Client(0), "read", json!([1, null])),
-                        )
-                        .await;
-                    r.kind == OpType::Ok && r.value == json!([1, 7])
-                },
-            )
-            .await;
-            eprintln!(
-                "restarted node serves its data after {:?}",
-                started.elapsed()
-            );
+/// Opens a register client on `node` and runs one op.
+async fn register_op(test: &Test, node: &str, f: &str, value: serde_json::Value) -> Op {
+    let template = client_for("etcd", "register").unwrap();
+    let mut c = template.open(test, node).await.unwrap();
+    c.invoke(test, &Op::invoke(Process::Client(0), f, value))
+        .await
+}
 
-            // Pause a follower: its process is stopped (T), the others still serve.
-            let leader = wait_for_one_leader(&test, primary).await;
-            let paused = test.nodes.iter().find(|n| **n != leader).unwrap().clone();
-            let pause = db.as_pause().unwrap();
-            pause.pause(&test, &paused).await.unwrap();
-            let procs = etcd_procs(&test, &paused).await;
-            assert!(
-                procs.len() == 1 && procs[0].1 == "T",
-                "after pause: {procs:?}"
-            );
-            let other = test.nodes.iter().find(|n| **n != paused).unwrap();
-            wait_until(
-                "the others serve writes",
-                Duration::from_secs(20),
-                || async {
-                    let mut c = client_for("etcd", "register")
-                        .unwrap()
-                        .open(&test, other)
-                        .await
-                        .unwrap();
-                    let w = Op::invoke(Process::Client(0), "write", json!([2, 9]));
-                    c.invoke(&test, &w).await.kind == OpType::Ok
-                },
-            )
-            .await;
-            pause.resume(&test, &paused).await.unwrap();
-            let procs = etcd_procs(&test, &paused).await;
-            assert!(
-                procs.len() == 1 && procs[0].1 != "T",
-                "after resume: {procs:?}"
-            );
-
-            let logs = db.as_log_files().unwrap().log_files(&test, "ea1");
-            let size = test
-                .remote
-                .exec("ea1", &format!("wc -c < {}", logs[0]))
-                .await
-                .unwrap();
-            assert!(
-                size.stdout.trim().parse::<u64>().unwrap() > 0,
-                "empty log {}",
-                logs[0]
-            );
-
-            for n in &test.nodes {
-                db.teardown(&test, n).await.unwrap();
-            }
-            for n in &test.nodes {
-                assert!(etcd_procs(&test, n).await.is_empty(), "etcd left on {n}");
-                let left = test
-                .remote
-                .exec(n, "ls -d /var/lib/rjepsen/etcd-data /var/lib/rjepsen/etcd.pid /var/log/rjepsen/etcd.log 2>/dev/null; true")
-                .await
-                .unwrap();
-                assert!(
-                    left.stdout.trim().is_empty(),
-                    "left on {n}: {}",
-                    left.stdout
-                );
-            }
-        },
+/// Kills the leader: its process is gone, pause says it is not running, the others
+/// elect a new leader; started again it serves the data it had.
+async fn kill_leader_and_restart(db: &Arc<dyn Db>, test: &Test) {
+    let primary = db.as_primary().unwrap();
+    let leader = wait_for_one_leader(test, primary).await;
+    eprintln!("leader: {leader}");
+    let kill = db.as_kill().unwrap();
+    let procs = etcd_procs(test, &leader).await;
+    assert_eq!(procs.len(), 1, "etcd processes on {leader}: {procs:?}");
+    kill.kill(test, &leader).await.unwrap();
+    assert!(
+        etcd_procs(test, &leader).await.is_empty(),
+        "etcd survived kill on {leader}"
     );
+    let err = db
+        .as_pause()
+        .unwrap()
+        .pause(test, &leader)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not running"), "{err}");
+    kill.kill(test, &leader).await.unwrap(); // killing a dead node is fine
+    let started = Instant::now();
+    wait_until(
+        "a new leader is elected",
+        Duration::from_secs(20),
+        || async {
+            let l = primary.primaries(test).await.unwrap();
+            l.len() == 1 && l[0] != leader
+        },
+    )
+    .await;
+    eprintln!("new leader after kill: {:?}", started.elapsed());
+    kill.start(test, &leader).await.unwrap();
+    kill.start(test, &leader).await.unwrap(); // a no-op when running
+    assert_eq!(etcd_procs(test, &leader).await.len(), 1);
+    let started = Instant::now();
+    wait_until(
+        "the restarted node serves",
+        Duration::from_secs(30),
+        || async {
+            let r = register_op(test, &leader, "read", json!([1, null])).await;
+            r.kind == OpType::Ok && r.value == json!([1, 7])
+        },
+    )
+    .await;
+    eprintln!(
+        "restarted node serves its data after {:?}",
+        started.elapsed()
+    );
+}
+
+/// Pauses a follower: its process is stopped (`T`) while the others serve writes;
+/// resumed, it runs again.
+async fn pause_a_follower(db: &Arc<dyn Db>, test: &Test) {
+    let leader = wait_for_one_leader(test, db.as_primary().unwrap()).await;
+    let paused = test.nodes.iter().find(|n| **n != leader).unwrap().clone();
+    let pause = db.as_pause().unwrap();
+    pause.pause(test, &paused).await.unwrap();
+    let procs = etcd_procs(test, &paused).await;
+    assert!(
+        procs.len() == 1 && procs[0].1 == "T",
+        "after pause: {procs:?}"
+    );
+    let other = test.nodes.iter().find(|n| **n != paused).unwrap();
+    wait_until(
+        "the others serve writes",
+        Duration::from_secs(20),
+        || async { register_op(test, other, "write", json!([2, 9])).await.kind == OpType::Ok },
+    )
+    .await;
+    pause.resume(test, &paused).await.unwrap();
+    let procs = etcd_procs(test, &paused).await;
+    assert!(
+        procs.len() == 1 && procs[0].1 != "T",
+        "after resume: {procs:?}"
+    );
+}
+
+/// Teardown on every node leaves no etcd process, data dir, pidfile or log.
+async fn teardown_leaves_nothing(db: &Arc<dyn Db>, test: &Test) {
+    for n in &test.nodes {
+        db.teardown(test, n).await.unwrap();
+    }
+    let ls = "ls -d /var/lib/rjepsen/etcd-data /var/lib/rjepsen/etcd.pid \
+              /var/log/rjepsen/etcd.log 2>/dev/null; true";
+    for n in &test.nodes {
+        assert!(etcd_procs(test, n).await.is_empty(), "etcd left on {n}");
+        let left = test.remote.exec(n, ls).await.unwrap().stdout;
+        assert!(left.trim().is_empty(), "left on {n}: {left}");
+    }
 }
 
 /// Setup (with `--db-binary`) and teardown on five nodes, timed for the runner's
