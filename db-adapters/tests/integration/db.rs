@@ -172,6 +172,7 @@ fn etcd_on_three_local_nodes() {
         assert_eq!(write_read(&test, "ea1", 1, 7).await.value, json!([1, 7]));
         kill_leader_and_restart(&db, &test).await;
         pause_a_follower(&db, &test).await;
+        unreachable_client_port(&test).await;
         let logs = db.as_log_files().unwrap().log_files(&test, "ea1");
         let size = format!("wc -c < {}", logs[0]);
         let size = test.remote.exec("ea1", &size).await.unwrap().stdout;
@@ -269,6 +270,32 @@ async fn pause_a_follower(db: &Arc<dyn Db>, test: &Test) {
         procs.len() == 1 && procs[0].1 != "T",
         "after resume: {procs:?}"
     );
+}
+
+/// A fresh client to a node whose client port drops packets: the write cannot
+/// have been sent (`fail`), and both ops end at the connect timeout.
+async fn unreachable_client_port(test: &Test) {
+    let rule = "INPUT -p tcp --dport 2379 -j DROP";
+    test.remote
+        .exec("ea3", &format!("iptables -I {rule}"))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let w = register_op(test, "ea3", "write", json!([3, 1])).await;
+    let r = register_op(test, "ea3", "read", json!([3, null])).await;
+    let took = started.elapsed();
+    test.remote
+        .exec("ea3", &format!("iptables -D {rule}"))
+        .await
+        .unwrap();
+    eprintln!(
+        "write to a dropping port: {:?} {:?} after {took:?}",
+        w.kind, w.error
+    );
+    // Both give up at the 2 s connect timeout, before anything was sent: `fail`.
+    assert_eq!(w.kind, OpType::Fail, "{w:?}");
+    assert_eq!(r.kind, OpType::Fail, "{r:?}");
+    assert!(took < Duration::from_secs(8), "took {took:?}");
 }
 
 /// Teardown on every node leaves no etcd process, data dir, pidfile or log.
