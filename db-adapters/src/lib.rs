@@ -31,6 +31,7 @@ pub fn db_for(name: &str) -> Result<Arc<dyn Db>, String> {
 
 /// A template client of `db` for `workload`.
 pub fn client_for(db: &str, workload: &str) -> Result<Box<dyn Client>, String> {
+    let _ = workload; // unused when no DB feature is enabled
     match db {
         #[cfg(feature = "etcd")]
         "etcd" => etcd::client(workload).ok_or_else(|| {
@@ -46,7 +47,7 @@ pub fn client_for(db: &str, workload: &str) -> Result<Box<dyn Client>, String> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "etcd"))]
 mod tests {
     use super::*;
 
