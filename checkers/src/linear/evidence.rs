@@ -222,7 +222,7 @@ impl<M: Model> Ctx<'_, M> {
         let window: Vec<u32> = (0..self.calls.len() as u32)
             .filter(|&id| {
                 let c = &self.calls[id as usize];
-                c.invoke <= end && c.ret.map_or(true, |r| r >= start)
+                c.invoke <= end && c.ret.is_none_or(|r| r >= start)
             })
             .collect();
         let verdict = if valid == Valid::Invalid {

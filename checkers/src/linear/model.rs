@@ -57,16 +57,16 @@ pub const NIL: Atom = 0;
 /// Interns JSON values into [`Atom`]s (one table per key being checked).
 #[derive(Debug)]
 pub struct Atoms {
-    ints: HashMap<i64, Atom>,
-    others: HashMap<String, Atom>,
+    ints: HashMap<i64, Atom, super::wgl::FxBuild>,
+    others: HashMap<String, Atom, super::wgl::FxBuild>,
     values: Vec<Value>,
 }
 
 impl Default for Atoms {
     fn default() -> Self {
         Atoms {
-            ints: HashMap::new(),
-            others: HashMap::new(),
+            ints: HashMap::default(),
+            others: HashMap::default(),
             values: vec![Value::Null],
         }
     }

@@ -8,6 +8,7 @@
 //! vocabulary later, in parallel, with that key's own atom table.
 
 use super::model::{Atoms, Model};
+use super::wgl::FxBuild;
 use rjepsen_core::{Op, OpType, Process};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -49,7 +50,7 @@ fn key_of(v: &Value) -> Option<(KeyRepr, &Value)> {
 /// Splits client ops by key (one group when not independent). Fails on an
 /// independent op whose value is not a `[key, value]` pair.
 pub(crate) fn split(ops: &[Op], independent: bool) -> Result<Vec<KeyOps>, String> {
-    let mut open: HashMap<&Process, usize> = HashMap::new();
+    let mut open: HashMap<&Process, usize, FxBuild> = HashMap::default();
     let mut completion: Vec<Option<usize>> = vec![None; ops.len()];
     for (i, op) in ops.iter().enumerate() {
         if !op.is_client() {
@@ -62,7 +63,7 @@ pub(crate) fn split(ops: &[Op], independent: bool) -> Result<Vec<KeyOps>, String
         }
     }
     let mut groups: Vec<KeyOps> = Vec::new();
-    let mut index: HashMap<KeyRepr, usize> = HashMap::new();
+    let mut index: HashMap<KeyRepr, usize, FxBuild> = HashMap::default();
     for (i, op) in ops.iter().enumerate() {
         if op.kind != OpType::Invoke || !op.is_client() {
             continue;

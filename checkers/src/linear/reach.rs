@@ -15,7 +15,10 @@
 
 use super::model::Model;
 use super::prepare::Call;
+use super::wgl::FxBuild;
 use std::collections::HashSet;
+
+type Set<T> = HashSet<T, FxBuild>;
 
 /// Gives up when the over-approximation holds more states than this.
 const MAX_STATES: usize = 256;
@@ -34,7 +37,7 @@ pub(crate) struct Impossible<S> {
 /// [`Model::produces`]): they could only have constrained what followed. Returns
 /// how many were left out.
 pub(crate) fn drop_unobserved<M: Model>(model: &M, calls: &mut Vec<Call<M::Op>>) -> usize {
-    let observed: HashSet<super::model::Atom> = calls
+    let observed: Set<super::model::Atom> = calls
         .iter()
         .filter(|c| c.ret.is_some())
         .flat_map(|c| model.observes(&c.op))
@@ -64,7 +67,7 @@ pub(crate) fn never_produced<M: Model>(
         }
     }
     events.sort_unstable();
-    let mut produced: HashSet<super::model::Atom> = HashSet::new();
+    let mut produced: Set<super::model::Atom> = Set::default();
     for (_, ret, id) in events {
         let op = &calls[id as usize].op;
         if !ret {
@@ -99,9 +102,9 @@ fn sweep<M: Model>(
     }
     events.sort_unstable();
     let mut states: Vec<M::State> = vec![model.init()];
-    let mut known: HashSet<M::State> = states.iter().cloned().collect();
+    let mut known: Set<M::State> = states.iter().cloned().collect();
     let mut ops: Vec<&M::Op> = Vec::new();
-    let mut distinct: HashSet<&M::Op> = HashSet::new();
+    let mut distinct: Set<&M::Op> = Set::default();
     let mut buf = Vec::new();
     for (_, ret, id) in events {
         let op = &calls[id as usize].op;
@@ -149,7 +152,7 @@ fn sweep<M: Model>(
 }
 
 fn closure<M: Model>(model: &M, start: Vec<M::State>, ops: &[&M::Op]) -> Option<Vec<M::State>> {
-    let mut known: HashSet<M::State> = HashSet::new();
+    let mut known: Set<M::State> = Set::default();
     let (mut work, mut out, mut buf) = (start, Vec::new(), Vec::new());
     while let Some(s) = work.pop() {
         if !known.insert(s.clone()) {

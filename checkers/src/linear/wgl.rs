@@ -111,9 +111,42 @@ fn mix(mut x: u64) -> u64 {
 }
 
 fn state_hash<S: Hash>(s: &S) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = Fx::default();
     s.hash(&mut h);
     h.finish()
+}
+
+/// A fast non-cryptographic hasher (the rustc "Fx" scheme) for the checker's own
+/// tables: their keys come from the history, not from an adversary.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fx(u64);
+
+/// Hash tables keyed with [`Fx`].
+pub(crate) type FxBuild = BuildHasherDefault<Fx>;
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(v as u64);
+    }
+    fn write_u8(&mut self, v: u8) {
+        self.write_u64(v as u64);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
 }
 
 pub(crate) struct Search<'a, M: Model> {

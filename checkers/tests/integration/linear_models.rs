@@ -69,7 +69,7 @@ impl SimObject for Multi {
 }
 
 #[derive(Default)]
-struct Set(std::collections::BTreeSet<i64>, i64);
+struct Set(std::collections::BTreeSet<i64>);
 impl SimObject for Set {
     fn random_op(&self, rng: &mut ChaCha8Rng) -> (String, Value) {
         if rng.gen_bool(0.6) {
@@ -112,7 +112,7 @@ impl SimObject for Lock {
 }
 
 #[derive(Default)]
-struct Queue(std::collections::VecDeque<i64>, bool);
+struct Queue(std::collections::VecDeque<i64>);
 impl SimObject for Queue {
     fn random_op(&self, rng: &mut ChaCha8Rng) -> (String, Value) {
         if rng.gen_bool(0.5) {
