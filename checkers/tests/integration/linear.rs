@@ -45,3 +45,29 @@ fn porcupine_etcd_histories_get_the_expected_verdicts() {
     assert_eq!(checked, 102);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn jepsen_edn_histories_are_checked_per_key() {
+    use rjepsen_checkers::linear::Linearizable;
+    use rjepsen_core::history::read_history;
+    use rjepsen_core::{Checker, History};
+    let checker = Linearizable::new("cas-register", true).unwrap();
+    let ctx = CheckContext::default();
+    let ops = read_history(&fixture("register-independent.edn")).expect("edn");
+    assert_eq!(ops.len(), 15);
+    let r = checker.check(&ctx, &History::new(ops));
+    assert_eq!(r.valid, Valid::Valid, "{:?}", r.details);
+    assert_eq!(r.details["key-count"], 2);
+    let ops = read_history(&fixture("register-stale.edn")).expect("edn vector");
+    let r = checker.check(&ctx, &History::new(ops));
+    assert_eq!(r.valid, Valid::Invalid);
+    assert_eq!(r.details["invalid-keys"], serde_json::json!([0]));
+    let text = r.details["explanation"].as_str().unwrap();
+    assert!(text.contains("ok read 1 by process 0 (index 15)"), "{text}");
+}
