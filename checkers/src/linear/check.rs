@@ -121,7 +121,12 @@ fn check_key<M: Model>(
     }
     match outcome.unwrap_or_else(|| Search::new(model, &calls).run(budget)) {
         Outcome::Valid(_) => KeyReport::valid(group.key.clone()),
-        Outcome::Invalid(f) => ev.invalid(f),
+        Outcome::Invalid(f) => {
+            let window = f
+                .blocking
+                .and_then(|x| super::window::smallest(model, &calls, x, budget));
+            ev.invalid(f, window)
+        }
         Outcome::Unknown(reason, f) => ev.unknown(reason, f),
         Outcome::Capped => {
             KeyReport::error(group.key.clone(), "failed to finish the search".into())

@@ -125,7 +125,11 @@ impl<M: Model> Ctx<'_, M> {
         out
     }
 
-    pub(crate) fn invalid(&self, f: Failure<M::State>) -> KeyReport {
+    /// `window`: the start of a window proven to fail on its own, if one was found.
+    pub(crate) fn invalid(&self, mut f: Failure<M::State>, window: Option<usize>) -> KeyReport {
+        if let Some(s) = window {
+            f.window_start = s;
+        }
         let why = match f.blocking {
             Some(b) => format!(
                 "then {} could not be placed: the model could only have been in {}",
@@ -134,14 +138,23 @@ impl<M: Model> Ctx<'_, M> {
             ),
             None => "then no remaining op could be placed".to_string(),
         };
-        self.report(
+        let mut r = self.report(
             Valid::Invalid,
             &f.order,
             f.blocking,
             &f.states,
             f.window_start,
             why,
-        )
+        );
+        if window.is_some() {
+            r.explanation.push_str(
+                " That window cannot be linearized on its own, from any state the model could \
+                 have been in when it began.",
+            );
+            r.details["explanation"] = json!(r.explanation);
+            r.details["window"]["fails-alone"] = json!(true);
+        }
+        r
     }
 
     pub(crate) fn unknown(&self, reason: String, f: Failure<M::State>) -> KeyReport {
@@ -225,6 +238,12 @@ impl<M: Model> Ctx<'_, M> {
                 c.invoke <= end && c.ret.is_none_or(|r| r >= start)
             })
             .collect();
+        let crashed_before = window
+            .iter()
+            .filter(|&&id| {
+                self.calls[id as usize].ret.is_none() && self.calls[id as usize].invoke < start
+            })
+            .count();
         let verdict = if valid == Valid::Invalid {
             "not linearizable"
         } else {
@@ -232,12 +251,13 @@ impl<M: Model> Ctx<'_, M> {
         };
         let explanation = format!(
             "{}: {verdict}. The longest linearizable prefix found has {} ops; {why}. Failing window: \
-             history indices {}..{} ({} ops of this key).",
+             history indices {}..{} ({} ops of this key, plus {crashed_before} earlier ops whose \
+             outcome is unknown).",
             self.key_name(),
             order.len(),
             self.ops[start].index,
             self.ops[end].index,
-            window.len()
+            window.len() - crashed_before
         );
         let mut details = json!({
             "key": self.key,
@@ -249,7 +269,8 @@ impl<M: Model> Ctx<'_, M> {
             "window": {
                 "from-index": self.ops[start].index,
                 "to-index": self.ops[end].index,
-                "op-count": window.len(),
+                "op-count": window.len() - crashed_before,
+                "earlier-unknown-ops": crashed_before,
                 "ops": window.iter().take(WINDOW_OPS).map(|&id| self.call_json(id)).collect::<Vec<_>>(),
             },
         });

@@ -19,6 +19,7 @@ mod reach;
 mod svg;
 pub mod synth;
 mod wgl;
+mod window;
 
 pub use check::{check_model, DEFAULT_MEMORY_LIMIT};
 pub use model::{Atom, Atoms, Model, NIL};

@@ -89,7 +89,7 @@ pub(crate) fn impossible<M: Model>(
 
 /// The sweep: `Ok(all states reachable at the end)` or the first impossible op;
 /// `Ok(None)` when the closure grew too large.
-fn sweep<M: Model>(
+pub(crate) fn sweep<M: Model>(
     model: &M,
     calls: &[Call<M::Op>],
 ) -> Result<Option<Vec<M::State>>, Impossible<M::State>> {

@@ -168,6 +168,7 @@ pub(crate) struct Search<'a, M: Model> {
     dead: HashMap<u32, Vec<M::State>>,
     best: Option<Failure<M::State>>,
     best_depth: usize,
+    init: Option<M::State>,
 }
 
 impl<'a, M: Model> Search<'a, M> {
@@ -225,7 +226,14 @@ impl<'a, M: Model> Search<'a, M> {
             dead: HashMap::new(),
             best: None,
             best_depth: 0,
+            init: None,
         }
+    }
+
+    /// Starts the search from `state` instead of the model's initial state.
+    pub(crate) fn starting_from(mut self, state: M::State) -> Self {
+        self.init = Some(state);
+        self
     }
 
     fn head(&self) -> u32 {
@@ -348,7 +356,7 @@ impl<'a, M: Model> Search<'a, M> {
 
     /// Runs the search to a verdict, within the budget.
     pub(crate) fn run(mut self, budget: &Budget) -> Outcome<M::State> {
-        let mut state = self.model.init();
+        let mut state = self.init.take().unwrap_or_else(|| self.model.init());
         let mut stack: Vec<Frame<M::State>> = Vec::new();
         let mut cur = Cur::List(self.next[self.head() as usize]);
         let (mut alt, mut buf, mut steps) = (0usize, Vec::new(), 0u64);
