@@ -13,7 +13,6 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::io::BufRead;
 use std::path::Path;
 
 /// The subset of JSON a transaction's value is made of; anything else (maps,
@@ -157,40 +156,43 @@ impl fmt::Display for J {
 /// index, value.
 type Parsed = (usize, u32, u64, OpType, Option<u64>, J);
 
+/// Lines per parsing block: blocks are dealt out round-robin to the parsers.
+const BLOCK: usize = 4096;
+
+type Block = Result<Vec<Parsed>, TxnError>;
+
 /// Reads a JSON Lines history straight into transactions, pairing invocations and
-/// completions by process as [`History`](rjepsen_core::History) does. Parsing runs
-/// on its own thread, in batches, while this one pairs and flattens: the two
-/// halves of the work overlap on a second core.
+/// completions by process as [`History`](rjepsen_core::History) does. Parsing
+/// JSON dominates, so blocks of lines are parsed on one thread per core (each
+/// reads the file and skips the others' blocks) while this thread takes the
+/// blocks back in order, pairs and flattens. Memory stays bounded: each parser
+/// runs at most a few blocks ahead.
 pub(crate) fn read_jsonl(path: &Path, lists: bool) -> Result<Txns, TxnError> {
-    let file = std::fs::File::open(path).map_err(|e| line_error(path, 0, e.to_string()))?;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Parsed>, TxnError>>(16);
+    let parsers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let mut files = Vec::with_capacity(parsers);
+    for _ in 0..parsers {
+        files.push(std::fs::File::open(path).map_err(|e| line_error(path, 0, e.to_string()))?);
+    }
     std::thread::scope(|s| {
-        s.spawn(move || parse_lines(path, file, tx));
+        let mut inboxes = Vec::with_capacity(parsers);
+        for (i, file) in files.into_iter().enumerate() {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Block>(4);
+            inboxes.push(rx);
+            s.spawn(move || parse_blocks(path, file, i, parsers, tx));
+        }
         let mut out = Txns::new(lists);
         let mut open: HashMap<u64, (u32, u64, J)> = HashMap::new();
         let mut last = 0;
-        for batch in rx {
-            for (line, pos, p, kind, index, value) in batch? {
+        // Block b comes from parser b % parsers; a closed inbox means the end.
+        for b in 0.. {
+            let Ok(block) = inboxes[b % parsers].recv() else {
+                break;
+            };
+            for (line, pos, p, kind, index, value) in block? {
                 last = line;
-                let index = index.unwrap_or(line as u64 - 1);
-                if kind == OpType::Invoke {
-                    open.insert(p, (pos, index, value));
-                    continue;
-                }
-                let Some((ipos, iindex, ivalue)) = open.remove(&p) else {
-                    continue;
-                };
-                let outcome = match kind {
-                    OpType::Ok => Outcome::Ok,
-                    OpType::Fail => Outcome::Fail,
-                    _ => Outcome::Info,
-                };
-                let (used, used_index) = match outcome {
-                    Outcome::Ok => (&value, index),
-                    _ => (&ivalue, iindex),
-                };
-                let meta = (outcome, p, ipos, Some(pos), used_index, iindex);
-                out.push_raw(meta, used)
+                pair(&mut out, &mut open, (line, pos, p, kind, index, value))
                     .map_err(|m| line_error(path, line, m))?;
             }
         }
@@ -203,6 +205,30 @@ pub(crate) fn read_jsonl(path: &Path, lists: bool) -> Result<Txns, TxnError> {
     })
 }
 
+/// Pairs a parsed line with its process's open invocation; a completion adds the
+/// transaction (its own value when ok, the invocation's otherwise).
+fn pair(out: &mut Txns, open: &mut HashMap<u64, (u32, u64, J)>, rec: Parsed) -> Result<(), String> {
+    let (line, pos, p, kind, index, value) = rec;
+    let index = index.unwrap_or(line as u64 - 1);
+    if kind == OpType::Invoke {
+        open.insert(p, (pos, index, value));
+        return Ok(());
+    }
+    let Some((ipos, iindex, ivalue)) = open.remove(&p) else {
+        return Ok(());
+    };
+    let outcome = match kind {
+        OpType::Ok => Outcome::Ok,
+        OpType::Fail => Outcome::Fail,
+        _ => Outcome::Info,
+    };
+    let (used, used_index) = match outcome {
+        Outcome::Ok => (&value, index),
+        _ => (&ivalue, iindex),
+    };
+    out.push_raw((outcome, p, ipos, Some(pos), used_index, iindex), used)
+}
+
 fn line_error(path: &Path, line: usize, message: String) -> TxnError {
     TxnError {
         index: line as u64,
@@ -210,46 +236,58 @@ fn line_error(path: &Path, line: usize, message: String) -> TxnError {
     }
 }
 
-/// Parses every line, sending client `txn` ops in batches; stops at the first
-/// error, which it sends.
-fn parse_lines(
+/// Parses blocks `me`, `me + of`, `me + 2 of`, ... of the file, sending each
+/// (client `txn` ops only); stops at the end or at the first error, which it sends.
+fn parse_blocks(
     path: &Path,
     file: std::fs::File,
-    tx: std::sync::mpsc::SyncSender<Result<Vec<Parsed>, TxnError>>,
+    me: usize,
+    of: usize,
+    tx: std::sync::mpsc::SyncSender<Block>,
 ) {
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let (mut buf, mut line, mut pos) = (String::new(), 0usize, 0u32);
-    let mut batch = Vec::with_capacity(4096);
+    let (mut buf, mut line, mut pos) = (Vec::new(), 0usize, 0u32);
+    let mut batch = Vec::with_capacity(BLOCK);
     loop {
         buf.clear();
-        match reader.read_line(&mut buf) {
+        match std::io::BufRead::read_until(&mut reader, b'\n', &mut buf) {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                let _ = tx.send(Err(line_error(path, line, e.to_string())));
+                let _ = tx.send(Err(line_error(path, line + 1, e.to_string())));
                 return;
             }
         }
+        let mine = (line / BLOCK) % of == me;
         line += 1;
-        if buf.trim().is_empty() {
+        if buf.trim_ascii().is_empty() {
+            if line % BLOCK == 0 && mine && tx.send(Ok(std::mem::take(&mut batch))).is_err() {
+                return;
+            }
             continue;
         }
-        let head: Head = match serde_json::from_str(&buf) {
-            Ok(h) => h,
-            Err(e) => {
-                let _ = tx.send(Err(line_error(path, line, e.to_string())));
-                return;
-            }
-        };
         pos += 1;
-        if let (Process::Client(p), true) = (head.process, head.f == "txn") {
-            batch.push((line, pos - 1, p, head.kind, head.index, head.value));
+        if mine {
+            match serde_json::from_slice::<Head>(&buf) {
+                Ok(head) => {
+                    if let (Process::Client(p), true) = (head.process, head.f == "txn") {
+                        batch.push((line, pos - 1, p, head.kind, head.index, head.value));
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(line_error(path, line, e.to_string())));
+                    return;
+                }
+            }
         }
-        if batch.len() == 4096 && tx.send(Ok(std::mem::take(&mut batch))).is_err() {
+        if line % BLOCK == 0 && mine && tx.send(Ok(std::mem::take(&mut batch))).is_err() {
             return;
         }
     }
-    let _ = tx.send(Ok(batch));
+    // The last, partial block, if it is ours; full ones were sent as they ended.
+    if line % BLOCK != 0 && ((line - 1) / BLOCK) % of == me {
+        let _ = tx.send(Ok(batch));
+    }
 }
 
 /// The fields of one JSONL line that the checker needs; the rest is skipped.

@@ -8,6 +8,9 @@ use rjepsen_core::checker::CheckContext;
 use rjepsen_core::{CheckResult, Checker, History, Op, OpType, Process, Valid};
 use serde_json::{json, Value};
 
+/// Events of a hand-written history.
+type Events = Vec<(&'static str, u64, Value)>;
+
 /// A history from events: `("invoke"|"ok"|"fail"|"info", process, value)`.
 fn history(events: &[(&str, u64, Value)]) -> History {
     let mut ops = Vec::new();
@@ -88,7 +91,7 @@ fn cat(parts: Vec<Vec<(&'static str, u64, Value)>>) -> Vec<(&'static str, u64, V
 
 #[test]
 fn list_append_cycles_are_named_exactly() {
-    let table: Vec<(&str, Vec<(&str, u64, Value)>)> = vec![
+    let table: Vec<(&str, Events)> = vec![
         (
             "G0",
             cat(vec![
@@ -192,7 +195,7 @@ fn list_append_cycles_are_named_exactly() {
 
 #[test]
 fn list_append_non_cycle_anomalies_are_named() {
-    let table: Vec<(&str, Vec<(&str, u64, Value)>)> = vec![
+    let table: Vec<(&str, Events)> = vec![
         (
             "G1a",
             vec![
@@ -283,7 +286,7 @@ fn list_append_order_anomalies_are_named() {
 
 #[test]
 fn rw_register_anomalies_are_named() {
-    let table: Vec<(&str, Vec<(&str, u64, Value)>)> = vec![
+    let table: Vec<(&str, Events)> = vec![
         (
             "cyclic-versions",
             cat(vec![
