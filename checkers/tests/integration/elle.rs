@@ -417,6 +417,16 @@ fn nothing_to_check_or_no_time_is_unknown() {
     let r = c.check(&ctx, &history(&g1c));
     assert_eq!(r.valid, Valid::Unknown);
     assert!(types(&r).contains(&"cycle-search-timeout".to_string()));
+    let ctx = CheckContext {
+        memory_limit: Some(1),
+        ..Default::default()
+    };
+    let r = c.check(&ctx, &history(&g1c));
+    assert_eq!(r.valid, Valid::Unknown);
+    assert!(r.details["error"]
+        .as_str()
+        .unwrap()
+        .contains("memory budget"));
 }
 
 #[test]
