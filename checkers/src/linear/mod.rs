@@ -10,6 +10,7 @@
 //! [`CheckContext`] turn into `unknown`, never into an abort. See
 //! `docs/linearizability.md`.
 
+mod bitset;
 mod check;
 mod evidence;
 mod model;

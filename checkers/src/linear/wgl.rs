@@ -17,6 +17,7 @@
 //! budget (time, shared memory counter) is polled every few thousand steps and turns
 //! into an `Unknown` answer.
 
+use super::bitset::LinSet;
 use super::model::Model;
 use super::prepare::Call;
 use std::collections::HashMap;
@@ -78,6 +79,7 @@ struct Frame<S> {
 /// The configurations seen with one set of linearized ok ops and one state: the
 /// minimal vectors of crashed ops used per class (an antichain).
 struct Slot<S> {
+    lo: u32,
     bits: Box<[u64]>,
     state: S,
     used: Vec<Box<[u32]>>,
@@ -159,7 +161,10 @@ pub(crate) struct Search<'a, M: Model> {
     ret_entry: Vec<u32>,
     classes: Vec<Vec<u32>>,
     used: Vec<u32>,
-    bits: Vec<u64>,
+    bits: LinSet,
+    ok_index: Vec<u32>,
+    best_order: Vec<u32>,
+    low_water: usize,
     hash: u64,
     remaining: usize,
     cache: HashMap<u64, Vec<Slot<M::State>>, BuildHasherDefault<IdHasher>>,
@@ -217,7 +222,22 @@ impl<'a, M: Model> Search<'a, M> {
             ret_entry,
             used: vec![0; classes.len()],
             classes,
-            bits: vec![0; calls.len().div_ceil(64)],
+            bits: LinSet::new(calls.len()),
+            ok_index: {
+                let mut k = 0;
+                calls
+                    .iter()
+                    .map(|c| match c.ret {
+                        Some(_) => {
+                            k += 1;
+                            k - 1
+                        }
+                        None => u32::MAX,
+                    })
+                    .collect()
+            },
+            best_order: Vec::new(),
+            low_water: 0,
             hash: 0,
             remaining: events.len() / 2,
             cache: HashMap::default(),
@@ -314,7 +334,7 @@ impl<'a, M: Model> Search<'a, M> {
     fn mark(&mut self, cand: Cand, on: bool) {
         match cand {
             Cand::Ok(id) => {
-                self.bits[id as usize / 64] ^= 1 << (id % 64);
+                self.bits.flip(self.ok_index[id as usize] as usize);
                 self.hash ^= mix(id as u64 + 1);
             }
             Cand::Crash(c) if on => self.used[c as usize] += 1,
@@ -327,9 +347,10 @@ impl<'a, M: Model> Search<'a, M> {
         let hash = self.hash ^ mix(state_hash(state));
         let bucket = self.cache.entry(hash).or_default();
         let used = &self.used;
+        let (lo, bits) = self.bits.key();
         let slot = bucket
             .iter_mut()
-            .find(|s| *s.bits == *self.bits && s.state == *state);
+            .find(|s| s.lo == lo && *s.bits == *bits && s.state == *state);
         match slot {
             Some(slot) => {
                 if slot.used.iter().any(|u| le(u, used)) {
@@ -341,10 +362,11 @@ impl<'a, M: Model> Search<'a, M> {
             }
             None => {
                 let state_bytes = self.model.state_bytes(state);
-                self.bytes += (self.bits.len() * 8 + used.len() * 4 + state_bytes + 128) as u64
+                self.bytes += (bits.len() * 8 + used.len() * 4 + state_bytes + 128) as u64
                     + std::mem::size_of::<Slot<M::State>>() as u64;
                 bucket.push(Slot {
-                    bits: self.bits.clone().into_boxed_slice(),
+                    lo,
+                    bits: bits.into(),
                     state: state.clone(),
                     used: vec![used.clone().into_boxed_slice()],
                 })
@@ -374,21 +396,18 @@ impl<'a, M: Model> Search<'a, M> {
                 }
                 if let Some(reason) = self.over_budget(budget, &mut charged) {
                     budget.memory_used.fetch_sub(charged, Ordering::Relaxed);
-                    return Outcome::Unknown(reason, self.failure(&state, &stack));
+                    return Outcome::Unknown(reason, self.take_best(&state, &stack));
                 }
             }
             let Some((cand, id, after)) = self.candidate(cur) else {
                 self.record_dead_end(&state, &stack);
                 let Some(f) = stack.pop() else {
                     budget.memory_used.fetch_sub(charged, Ordering::Relaxed);
-                    let fail = self
-                        .best
-                        .take()
-                        .unwrap_or_else(|| self.failure(&state, &stack));
-                    return Outcome::Invalid(fail);
+                    return Outcome::Invalid(self.take_best(&state, &stack));
                 };
                 self.unlift(f.cand);
                 self.mark(f.cand, false);
+                self.low_water = self.low_water.min(stack.len());
                 state = f.before;
                 cur = match f.cand {
                     Cand::Ok(id) => Cur::List(self.call_entry[id as usize]),
@@ -479,6 +498,17 @@ impl<'a, M: Model> Search<'a, M> {
         }
     }
 
+    /// The deepest failure recorded, or the current point if there is none.
+    fn take_best(&mut self, state: &M::State, stack: &[Frame<M::State>]) -> Failure<M::State> {
+        match self.best.take() {
+            Some(mut f) => {
+                f.order = std::mem::take(&mut self.best_order);
+                f
+            }
+            None => self.failure(state, stack),
+        }
+    }
+
     fn record_dead_end(&mut self, state: &M::State, stack: &[Frame<M::State>]) {
         let Some(b) = self.blocking() else { return };
         let seen = self.dead.entry(b).or_default();
@@ -488,7 +518,14 @@ impl<'a, M: Model> Search<'a, M> {
         let depth = self.ret_call.len() / 2 - self.remaining;
         if self.best.is_none() || depth > self.best_depth {
             self.best_depth = depth;
-            self.best = Some(self.failure(state, stack));
+            // Only the part of the stack that changed since the last record is copied.
+            let keep = self.low_water.min(self.best_order.len());
+            self.best_order.truncate(keep);
+            self.best_order.extend(stack[keep..].iter().map(|f| f.call));
+            self.low_water = stack.len();
+            let mut f = self.failure(state, &[]);
+            f.order.clear();
+            self.best = Some(f);
         }
         if let Some(best) = self.best.as_mut() {
             if best.blocking == Some(b) {
