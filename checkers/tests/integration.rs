@@ -6,5 +6,7 @@ mod linear;
 
 #[path = "integration/elle.rs"]
 mod elle;
+#[path = "integration/elle_synth.rs"]
+mod elle_synth;
 #[path = "integration/linear_models.rs"]
 mod linear_models;

@@ -188,31 +188,46 @@ fn reads_of(
                 anomalies.push(future_read(txns, t, k, own.val, r));
             }
         }
-        if let Some(&last) = r.last() {
-            if let Some(w) = ix.writer(k, last).filter(|w| w.txn != t) {
-                if txns.txns[w.txn as usize].outcome != Outcome::Fail {
-                    edges.push((w.txn, t, WR));
-                    let final_append = txns
-                        .mops(w.txn)
-                        .iter()
-                        .rev()
-                        .find(|p| p.key == k && p.kind == MopKind::Append);
-                    if final_append.is_some_and(|f| f.val != last) {
-                        anomalies.push(intermediate(txns, w.txn, t, k, last, r));
-                    }
-                }
-            }
-        }
-        if let Some(&next) = order.get(r.len()) {
-            if let Some(w) = ix.writer(k, next).filter(|w| w.txn != t) {
-                if txns.txns[w.txn as usize].outcome != Outcome::Fail {
-                    edges.push((t, w.txn, RW));
-                }
-            }
-        }
+        read_edges(txns, ix, t, k, r, edges, anomalies);
         if later_own.clone().next().is_some() {
             if let Some(other) = lost.insert((k, r.len() as u32), t).filter(|&o| o != t) {
                 anomalies.push(lost_update(txns, other, t, k, r));
+            }
+        }
+    }
+}
+
+/// The wr edge into a read, the rw edge out of it, and whether it saw an
+/// intermediate append (G1b).
+fn read_edges(
+    txns: &Txns,
+    ix: &Index,
+    t: TxnId,
+    k: u32,
+    r: &[i64],
+    edges: &mut EdgeList,
+    anomalies: &mut Vec<Anomaly>,
+) {
+    let order = ix.order(txns, k);
+    if let Some(&last) = r.last() {
+        if let Some(w) = ix.writer(k, last).filter(|w| w.txn != t) {
+            if txns.txns[w.txn as usize].outcome != Outcome::Fail {
+                edges.push((w.txn, t, WR));
+                let final_append = txns
+                    .mops(w.txn)
+                    .iter()
+                    .rev()
+                    .find(|p| p.key == k && p.kind == MopKind::Append);
+                if final_append.is_some_and(|f| f.val != last) {
+                    anomalies.push(intermediate(txns, w.txn, t, k, last, r));
+                }
+            }
+        }
+    }
+    if let Some(&next) = order.get(r.len()) {
+        if let Some(w) = ix.writer(k, next).filter(|w| w.txn != t) {
+            if txns.txns[w.txn as usize].outcome != Outcome::Fail {
+                edges.push((t, w.txn, RW));
             }
         }
     }

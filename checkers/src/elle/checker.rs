@@ -8,7 +8,7 @@
 //! running out makes the answer `Unknown`, with whatever was found so far.
 
 use super::cycles::{classify, search_component, Budget, Cycle};
-use super::explain::{explain_cycle, Analysis, Anomaly};
+use super::explain::{explain_cycle, Analysis, Anomaly, Explain};
 use super::graph::{process_edges, realtime_edges, sccs, Graph};
 use super::{append, models, raw, register, svg, txn};
 use rjepsen_core::checker::CheckContext;
@@ -149,39 +149,13 @@ impl ElleChecker {
         let core = g.cyclic_core();
         let nodes: Vec<u32> = (0..g.n as u32).filter(|&v| core[v as usize]).collect();
         mark("trim");
-        let components = sccs(&g, &nodes, 0xff);
-        let mut cycles: Vec<Cycle> = Vec::new();
-        if budget.deadline.is_some_and(|d| Instant::now() > d) {
-            budget.exhausted = true;
-        }
-        for scc in &components {
-            if budget.exhausted {
-                break;
-            }
-            cycles.extend(search_component(&g, scc, &mut budget));
-        }
+        let (cycles, scc_count) = find_cycles(&g, &nodes, &mut budget);
         mark("search");
-        let mut svgs = Vec::new();
-        let mut written: BTreeMap<String, usize> = BTreeMap::new();
-        for c in &cycles {
-            let mut a = explain_cycle(&txns, explainer.as_ref(), c);
-            if let Some(dir) = &ctx.out_dir {
-                let n = written.entry(a.kind.clone()).or_insert(0);
-                if *n < SVGS {
-                    let file = format!("elle-{}-{}.svg", classify(c), *n);
-                    *n += 1;
-                    if std::fs::write(dir.join(&file), svg::render(&txns, &a.kind, c)).is_ok() {
-                        a.evidence["svg"] = Value::String(file.clone());
-                        svgs.push(Value::String(file));
-                    }
-                }
-            }
-            anomalies.push(a);
-        }
+        let svgs = explain_all(ctx, &txns, explainer.as_ref(), &cycles, &mut anomalies);
         let stats = json!({
             "txn-count": txns.txns.len(),
             "edge-count": g.edge_count(),
-            "scc-count": components.len(),
+            "scc-count": scc_count,
             "cyclic-core": nodes.len(),
             "elapsed-ms": start.elapsed().as_millis() as u64,
             "phases-ms": phases,
@@ -241,6 +215,52 @@ impl ElleChecker {
         }
         r
     }
+}
+
+/// Cycles of the strongly connected components among `nodes`, and how many
+/// components there were; stops early when the budget runs out.
+fn find_cycles(g: &Graph, nodes: &[u32], budget: &mut Budget) -> (Vec<Cycle>, usize) {
+    let components = sccs(g, nodes, 0xff);
+    let mut cycles: Vec<Cycle> = Vec::new();
+    if budget.deadline.is_some_and(|d| Instant::now() > d) {
+        budget.exhausted = true;
+    }
+    for scc in &components {
+        if budget.exhausted {
+            break;
+        }
+        cycles.extend(search_component(g, scc, budget));
+    }
+    (cycles, components.len())
+}
+
+/// Explains each cycle into `anomalies`, drawing the first few of each type into
+/// the output directory; returns the names of the SVG files written.
+fn explain_all(
+    ctx: &CheckContext,
+    txns: &txn::Txns,
+    explainer: &dyn Explain,
+    cycles: &[Cycle],
+    anomalies: &mut Vec<Anomaly>,
+) -> Vec<Value> {
+    let mut svgs = Vec::new();
+    let mut written: BTreeMap<String, usize> = BTreeMap::new();
+    for c in cycles {
+        let mut a = explain_cycle(txns, explainer, c);
+        if let Some(dir) = &ctx.out_dir {
+            let n = written.entry(a.kind.clone()).or_insert(0);
+            if *n < SVGS {
+                let file = format!("elle-{}-{}.svg", classify(c), *n);
+                *n += 1;
+                if std::fs::write(dir.join(&file), svg::render(txns, &a.kind, c)).is_ok() {
+                    a.evidence["svg"] = Value::String(file.clone());
+                    svgs.push(Value::String(file));
+                }
+            }
+        }
+        anomalies.push(a);
+    }
+    svgs
 }
 
 /// Nothing to check: Elle's `empty-transaction-graph`, which is unknown.
