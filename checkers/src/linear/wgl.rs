@@ -356,9 +356,12 @@ impl<'a, M: Model> Search<'a, M> {
                 if slot.used.iter().any(|u| le(u, used)) {
                     return false;
                 }
+                let before = slot.used.len();
                 slot.used.retain(|u| !le(used, u));
+                let removed = (before - slot.used.len()) as u64;
                 slot.used.push(used.clone().into_boxed_slice());
-                self.bytes += (used.len() * 4 + 48) as u64;
+                let each = (used.len() * 4 + 48) as u64;
+                self.bytes = (self.bytes + each).saturating_sub(removed * each);
             }
             None => {
                 let state_bytes = self.model.state_bytes(state);
