@@ -26,6 +26,7 @@ mod raw;
 mod register;
 mod svg;
 pub mod synth;
+mod tree;
 mod txn;
 
 pub use checker::ElleChecker;

@@ -1,172 +1,36 @@
-//! Micro-ops as read from JSON, and a streaming reader of JSON Lines histories.
+//! A streaming reader of JSON Lines histories, straight into [`Txns`].
 //!
-//! Both ways into the checker meet here: a [`History`](rjepsen_core::History)'s
-//! `serde_json::Value`s and a JSONL file read line by line deserialize into the
-//! same [`J`] values, which [`Txns`] then flattens. The streaming reader exists
-//! because a million-transaction history held as `Value`s takes gigabytes; reading
-//! each line straight into micro-ops keeps only the compact form in memory.
+//! A million-transaction history held as a [`History`](rjepsen_core::History) of
+//! `serde_json::Value`s takes gigabytes; this reader keeps only the compact form.
+//! Lines are parsed, in blocks, into [`Flat`] arenas on one thread per core (each
+//! reads the file and skips the other parsers' blocks); this thread takes the
+//! blocks back in order, pairs invocations with completions by process, and
+//! flattens. Memory stays bounded: each parser runs at most a few blocks ahead.
 
-use super::txn::{Outcome, TxnError, Txns};
+use super::tree::{Flat, Node};
+use super::txn::{Mop, Outcome, TxnError, Txns};
 use rjepsen_core::{OpType, Process};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
-/// The subset of JSON a transaction's value is made of; anything else (maps,
-/// nested oddities of other ops) is read past as `Other`, so that any history
-/// line parses whatever its `f`.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum J {
-    Nil,
-    Int(i64),
-    Text(Cow<'static, str>),
-    List(Vec<J>),
-    Other,
-}
-
-struct JVisitor;
-
-impl<'de> Visitor<'de> for JVisitor {
-    type Value = J;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<J, E> {
-        Ok(J::Nil)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<J, E> {
-        Ok(J::Nil)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<J, D::Error> {
-        J::deserialize(d)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<J, E> {
-        Ok(J::Int(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<J, E> {
-        Ok(i64::try_from(v)
-            .map(J::Int)
-            .unwrap_or(J::Text(v.to_string().into())))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<J, E> {
-        Ok(J::Text(v.to_string().into()))
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<J, E> {
-        Ok(J::Text(v.to_string().into()))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<J, E> {
-        // Micro-op names repeat millions of times: no allocation for them.
-        let v = v.trim_start_matches(':');
-        Ok(J::Text(match v {
-            "append" => Cow::Borrowed("append"),
-            "r" => Cow::Borrowed("r"),
-            "w" => Cow::Borrowed("w"),
-            "txn" => Cow::Borrowed("txn"),
-            other => Cow::Owned(other.to_string()),
-        }))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<J, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
-        while let Some(x) = seq.next_element::<J>()? {
-            items.push(x);
-        }
-        Ok(J::List(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(J::Other)
-    }
-}
-
-impl<'de> Deserialize<'de> for J {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<J, D::Error> {
-        d.deserialize_any(JVisitor)
-    }
-}
-
-/// What flattening needs from a JSON-ish value, so that `serde_json::Value`s (from
-/// a `History`) and [`J`]s (streamed) take one code path without conversion.
-pub(crate) trait Scalarish: fmt::Display {
-    fn int(&self) -> Option<i64>;
-    fn text(&self) -> Option<&str>;
-    fn list(&self) -> Option<&[Self]>
-    where
-        Self: Sized;
-    fn is_nil(&self) -> bool;
-}
-
-impl Scalarish for J {
-    fn int(&self) -> Option<i64> {
-        match self {
-            J::Int(i) => Some(*i),
-            _ => None,
-        }
-    }
-    fn text(&self) -> Option<&str> {
-        match self {
-            J::Text(t) => Some(t),
-            _ => None,
-        }
-    }
-    fn list(&self) -> Option<&[J]> {
-        match self {
-            J::List(l) => Some(l),
-            _ => None,
-        }
-    }
-    fn is_nil(&self) -> bool {
-        *self == J::Nil
-    }
-}
-
-impl Scalarish for serde_json::Value {
-    fn int(&self) -> Option<i64> {
-        self.as_i64()
-    }
-    fn text(&self) -> Option<&str> {
-        self.as_str().map(|s| s.trim_start_matches(':'))
-    }
-    fn list(&self) -> Option<&[serde_json::Value]> {
-        self.as_array().map(|a| a.as_slice())
-    }
-    fn is_nil(&self) -> bool {
-        self.is_null()
-    }
-}
-
-impl fmt::Display for J {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            J::Nil => f.write_str("nil"),
-            J::Int(i) => write!(f, "{i}"),
-            J::Text(s) => f.write_str(s),
-            J::Other => f.write_str("{..}"),
-            J::List(items) => {
-                let parts: Vec<String> = items.iter().map(|x| x.to_string()).collect();
-                write!(f, "[{}]", parts.join(" "))
-            }
-        }
-    }
-}
-
 /// One parsed client `txn` line: line number, position among ops, process, type,
-/// index, value.
-type Parsed = (usize, u32, u64, OpType, Option<u64>, J);
+/// index, value (in the block's arena).
+type Parsed = (usize, u32, u64, OpType, Option<u64>, Node);
 
 /// Lines per parsing block: blocks are dealt out round-robin to the parsers.
 const BLOCK: usize = 4096;
 
-type Block = Result<Vec<Parsed>, TxnError>;
+type Block = Result<(Flat, Vec<Parsed>), TxnError>;
+
+/// An invocation waiting for its completion: position, index, micro-ops as
+/// invoked (reads unknown).
+type Pending = (u32, u64, Vec<Mop>);
 
 /// Reads a JSON Lines history straight into transactions, pairing invocations and
-/// completions by process as [`History`](rjepsen_core::History) does. Parsing
-/// JSON dominates, so blocks of lines are parsed on one thread per core (each
-/// reads the file and skips the others' blocks) while this thread takes the
-/// blocks back in order, pairs and flattens. Memory stays bounded: each parser
-/// runs at most a few blocks ahead.
+/// completions by process as [`History`](rjepsen_core::History) does.
 pub(crate) fn read_jsonl(path: &Path, lists: bool) -> Result<Txns, TxnError> {
     let parsers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -182,51 +46,75 @@ pub(crate) fn read_jsonl(path: &Path, lists: bool) -> Result<Txns, TxnError> {
             inboxes.push(rx);
             s.spawn(move || parse_blocks(path, file, i, parsers, tx));
         }
-        let mut out = Txns::new(lists);
-        let mut open: HashMap<u64, (u32, u64, J)> = HashMap::new();
-        let mut last = 0;
+        let mut pairing = Pairing {
+            out: Txns::new(lists),
+            open: HashMap::new(),
+            pool: Vec::new(),
+        };
         // Block b comes from parser b % parsers; a closed inbox means the end.
         for b in 0.. {
             let Ok(block) = inboxes[b % parsers].recv() else {
                 break;
             };
-            for (line, pos, p, kind, index, value) in block? {
-                last = line;
-                pair(&mut out, &mut open, (line, pos, p, kind, index, value))
+            let (flat, recs) = block?;
+            for rec in recs {
+                let line = rec.0;
+                pairing
+                    .add(&flat, rec)
                     .map_err(|m| line_error(path, line, m))?;
             }
         }
-        for (p, (ipos, iindex, ivalue)) in open {
-            out.push_raw((Outcome::Info, p, ipos, None, iindex, iindex), &ivalue)
-                .map_err(|m| line_error(path, last, m))?;
+        let mut out = pairing.out;
+        for (p, (ipos, iindex, mops)) in pairing.open {
+            out.push_mops((Outcome::Info, p, ipos, None, iindex, iindex), &mops);
         }
         out.sort_by_invocation();
         Ok(out)
     })
 }
 
-/// Pairs a parsed line with its process's open invocation; a completion adds the
-/// transaction (its own value when ok, the invocation's otherwise).
-fn pair(out: &mut Txns, open: &mut HashMap<u64, (u32, u64, J)>, rec: Parsed) -> Result<(), String> {
-    let (line, pos, p, kind, index, value) = rec;
-    let index = index.unwrap_or(line as u64 - 1);
-    if kind == OpType::Invoke {
-        open.insert(p, (pos, index, value));
-        return Ok(());
+/// Invocations waiting for their completions, and the transactions so far.
+struct Pairing {
+    out: Txns,
+    open: HashMap<u64, Pending>,
+    /// Emptied micro-op buffers, reused so that pairing does not allocate.
+    pool: Vec<Vec<Mop>>,
+}
+
+impl Pairing {
+    /// A completion adds the transaction: its own value when ok, the
+    /// invocation's otherwise.
+    fn add(&mut self, flat: &Flat, rec: Parsed) -> Result<(), String> {
+        let (line, pos, p, kind, index, value) = rec;
+        let index = index.unwrap_or(line as u64 - 1);
+        if kind == OpType::Invoke {
+            let mut mops = self.pool.pop().unwrap_or_default();
+            self.out.parse_mops(flat, value, false, &mut mops)?;
+            if let Some(old) = self.open.insert(p, (pos, index, mops)) {
+                self.pool.push(old.2);
+            }
+            return Ok(());
+        }
+        let Some((ipos, iindex, mut mops)) = self.open.remove(&p) else {
+            return Ok(());
+        };
+        let outcome = match kind {
+            OpType::Ok => Outcome::Ok,
+            OpType::Fail => Outcome::Fail,
+            _ => Outcome::Info,
+        };
+        let result = if outcome == Outcome::Ok {
+            self.out
+                .push_tree((outcome, p, ipos, Some(pos), index, iindex), flat, value)
+        } else {
+            self.out
+                .push_mops((outcome, p, ipos, Some(pos), iindex, iindex), &mops);
+            Ok(())
+        };
+        mops.clear();
+        self.pool.push(mops);
+        result
     }
-    let Some((ipos, iindex, ivalue)) = open.remove(&p) else {
-        return Ok(());
-    };
-    let outcome = match kind {
-        OpType::Ok => Outcome::Ok,
-        OpType::Fail => Outcome::Fail,
-        _ => Outcome::Info,
-    };
-    let (used, used_index) = match outcome {
-        Outcome::Ok => (&value, index),
-        _ => (&ivalue, iindex),
-    };
-    out.push_raw((outcome, p, ipos, Some(pos), used_index, iindex), used)
 }
 
 fn line_error(path: &Path, line: usize, message: String) -> TxnError {
@@ -247,6 +135,7 @@ fn parse_blocks(
 ) {
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let (mut buf, mut line, mut pos) = (Vec::new(), 0usize, 0u32);
+    let mut flat = Flat::default();
     let mut batch = Vec::with_capacity(BLOCK);
     loop {
         buf.clear();
@@ -260,18 +149,15 @@ fn parse_blocks(
         }
         let mine = (line / BLOCK) % of == me;
         line += 1;
-        if buf.trim_ascii().is_empty() {
-            if line % BLOCK == 0 && mine && tx.send(Ok(std::mem::take(&mut batch))).is_err() {
-                return;
-            }
-            continue;
-        }
-        pos += 1;
-        if mine {
-            match serde_json::from_slice::<Head>(&buf) {
-                Ok(head) => {
-                    if let (Process::Client(p), true) = (head.process, head.f == "txn") {
-                        batch.push((line, pos - 1, p, head.kind, head.index, head.value));
+        let blank = buf.trim_ascii().is_empty();
+        pos += !blank as u32;
+        if mine && !blank {
+            let mut de = serde_json::Deserializer::from_slice(&buf);
+            match LineSeed(&mut flat).deserialize(&mut de) {
+                Ok(l) => {
+                    if let (Some(Process::Client(p)), true, Some(kind)) = (l.process, l.txn, l.kind)
+                    {
+                        batch.push((line, pos - 1, p, kind, l.index, l.value));
                     }
                 }
                 Err(e) => {
@@ -280,55 +166,78 @@ fn parse_blocks(
                 }
             }
         }
-        if line % BLOCK == 0 && mine && tx.send(Ok(std::mem::take(&mut batch))).is_err() {
-            return;
+        if line % BLOCK == 0 && mine {
+            let block = (std::mem::take(&mut flat), std::mem::take(&mut batch));
+            if tx.send(Ok(block)).is_err() {
+                return;
+            }
         }
     }
     // The last, partial block, if it is ours; full ones were sent as they ended.
     if line % BLOCK != 0 && ((line - 1) / BLOCK) % of == me {
-        let _ = tx.send(Ok(batch));
+        let _ = tx.send(Ok((flat, batch)));
     }
 }
 
-/// The fields of one JSONL line that the checker needs; the rest is skipped.
-#[derive(Deserialize)]
-struct Head {
-    #[serde(default)]
+/// The fields of one line the checker needs; the value goes into the arena.
+struct Line {
     index: Option<u64>,
-    #[serde(rename = "type")]
-    kind: OpType,
-    process: Process,
-    #[serde(deserialize_with = "op_name")]
-    f: Cow<'static, str>,
-    #[serde(default = "nil")]
-    value: J,
+    kind: Option<OpType>,
+    process: Option<Process>,
+    txn: bool,
+    value: Node,
 }
 
-/// An op's `f`, without allocating for the common `txn`.
-fn op_name<'de, D: Deserializer<'de>>(d: D) -> Result<Cow<'static, str>, D::Error> {
-    match J::deserialize(d)? {
-        J::Text(t) if t == "txn" => Ok(Cow::Borrowed("txn")),
-        J::Text(t) => Ok(t),
-        other => Ok(Cow::Owned(other.to_string())),
+struct LineSeed<'f>(&'f mut Flat);
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
+    type Value = Line;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Line, D::Error> {
+        d.deserialize_map(self)
     }
 }
 
-fn nil() -> J {
-    J::Nil
+impl<'de> Visitor<'de> for LineSeed<'_> {
+    type Value = Line;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an operation object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Line, A::Error> {
+        let mut l = Line {
+            index: None,
+            kind: None,
+            process: None,
+            txn: false,
+            value: Node::Nil,
+        };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "index" => l.index = map.next_value()?,
+                "type" => l.kind = Some(map.next_value()?),
+                "process" => l.process = Some(map.next_value()?),
+                "f" => {
+                    let f: Cow<'de, str> = map.next_value()?;
+                    l.txn = f.trim_start_matches(':') == "txn";
+                }
+                "value" => l.value = self.0.value(&mut map)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if l.kind.is_none() {
+            return Err(de::Error::missing_field("type"));
+        }
+        if l.process.is_none() {
+            return Err(de::Error::missing_field("process"));
+        }
+        Ok(l)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_any_json_and_keeps_txn_shapes() {
-        let j: J =
-            serde_json::from_str(r#"[["append",":x",1],["r","y",[1,"a"]],{"k":[1]}]"#).unwrap();
-        assert_eq!(j.to_string(), "[[append x 1] [r y [1 a]] {..}]");
-        let big: J = serde_json::from_str("18446744073709551615").unwrap();
-        assert_eq!(big, J::Text("18446744073709551615".into()));
-    }
 
     #[test]
     fn streams_and_pairs_like_a_history() {

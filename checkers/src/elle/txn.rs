@@ -6,7 +6,7 @@
 //! micro-op is a fixed-size [`Mop`] in one arena, and list reads share one element
 //! arena. Analyses then index arrays instead of hashing JSON.
 
-use super::raw::Scalarish;
+use super::tree::{Json, Tree};
 use rjepsen_core::{History, OpType, Process};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -105,6 +105,8 @@ pub(crate) struct Txns {
     pub elems: Vec<i64>,
     /// Whether reads return lists (list-append) or single values (rw-register).
     pub lists: bool,
+    /// Reused buffer for flattening one transaction.
+    scratch: Vec<Mop>,
     keys: Interner,
     vals: Interner,
 }
@@ -118,8 +120,8 @@ struct Interner {
 }
 
 impl Interner {
-    fn id<T: Scalarish>(&mut self, v: &T) -> u32 {
-        if let Some(i) = v.int() {
+    fn id<'a, T: Tree<'a>>(&mut self, t: T, v: T::Node) -> u32 {
+        if let Some(i) = t.int(v) {
             if let Some(&id) = self.ints.get(&i) {
                 return id;
             }
@@ -128,9 +130,9 @@ impl Interner {
             self.names.push(i.to_string());
             return id;
         }
-        let name = match v.text() {
+        let name = match t.text(v) {
             Some(s) => s.to_string(),
-            None => v.to_string(),
+            None => t.show(v),
         };
         if let Some(&id) = self.others.get(&name) {
             return id;
@@ -206,10 +208,10 @@ impl Txns {
     }
 
     /// Value to its `i64` form: integers >= 0 as themselves, others interned.
-    fn value<T: Scalarish>(&mut self, v: &T) -> i64 {
-        match v.int() {
+    fn value<'a, T: Tree<'a>>(&mut self, t: T, v: T::Node) -> i64 {
+        match t.int(v) {
             Some(i) if i >= 0 => i,
-            _ => -(self.vals.id(v) as i64) - 1,
+            _ => -(self.vals.id(t, v) as i64) - 1,
         }
     }
 }
@@ -256,7 +258,7 @@ pub(crate) fn from_history(h: &History, list: bool) -> Result<Txns, TxnError> {
             index,
             op.index,
         );
-        out.push_raw(meta, value).map_err(err)?;
+        out.push_tree(meta, Json, value).map_err(err)?;
     }
     Ok(out)
 }
@@ -274,16 +276,27 @@ impl Txns {
     }
 
     /// Adds one transaction whose value is `value` (a list of `[f, key, value]`).
-    pub fn push_raw<T: Scalarish>(&mut self, meta: Meta, value: &T) -> Result<(), String> {
-        let (outcome, process, invoke_pos, complete_pos, index, invoke_index) = meta;
-        let Some(mops) = value.list() else {
-            return Err(format!("value {value} is not a list of micro-ops"));
-        };
-        let mop_start = self.mops.len() as u32;
-        for m in mops {
-            let mop = self.parse_mop(m, outcome == Outcome::Ok)?;
-            self.mops.push(mop);
+    pub fn push_tree<'a, T: Tree<'a>>(
+        &mut self,
+        meta: Meta,
+        t: T,
+        value: T::Node,
+    ) -> Result<(), String> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let result = self.parse_mops(t, value, meta.0 == Outcome::Ok, &mut scratch);
+        if result.is_ok() {
+            self.push_mops(meta, &scratch);
         }
+        self.scratch = scratch;
+        result
+    }
+
+    /// Adds one transaction whose micro-ops are already flattened.
+    pub fn push_mops(&mut self, meta: Meta, mops: &[Mop]) {
+        let (outcome, process, invoke_pos, complete_pos, index, invoke_index) = meta;
+        let mop_start = self.mops.len() as u32;
+        self.mops.extend_from_slice(mops);
         self.txns.push(Txn {
             outcome,
             process,
@@ -294,6 +307,28 @@ impl Txns {
             mop_start,
             mop_len: mops.len().min(u16::MAX as usize) as u16,
         });
+    }
+
+    /// Flattens `value` (a list of `[f, key, value]`) into `into`. Reads return
+    /// what they read only when `known` (an ok completion); list elements go to
+    /// the shared element arena.
+    pub fn parse_mops<'a, T: Tree<'a>>(
+        &mut self,
+        t: T,
+        value: T::Node,
+        known: bool,
+        into: &mut Vec<Mop>,
+    ) -> Result<(), String> {
+        let Some(n) = t.len(value) else {
+            return Err(format!(
+                "value {} is not a list of micro-ops",
+                t.show(value)
+            ));
+        };
+        for i in 0..n {
+            let mop = self.parse_mop(t, t.item(value, i), known)?;
+            into.push(mop);
+        }
         Ok(())
     }
 
@@ -302,34 +337,38 @@ impl Txns {
         self.txns.sort_unstable_by_key(|t| t.invoke_pos);
     }
 
-    fn parse_mop<T: Scalarish>(&mut self, m: &T, known: bool) -> Result<Mop, String> {
-        let parts = match m.list() {
-            Some(p) if p.len() == 3 => p,
-            _ => return Err(format!("micro-op {m} is not [f, key, value]")),
+    fn parse_mop<'a, T: Tree<'a>>(&mut self, t: T, m: T::Node, known: bool) -> Result<Mop, String> {
+        if t.len(m) != Some(3) {
+            return Err(format!("micro-op {} is not [f, key, value]", t.show(m)));
+        }
+        let Some(f) = t.text(t.item(m, 0)) else {
+            return Err(format!("micro-op {} has no function name", t.show(m)));
         };
-        let Some(f) = parts[0].text() else {
-            return Err(format!("micro-op {m} has no function name"));
-        };
-        let key = self.keys.id(&parts[1]);
-        let v = &parts[2];
+        let key = self.keys.id(t, t.item(m, 1));
+        let v = t.item(m, 2);
         let (kind, val, len) = match f {
-            "append" => (MopKind::Append, self.value(v), 0),
-            "w" => (MopKind::Write, self.value(v), 0),
-            "r" if !known || (self.lists && v.is_nil()) => (MopKind::Read, 0, UNKNOWN),
-            "r" if self.lists => match v.list() {
-                Some(items) => {
+            "append" => (MopKind::Append, self.value(t, v), 0),
+            "w" => (MopKind::Write, self.value(t, v), 0),
+            "r" if !known || (self.lists && t.is_nil(v)) => (MopKind::Read, 0, UNKNOWN),
+            "r" if self.lists => match t.len(v) {
+                Some(n) => {
                     let start = self.elems.len() as i64;
-                    for item in items {
-                        let e = self.value(item);
+                    for i in 0..n {
+                        let e = self.value(t, t.item(v, i));
                         self.elems.push(e);
                     }
-                    (MopKind::Read, start, items.len() as u32)
+                    (MopKind::Read, start, n as u32)
                 }
-                None => return Err(format!("list read returned {v}, not a list")),
+                None => return Err(format!("list read returned {}, not a list", t.show(v))),
             },
-            "r" if v.is_nil() => (MopKind::Read, 0, 0),
-            "r" => (MopKind::Read, self.value(v), 1),
-            other => return Err(format!("unknown micro-op function {other:?} in {m}")),
+            "r" if t.is_nil(v) => (MopKind::Read, 0, 0),
+            "r" => (MopKind::Read, self.value(t, v), 1),
+            other => {
+                return Err(format!(
+                    "unknown micro-op function {other:?} in {}",
+                    t.show(m)
+                ))
+            }
         };
         Ok(Mop {
             kind,
