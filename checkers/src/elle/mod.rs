@@ -12,7 +12,8 @@
 //! check against the history, and each cycle with an SVG drawing.
 //!
 //! The pipeline is built for million-transaction histories: a compact flattening
-//! ([`txn`]), linear-time analyses ([`append`], [`register`]), a packed graph that
+//! ([`txn`], fed from a `History` or streamed from a file by [`raw`] through the
+//! [`tree`] view), linear-time analyses ([`append`], [`register`]), a packed graph that
 //! is trimmed to its cyclic core before petgraph's Tarjan runs ([`graph`]), and
 //! bounded breadth-first cycle searches inside each component ([`cycles`]).
 
