@@ -342,9 +342,8 @@ impl<M: Model> Ctx<'_, M> {
             None => "linear.svg".to_string(),
         };
         let path = dir.join(name);
-        let title: String = title.chars().take(160).collect();
         std::fs::create_dir_all(dir).ok()?;
-        std::fs::write(&path, svg::render(&title, &bars)).ok()?;
+        std::fs::write(&path, svg::render(title, &bars)).ok()?;
         Some(path.display().to_string())
     }
 }

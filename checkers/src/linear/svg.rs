@@ -35,6 +35,25 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Splits text into lines of at most `width` characters, at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Renders bars into a standalone SVG document.
 pub(crate) fn render(title: &str, bars: &[Bar]) -> String {
     let mut lanes: Vec<&str> = bars.iter().map(|b| b.lane.as_str()).collect();
@@ -50,22 +69,28 @@ pub(crate) fn render(title: &str, bars: &[Bar]) -> String {
     let step = 60.0;
     let x = |p: usize| 90.0 + step * points.partition_point(|&q| q < p) as f64;
     let right = x(usize::MAX) + step;
-    let (top, lane_h) = (60.0, 34.0);
+    let title_lines = wrap(title, ((right as usize).max(600) / 7).max(60));
+    let top = 50.0 + 16.0 * title_lines.len() as f64;
+    let lane_h = 34.0;
     let height = top + lane_h * lanes.len() as f64 + 40.0;
     let mut s = String::new();
     let _ = writeln!(
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{:.0}" height="{height:.0}" font-family="sans-serif" font-size="11">"#,
-        right + 20.0
+        right.max(600.0) + 20.0
     );
+    for (i, line) in title_lines.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            r#"<text x="10" y="{}" font-size="12">{}</text>"#,
+            20 + 16 * i,
+            esc(line)
+        );
+    }
     let _ = writeln!(
         s,
-        r#"<text x="10" y="20" font-size="13" font-weight="bold">{}</text>"#,
-        esc(title)
-    );
-    let _ = writeln!(
-        s,
-        r##"<text x="10" y="40" fill="#555">green: linearized prefix; red: could not be placed; blue: not yet placed; dashed: outcome unknown</text>"##
+        r##"<text x="10" y="{:.0}" fill="#555">green: linearized prefix; red: could not be placed; blue: not yet placed; dashed: outcome unknown</text>"##,
+        top - 14.0
     );
     for (i, lane) in lanes.iter().enumerate() {
         let y = top + lane_h * i as f64;
@@ -90,7 +115,12 @@ pub(crate) fn render(title: &str, bars: &[Bar]) -> String {
             BarKind::Linearized => ("#cfe8cf", "#2e7d32", ""),
             BarKind::Failing => ("#f8c6c6", "#c62828", ""),
             BarKind::Pending => ("#d6e4f5", "#1565c0", ""),
-            BarKind::Crashed => ("#eeeeee", "#777777", r#" stroke-dasharray="4 3""#),
+            BarKind::Crashed => ("#eeeeee", "#777777", ""),
+        };
+        let dash = if b.end.is_none() {
+            r#" stroke-dasharray="4 3""#
+        } else {
+            dash
         };
         let width = (x1 - x0).max(8.0);
         let sw = if b.kind == BarKind::Failing { 2.5 } else { 1.0 };
