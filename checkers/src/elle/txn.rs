@@ -349,7 +349,9 @@ impl Txns {
         let (kind, val, len) = match f {
             "append" => (MopKind::Append, self.value(t, v), 0),
             "w" => (MopKind::Write, self.value(t, v), 0),
-            "r" if !known || (self.lists && t.is_nil(v)) => (MopKind::Read, 0, UNKNOWN),
+            "r" if !known => (MopKind::Read, 0, UNKNOWN),
+            // A committed read of a key never written may say nil: the empty list.
+            "r" if self.lists && t.is_nil(v) => (MopKind::Read, self.elems.len() as i64, 0),
             "r" if self.lists => match t.len(v) {
                 Some(n) => {
                     let start = self.elems.len() as i64;
