@@ -224,16 +224,21 @@ pub(crate) fn components(g: &Graph, nodes: &[u32], mask: u8) -> Vec<Vec<u32>> {
     })
 }
 
-/// Process order: each transaction to the next one of the same process. Failed
-/// transactions did not happen and are skipped.
+/// Process order: each committed transaction to the next one of the same
+/// process. Failed transactions did not happen and are skipped; an indeterminate
+/// one may take effect at any later time, so no order leaves it (Jepsen retires
+/// its process anyway).
 pub(crate) fn process_edges(txns: &Txns, edges: &mut EdgeList) {
     let mut last: std::collections::HashMap<u64, TxnId> = std::collections::HashMap::new();
     for (i, t) in txns.txns.iter().enumerate() {
         if t.outcome == Outcome::Fail {
             continue;
         }
+        // An indeterminate txn may take effect any time later: nothing follows it.
         if let Some(prev) = last.insert(t.process, i as TxnId) {
-            edges.push((prev, i as TxnId, PROCESS));
+            if txns.txns[prev as usize].outcome == Outcome::Ok {
+                edges.push((prev, i as TxnId, PROCESS));
+            }
         }
     }
 }
