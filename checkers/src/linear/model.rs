@@ -144,8 +144,8 @@ pub trait Model: Sync {
 
     /// Values the op may bring into the state (a write's value, an enqueued element).
     /// Contract: a crashed op that produces values, none of which is `NIL` or ever
-    /// observed by an `ok` op, can only constrain what follows, so the checker
-    /// leaves it out. Ops that return nothing here are always kept.
+    /// observed by any op, can only constrain what follows, so the checker leaves it
+    /// out. Ops that return nothing here are always kept.
     fn produces(&self, _op: &Self::Op) -> Vec<Atom> {
         Vec::new()
     }

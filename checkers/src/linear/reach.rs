@@ -33,15 +33,14 @@ pub(crate) struct Impossible<S> {
     pub between: Vec<u32>,
 }
 
-/// Leaves out crashed ops whose produced values no `ok` op ever observes (see
+/// Leaves out crashed ops whose produced values no op ever observes (see
 /// [`Model::produces`]): they could only have constrained what followed. Returns
 /// how many were left out.
 pub(crate) fn drop_unobserved<M: Model>(model: &M, calls: &mut Vec<Call<M::Op>>) -> usize {
-    let observed: Set<super::model::Atom> = calls
-        .iter()
-        .filter(|c| c.ret.is_some())
-        .flat_map(|c| model.observes(&c.op))
-        .collect();
+    // Observed by any op, crashed ones included: a crashed cas may need the value
+    // another crashed op left.
+    let observed: Set<super::model::Atom> =
+        calls.iter().flat_map(|c| model.observes(&c.op)).collect();
     let before = calls.len();
     calls.retain(|c| {
         let p = model.produces(&c.op);
@@ -301,5 +300,20 @@ mod tests {
         // A crashed write of 1, invoked before the read returns, may explain it.
         calls.push(call(RegOp::Write(1), 4, None));
         assert!(impossible_after(&CasRegister, &calls).is_none());
+    }
+
+    #[test]
+    fn keeps_crashed_ops_whose_values_a_crashed_op_observes() {
+        // crashed cas 0->1 [0,-]; crashed cas 1->2 [1,-]; ok read 2 [5,6]; crashed write 7.
+        let mut calls = vec![
+            call(RegOp::Write(0), 0, Some(1)),
+            call(RegOp::Cas(0, 1), 2, None),
+            call(RegOp::Cas(1, 2), 3, None),
+            call(RegOp::Write(7), 4, None),
+            call(RegOp::Read(2), 5, Some(6)),
+        ];
+        assert_eq!(drop_unobserved(&CasRegister, &mut calls), 1);
+        assert_eq!(calls.len(), 4);
+        assert!(calls.iter().all(|c| c.op != RegOp::Write(7)));
     }
 }
