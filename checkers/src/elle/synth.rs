@@ -82,12 +82,22 @@ struct InFlight {
 }
 
 struct Db {
-    /// Per key: (value, commit stamp), in append order.
+    /// Per key: (value, commit stamp), in append (or write) order.
     state: std::collections::HashMap<u64, Vec<(u64, u64)>>,
     stamp: u64,
+    /// Registers (a read returns the latest value) rather than lists.
+    register: bool,
 }
 
 impl Db {
+    fn write_name(&self) -> &'static str {
+        if self.register {
+            "w"
+        } else {
+            "append"
+        }
+    }
+
     /// Executes `t` now, or aborts it (snapshot isolation's first committer wins).
     /// Returns the completed micro-ops, or None on abort.
     fn run(&mut self, t: &InFlight, iso: Isolation, apply: bool) -> Option<Value> {
@@ -110,13 +120,16 @@ impl Db {
         for &(app, k, v) in &t.mops {
             if app {
                 own.push((k, v));
-                out.push(json!(["append", k, v]));
+                out.push(json!([self.write_name(), k, v]));
             } else {
                 let list = self.state.get(&k).map(|l| l.as_slice()).unwrap_or(&[]);
                 let visible = list.partition_point(|e| e.1 <= snap);
                 let mut read: Vec<u64> = list[..visible].iter().map(|e| e.0).collect();
                 read.extend(own.iter().filter(|o| o.0 == k).map(|o| o.1));
-                out.push(json!(["r", k, read]));
+                match (self.register, read.last()) {
+                    (false, _) => out.push(json!(["r", k, read])),
+                    (true, last) => out.push(json!(["r", k, last])),
+                }
             }
         }
         if apply {
@@ -131,10 +144,21 @@ impl Db {
 
 /// A list-append history of `cfg.txns` transactions from the chosen database.
 pub fn list_append(cfg: &SynthConfig, iso: Isolation) -> Vec<Op> {
+    simulate(cfg, iso, false)
+}
+
+/// An rw-register history (unique writes per key, `max_appends` of them) of
+/// `cfg.txns` transactions from the chosen database.
+pub fn rw_register(cfg: &SynthConfig, iso: Isolation) -> Vec<Op> {
+    simulate(cfg, iso, true)
+}
+
+fn simulate(cfg: &SynthConfig, iso: Isolation, register: bool) -> Vec<Op> {
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut db = Db {
         state: Default::default(),
         stamp: 0,
+        register,
     };
     let mut keys: Vec<u64> = (0..cfg.active_keys as u64).collect();
     let mut next_key = cfg.active_keys as u64;
@@ -171,7 +195,7 @@ pub fn list_append(cfg: &SynthConfig, iso: Isolation) -> Vec<Op> {
                 .iter()
                 .map(|&(a, k, v)| {
                     if a {
-                        json!(["append", k, v])
+                        json!([db.write_name(), k, v])
                     } else {
                         json!(["r", k, null])
                     }

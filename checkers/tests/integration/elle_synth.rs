@@ -4,7 +4,9 @@
 //! mutated histories must fail. Also: streaming a file agrees with a `History`.
 
 use super::elle::types;
-use rjepsen_checkers::elle::synth::{list_append, plant, Isolation, Plant, SynthConfig};
+use rjepsen_checkers::elle::synth::{
+    list_append, plant, rw_register, Isolation, Plant, SynthConfig,
+};
 use rjepsen_checkers::elle::ElleChecker;
 use rjepsen_core::checker::CheckContext;
 use rjepsen_core::{CheckResult, Checker, History, Op, OpType, Valid};
@@ -149,4 +151,45 @@ fn streaming_a_file_agrees_with_checking_a_history() {
         std::path::Path::new("/nonexistent/h.jsonl"),
     );
     assert_eq!(missing.valid, Valid::Unknown);
+}
+
+#[test]
+fn rw_register_simulations_pass_or_show_only_write_skew() {
+    let check = |models: &[&str], ops: Vec<Op>| {
+        let models: Vec<String> = models.iter().map(|s| s.to_string()).collect();
+        ElleChecker::new("rw-register", &models)
+            .unwrap()
+            .check(&CheckContext::default(), &History::new(ops))
+    };
+    let mut skew = 0;
+    for seed in 0..4 {
+        let r = check(
+            &[],
+            rw_register(&small(seed), Isolation::StrictSerializable),
+        );
+        assert_eq!(
+            r.valid,
+            Valid::Valid,
+            "seed {seed}: {}",
+            r.details["anomalies"]
+        );
+        assert_eq!(types(&r), Vec::<String>::new(), "seed {seed}");
+        let r = check(
+            &["snapshot-isolation"],
+            rw_register(&small(seed), Isolation::SnapshotIsolation),
+        );
+        assert_eq!(
+            r.valid,
+            Valid::Valid,
+            "seed {seed}: {}",
+            r.details["anomalies"]
+        );
+        let t = types(&r);
+        assert!(t.iter().all(|a| a == "G2-item"), "seed {seed}: {t:?}");
+        skew += t.len();
+    }
+    assert!(
+        skew > 0,
+        "write skew should show up in some register history"
+    );
 }
