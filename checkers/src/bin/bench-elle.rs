@@ -1,12 +1,15 @@
 //! Benchmark input and driver for the Elle checker (see scripts/bench-elle.sh).
 //!
 //! `bench-elle gen --txns N --seed S [--plant G1c|G-single|G2-item] [--si] OUT.jsonl`
-//! writes a generated list-append history; `bench-elle check [--models m,..] FILE`
+//! writes a generated list-append history (`--register`: rw-register);
+//! `bench-elle check [--models m,..] [--register] FILE`
 //! reads a history as the CLI does (or, with `--stream`, streams it through
 //! `ElleChecker::check_file`) and checks it, printing the phases' times, the
 //! verdict, the anomaly types and the first explanation of each.
 
-use rjepsen_checkers::elle::synth::{list_append, plant, Isolation, Plant, SynthConfig};
+use rjepsen_checkers::elle::synth::{
+    list_append, plant, rw_register, Isolation, Plant, SynthConfig,
+};
 use rjepsen_checkers::elle::ElleChecker;
 use rjepsen_core::checker::CheckContext;
 use rjepsen_core::history::{read_history, HistoryWriter};
@@ -29,6 +32,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let mut models = Vec::new();
     let mut path = None;
     let mut stream = false;
+    let mut register = false;
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
         let mut val = || {
@@ -49,6 +53,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
             }
             "--si" => iso = Isolation::SnapshotIsolation,
             "--stream" => stream = true,
+            "--register" => register = true,
             "--models" => models = val()?.split(',').map(String::from).collect(),
             "--plant" => {
                 planted = Some(match val()?.as_str() {
@@ -67,7 +72,11 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let path = path.ok_or("failed to parse arguments: no file given")?;
     match args.first().map(String::as_str) {
         Some("gen") => {
-            let mut ops = list_append(&SynthConfig::bench(txns, seed), iso);
+            let cfg = SynthConfig::bench(txns, seed);
+            let mut ops = match register {
+                true => rw_register(&cfg, iso),
+                false => list_append(&cfg, iso),
+            };
             if let Some(p) = planted {
                 plant(&mut ops, p, 0.5, 0);
             }
@@ -80,13 +89,23 @@ fn run(args: Vec<String>) -> Result<(), String> {
             println!("wrote {} ops to {}", ops.len(), path.display());
             Ok(())
         }
-        Some("check") => check(&path, &models, stream),
+        Some("check") => check(&path, &models, stream, register),
         _ => Err("failed to parse arguments: usage: bench-elle gen|check ... FILE".into()),
     }
 }
 
-fn check(path: &std::path::Path, models: &[String], stream: bool) -> Result<(), String> {
-    let checker = ElleChecker::new("list-append", models)?;
+fn check(
+    path: &std::path::Path,
+    models: &[String],
+    stream: bool,
+    register: bool,
+) -> Result<(), String> {
+    let workload = if register {
+        "rw-register"
+    } else {
+        "list-append"
+    };
+    let checker = ElleChecker::new(workload, models)?;
     let t0 = Instant::now();
     let (r, read) = if stream {
         let r = checker.check_file(&CheckContext::default(), path);
