@@ -1,4 +1,4 @@
-//! An SVG drawing of one cycle: transactions on a circle, each edge an arrow
+//! An SVG drawing of one cycle: transactions on a circle, each edge a curved arrow
 //! labelled with its kind, and each transaction's micro-ops listed underneath.
 //!
 //! Hand-written SVG rather than a graph-layout dependency: a cycle is a ring, so
@@ -54,12 +54,16 @@ pub(crate) fn render(txns: &Txns, name: &str, cycle: &Cycle) -> String {
             "ww" => "#1e8449",
             _ => "#7d3c98",
         };
+        // Bend each arrow to its left, so that a -> b and b -> a stay apart.
+        let (cx, cy) = ((x1 + x2) / 2.0 + uy * 40.0, (y1 + y2) / 2.0 - ux * 40.0);
+        let (lx, ly) = (
+            0.25 * (x1 + x2) + 0.5 * cx + uy * 12.0,
+            0.25 * (y1 + y2) + 0.5 * cy - ux * 12.0,
+        );
         let _ = writeln!(
             s,
-            r##"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{color}" stroke-width="2" marker-end="url(#arrow)"/>
-<text x="{:.1}" y="{:.1}" fill="{color}">{kind}</text>"##,
-            (x1 + x2) / 2.0 - uy * 14.0,
-            (y1 + y2) / 2.0 + ux * 14.0
+            r##"<path d="M {x1:.1} {y1:.1} Q {cx:.1} {cy:.1} {x2:.1} {y2:.1}" fill="none" stroke="{color}" stroke-width="2" marker-end="url(#arrow)"/>
+<text x="{lx:.1}" y="{ly:.1}" fill="{color}" text-anchor="middle">{kind}</text>"##
         );
     }
     for (i, &t) in cycle.nodes.iter().enumerate() {
