@@ -17,7 +17,9 @@ ETCD=${ETCD:-../shared/data/porcupine-etcd}
 
 cargo build --release -q -p rjepsen-checkers --bin bench-linear
 BENCH=target/release/bench-linear
-if [[ -x target/release/rjepsen ]] && target/release/rjepsen check --help >/dev/null 2>&1; then
+# Prefer the real CLI when it has been built; rebuild it so that it holds this code.
+if [[ -x target/release/rjepsen ]] && cargo build --release -q -p rjepsen 2>/dev/null \
+    && target/release/rjepsen check --help >/dev/null 2>&1; then
     CHECK=(target/release/rjepsen check)
     echo "checking with: target/release/rjepsen check"
 else
@@ -41,7 +43,8 @@ run() {
     local out
     out=$( { /usr/bin/time -f "TIME %e s %M KB" "${CHECK[@]}" "$@" | cut -c1-400; } 2>&1 || true)
     local verdicts figures
-    verdicts=$(grep -v '^TIME' <<<"$out" | grep -oE '\b(valid|invalid|unknown)\b' | sort | uniq -c | tr -s ' ' | tr '\n' ',' || true)
+    verdicts=$(grep -v '^TIME' <<<"$out" | awk -F'\t' 'NF >= 2 && $2 ~ /^(valid|invalid|unknown)$/ {print $2}' \
+        | sort | uniq -c | tr -s ' ' | tr '\n' ',' || true)
     figures=$(grep '^TIME' <<<"$out" | sed 's/^TIME //')
     printf '%-48s %-22s %s   (target %s)\n' "$name" "$figures" "[$verdicts]" "$target"
     grep -v '^TIME' <<<"$out" | grep -iE 'key [0-9]+:|the history:' | head -2 | sed 's/^/    /' || true
