@@ -10,3 +10,5 @@ mod elle;
 mod elle_synth;
 #[path = "integration/linear_models.rs"]
 mod linear_models;
+#[path = "integration/linear_brute.rs"]
+mod linear_brute;
