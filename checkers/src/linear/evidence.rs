@@ -249,8 +249,13 @@ impl<M: Model> Ctx<'_, M> {
         } else {
             "unknown"
         };
+        let label = if valid == Valid::Invalid {
+            "Failing window"
+        } else {
+            "Where the search stood"
+        };
         let explanation = format!(
-            "{}: {verdict}. The longest linearizable prefix found has {} ops; {why}. Failing window: \
+            "{}: {verdict}. The longest linearizable prefix found has {} ops; {why}. {label}: \
              history indices {}..{} ({} ops of this key, plus {crashed_before} earlier ops whose \
              outcome is unknown).",
             self.key_name(),
