@@ -67,7 +67,7 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<i32> {
                 println!("no local cluster is up");
                 return Ok(0);
             }
-            println!("node\taddress\tsshd pid\tssh");
+            println!("node\taddress\tsshd pid\tsshd\tssh");
             let mut all_ok = true;
             for s in statuses {
                 all_ok &= s.ssh_ok;
@@ -77,7 +77,8 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<i32> {
                     (false, None) => "FAILED".to_string(),
                 };
                 let pid = s.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
-                println!("{}\t{}\t{}\t{}", s.name, s.address, pid, ssh);
+                let sshd = if s.sshd_alive { "alive" } else { "DEAD" };
+                println!("{}\t{}\t{}\t{sshd}\t{}", s.name, s.address, pid, ssh);
             }
             Ok(if all_ok { 0 } else { 255 })
         }

@@ -5,4 +5,5 @@ mod integration {
     pub mod cli;
     pub mod end_to_end;
     pub mod interrupt;
+    pub mod workloads;
 }
