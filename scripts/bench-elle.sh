@@ -5,7 +5,8 @@
 # RSS of checking each: 100k txns valid and with one planted G1c, G-single and
 # G2-item (goal < 1 s each, anomaly named), and 1M txns (goal < 8 s, < 2 GiB).
 #
-# Each file is checked two ways: `stream` reads the JSONL straight into the
+# Each file is checked three ways: `cli` is `rjepsen check --workload list-append`
+# (which streams, as below); `stream` reads the JSONL straight into the
 # checker's compact form (ElleChecker::check_file), `history` first builds a core
 # History of JSON values as `rjepsen check` does today. Figures are only
 # meaningful on an otherwise idle machine; the load average is printed first.
@@ -17,6 +18,8 @@ work="${1:-$(mktemp -d -t rjepsen-bench-elle.XXXXXX)}"
 mkdir -p "$work"
 cargo build --release -q -p rjepsen-checkers --bin bench-elle
 bin="$(pwd)/target/release/bench-elle"
+cargo build --release -q -p rjepsen
+cli="$(pwd)/target/release/rjepsen"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   inputs in $work"
 
 gen() { # NAME TXNS [PLANT]
@@ -25,9 +28,11 @@ gen() { # NAME TXNS [PLANT]
 run() { # NAME MODE
     local flag=""
     [ "$2" = stream ] && flag="--stream"
-    local out
+    local out cmd=("$bin" check $flag "$work/$1.jsonl")
+    # `cli` is what a user runs: rjepsen check --workload list-append FILE.
+    [ "$2" = cli ] && cmd=("$cli" check --workload list-append "$work/$1.jsonl")
     out=$( { /usr/bin/time -f "TIME %e s wall, %U s user, %S s sys, peak %M KB" \
-        "$bin" check $flag "$work/$1.jsonl"; } 2>&1 )
+        "${cmd[@]}"; } 2>&1 ) || true
     printf '%-16s %-8s %s\n' "$1" "$2" "$(grep '^TIME' <<<"$out" | cut -c6-)"
     grep -E '^read' <<<"$out" | sed 's/^/    /'
     grep -E '^  (G|lost|internal|dirty|dup|incomp|future|cyclic)' <<<"$out" | cut -c1-400 | sed 's/^/    /' || true
@@ -39,7 +44,7 @@ gen G-single-100k 100000 G-single
 gen G2-item-100k 100000 G2-item
 gen valid-1m 1000000
 for name in valid-100k G1c-100k G-single-100k G2-item-100k valid-1m; do
-    for mode in stream history; do
+    for mode in cli stream history; do
         run "$name" "$mode"
     done
 done

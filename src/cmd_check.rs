@@ -5,18 +5,47 @@
 
 use crate::cli::CheckArgs;
 use crate::config::{comma_list, BadArgs};
+use rjepsen_checkers::elle::ElleChecker;
 use rjepsen_checkers::linear::Linearizable;
 use rjepsen_core::checker::{CheckContext, CheckResult, Checker};
 use rjepsen_core::history::read_history;
 use rjepsen_core::{History, Valid};
 use rjepsen_workloads::WorkloadOptions;
 use serde_json::{json, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
 type Outcome = Result<CheckResult, String>;
+
+/// How a file is checked: read into a `History` and given to a checker, or, for
+/// the Elle workloads, streamed by the Elle checker itself (a million-txn history
+/// then needs a fraction of the memory).
+enum FileChecker {
+    History(Box<dyn Checker>),
+    Elle(ElleChecker),
+}
+
+impl FileChecker {
+    fn check(&self, ctx: &CheckContext, file: &Path) -> Outcome {
+        match self {
+            FileChecker::History(c) => read_history(file)
+                .map(|ops| c.check(ctx, &History::new(ops)))
+                .map_err(|e| e.to_string()),
+            FileChecker::Elle(e) => e.try_check_file(ctx, file),
+        }
+    }
+}
+
+fn file_checker(args: &CheckArgs) -> Result<FileChecker, BadArgs> {
+    match args.workload.as_deref() {
+        Some(w @ ("list-append" | "rw-register")) if args.model.is_none() => Ok(FileChecker::Elle(
+            ElleChecker::new(w, &comma_list(&args.consistency_models)).map_err(BadArgs)?,
+        )),
+        _ => Ok(FileChecker::History(checker(args)?)),
+    }
+}
 
 fn checker(args: &CheckArgs) -> Result<Box<dyn Checker>, BadArgs> {
     match (&args.model, &args.workload) {
@@ -38,7 +67,7 @@ fn checker(args: &CheckArgs) -> Result<Box<dyn Checker>, BadArgs> {
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    let checker = checker(args)?;
+    let checker = file_checker(args)?;
     if let Some(out) = &args.out {
         std::fs::create_dir_all(out)?;
     }
@@ -47,7 +76,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         time_limit: args.time_limit.map(Duration::from_secs_f64),
         memory_limit: None,
     };
-    let outcomes = check_all(&*checker, &ctx, &args.files);
+    let outcomes = check_all(&checker, &ctx, &args.files);
     let mut worst = Valid::Valid;
     let mut unreadable = false;
     for o in &outcomes {
@@ -67,7 +96,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
 }
 
 /// Checks files in parallel (a checker may use more threads inside).
-fn check_all(checker: &dyn Checker, ctx: &CheckContext, files: &[PathBuf]) -> Vec<Outcome> {
+fn check_all(checker: &FileChecker, ctx: &CheckContext, files: &[PathBuf]) -> Vec<Outcome> {
     let results: Vec<Mutex<Option<Outcome>>> = files.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism()
@@ -79,9 +108,7 @@ fn check_all(checker: &dyn Checker, ctx: &CheckContext, files: &[PathBuf]) -> Ve
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(file) = files.get(i) else { break };
-                let outcome = read_history(file)
-                    .map(|ops| checker.check(ctx, &History::new(ops)))
-                    .map_err(|e| e.to_string());
+                let outcome = checker.check(ctx, file);
                 *results[i].lock().expect("result slot") = Some(outcome);
             });
         }

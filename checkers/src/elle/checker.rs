@@ -88,20 +88,22 @@ impl ElleChecker {
     /// million-transaction check within memory. Other formats (`.edn`) go through
     /// the core reader. A file that cannot be read is `Unknown`, with the reason.
     pub fn check_file(&self, ctx: &CheckContext, path: &Path) -> CheckResult {
+        self.try_check_file(ctx, path)
+            .unwrap_or_else(CheckResult::unknown)
+    }
+
+    /// As [`ElleChecker::check_file`], but a file that cannot be read (a malformed
+    /// line, named with its number) is an error rather than a verdict.
+    pub fn try_check_file(&self, ctx: &CheckContext, path: &Path) -> Result<CheckResult, String> {
         let start = Instant::now();
         let lists = self.workload == Workload::ListAppend;
         let txns = if path.extension().is_some_and(|e| e == "edn") {
-            match rjepsen_core::history::read_history(path) {
-                Ok(ops) => txn::from_history(&History::new(ops), lists),
-                Err(e) => return CheckResult::unknown(e.to_string()),
-            }
+            let ops = rjepsen_core::history::read_history(path).map_err(|e| e.to_string())?;
+            txn::from_history(&History::new(ops), lists)
         } else {
             raw::read_jsonl(path, lists)
         };
-        match txns {
-            Ok(t) => self.check_txns(ctx, t, start),
-            Err(e) => CheckResult::unknown(e.to_string()),
-        }
+        Ok(self.check_txns(ctx, txns.map_err(|e| e.to_string())?, start))
     }
 
     fn check_txns(&self, ctx: &CheckContext, txns: txn::Txns, start: Instant) -> CheckResult {
