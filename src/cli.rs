@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a test against a cluster and check it.
-    Test(TestArgs),
+    Test(Box<TestArgs>),
     /// Check history files (JSON Lines or Jepsen's history.edn).
     Check(CheckArgs),
     /// Re-check a stored run and rewrite its results and report.
