@@ -6,6 +6,7 @@
 mod integration {
     pub mod clients;
     pub mod db;
+    pub mod faults;
     pub mod latency;
     pub mod local_etcd;
 }

@@ -16,7 +16,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn spec(prefix: &str, n: usize, subnet: u8) -> ClusterSpec {
+pub(crate) fn spec(prefix: &str, n: usize, subnet: u8) -> ClusterSpec {
     ClusterSpec {
         nodes: (1..=n).map(|i| format!("{prefix}{i}")).collect(),
         subnet: Ipv4Addr::new(10, subnet, 0, 0),
@@ -28,7 +28,7 @@ fn spec(prefix: &str, n: usize, subnet: u8) -> ClusterSpec {
     }
 }
 
-fn can_run(name: &str) -> bool {
+pub(crate) fn can_run(name: &str) -> bool {
     use std::os::unix::fs::MetadataExt;
     let root = std::fs::metadata("/proc/self")
         .map(|m| m.uid() == 0)
@@ -43,7 +43,7 @@ fn can_run(name: &str) -> bool {
 
 /// Brings `spec` up, runs `body` under `limit`, and brings the cluster down
 /// whatever happened (also after a panic in `body`).
-fn with_cluster<F, Fut>(spec: ClusterSpec, limit: Duration, body: F)
+pub(crate) fn with_cluster<F, Fut>(spec: ClusterSpec, limit: Duration, body: F)
 where
     F: FnOnce(Test, ClusterInfo) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send,
@@ -77,7 +77,7 @@ where
 }
 
 /// Sets etcd up on every node at once (each setup waits for the whole cluster).
-async fn setup_all(db: &Arc<dyn Db>, test: &Test) -> Duration {
+pub(crate) async fn setup_all(db: &Arc<dyn Db>, test: &Test) -> Duration {
     let started = Instant::now();
     let tasks: Vec<_> = test
         .nodes
@@ -98,7 +98,10 @@ async fn setup_all(db: &Arc<dyn Db>, test: &Test) -> Duration {
 }
 
 /// Waits (at most 20 s) until exactly one node claims to lead, and returns it.
-async fn wait_for_one_leader(test: &Test, primary: &dyn rjepsen_core::db::Primary) -> String {
+pub(crate) async fn wait_for_one_leader(
+    test: &Test,
+    primary: &dyn rjepsen_core::db::Primary,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let leaders = primary.primaries(test).await.unwrap();
@@ -114,7 +117,7 @@ async fn wait_for_one_leader(test: &Test, primary: &dyn rjepsen_core::db::Primar
 }
 
 /// Pids of etcd processes on `node` with their states (`R`, `S`, `T`, ...).
-async fn etcd_procs(test: &Test, node: &str) -> Vec<(u32, String)> {
+pub(crate) async fn etcd_procs(test: &Test, node: &str) -> Vec<(u32, String)> {
     let script = "for d in /proc/[0-9]*; do case \"$(readlink $d/exe 2>/dev/null)\" in */etcd) \
                   echo \"${d#/proc/} $(sed 's/.*) //' $d/stat | cut -c1)\";; esac; done";
     let out = test.remote.exec(node, script).await.unwrap().stdout;
@@ -125,7 +128,7 @@ async fn etcd_procs(test: &Test, node: &str) -> Vec<(u32, String)> {
         .collect()
 }
 
-async fn wait_until<Fut: Future<Output = bool>>(
+pub(crate) async fn wait_until<Fut: Future<Output = bool>>(
     what: &str,
     limit: Duration,
     mut f: impl FnMut() -> Fut,
@@ -186,7 +189,7 @@ fn etcd_on_three_local_nodes() {
 }
 
 /// Opens a register client on `node` and runs one op.
-async fn register_op(test: &Test, node: &str, f: &str, value: serde_json::Value) -> Op {
+pub(crate) async fn register_op(test: &Test, node: &str, f: &str, value: serde_json::Value) -> Op {
     let template = client_for("etcd", "register").unwrap();
     let mut c = template.open(test, node).await.unwrap();
     c.invoke(test, &Op::invoke(Process::Client(0), f, value))
