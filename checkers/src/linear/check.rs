@@ -22,6 +22,11 @@ pub const DEFAULT_MEMORY_LIMIT: u64 = 768 << 20;
 /// How many invalid keys are reported in full.
 const MAX_REPORTED: usize = 8;
 
+/// How many invalid keys get the costlier evidence (a linearization of the prefix,
+/// the smallest window, an SVG); the others keep the basic evidence, so that a
+/// history with thousands of bad keys is still checked quickly.
+const MAX_DETAILED: usize = 16;
+
 /// Checks `ops` against `model`; with `independent`, values `[k, v]` are split per key.
 pub fn check_model<M: Model>(
     model: &M,
@@ -42,8 +47,9 @@ pub fn check_model<M: Model>(
     };
     let mut order: Vec<usize> = (0..groups.len()).collect();
     order.sort_by_key(|&g| std::cmp::Reverse(groups[g].pairs.len()));
-    let reports: Mutex<Vec<KeyReport>> = Mutex::new(Vec::new());
+    let reports: Mutex<Vec<(usize, KeyReport)>> = Mutex::new(Vec::new());
     let next = AtomicUsize::new(0);
+    let detailed = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(order.len())
@@ -53,14 +59,26 @@ pub fn check_model<M: Model>(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&g) = order.get(i) else { break };
-                let r = check_key(model, ops, &groups[g], independent, ctx, &budget);
+                let r = check_key(model, ops, &groups[g], independent, ctx, &budget, &detailed);
                 if r.valid != Valid::Valid {
-                    reports.lock().unwrap_or_else(|e| e.into_inner()).push(r);
+                    reports
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((g, r));
                 }
             });
         }
     });
     let mut reports = reports.into_inner().unwrap_or_else(|e| e.into_inner());
+    reports.sort_by_key(|(_, r)| (std::cmp::Reverse(r.valid), r.first_index));
+    // The keys shown in full get the full evidence, whichever worker found them.
+    for (g, r) in reports.iter_mut().take(MAX_REPORTED) {
+        if r.valid == Valid::Invalid && !r.detailed {
+            let fresh = AtomicUsize::new(0);
+            *r = check_key(model, ops, &groups[*g], independent, ctx, &budget, &fresh);
+        }
+    }
+    let mut reports: Vec<KeyReport> = reports.into_iter().map(|(_, r)| r).collect();
     reports.sort_by_key(|r| r.first_index);
     summarise(groups.len(), ops.len(), independent, reports)
 }
@@ -72,7 +90,9 @@ fn check_key<M: Model>(
     independent: bool,
     ctx: &CheckContext,
     budget: &Budget,
+    detailed: &AtomicUsize,
 ) -> KeyReport {
+    let detail = || detailed.fetch_add(1, Ordering::Relaxed) < MAX_DETAILED;
     let mut atoms = Atoms::default();
     let mut calls = match prepare::calls(model, ops, group, independent, &mut atoms) {
         Ok(c) => c,
@@ -88,9 +108,15 @@ fn check_key<M: Model>(
         atoms: &atoms,
         key: group.key.clone(),
         out: ctx,
+        svg: std::cell::Cell::new(false),
     };
     let proof = |imp: reach::Impossible<M::State>| {
-        let order = prefix_before(model, &calls, imp.call, budget);
+        ev.svg.set(detail());
+        let order = if ev.svg.get() {
+            prefix_before(model, &calls, imp.call, budget)
+        } else {
+            Vec::new()
+        };
         ev.impossible(imp, order)
     };
     if let Some((call, states)) = reach::never_produced(model, &calls) {
@@ -122,8 +148,10 @@ fn check_key<M: Model>(
     match outcome.unwrap_or_else(|| Search::new(model, &calls).run(budget)) {
         Outcome::Valid(_) => KeyReport::valid(group.key.clone()),
         Outcome::Invalid(f) => {
+            ev.svg.set(detail());
             let window = f
                 .blocking
+                .filter(|_| ev.svg.get())
                 .and_then(|x| super::window::smallest(model, &calls, x, budget));
             ev.invalid(f, window)
         }
@@ -161,7 +189,13 @@ fn prefix_before<M: Model>(
         }
     }
     let small = Budget {
-        deadline: Some(Instant::now() + Duration::from_millis(500)),
+        deadline: Some(
+            (Instant::now() + Duration::from_millis(500)).min(
+                budget
+                    .deadline
+                    .unwrap_or(Instant::now() + Duration::from_secs(3600)),
+            ),
+        ),
         memory_limit: budget.memory_limit,
         memory_used: budget.memory_used,
         max_configs: usize::MAX,

@@ -30,6 +30,8 @@ pub(crate) struct KeyReport {
     pub explanation: String,
     /// Index of the op the report is about, to sort reports by history order.
     pub first_index: u64,
+    /// Whether the costlier evidence (prefix, smallest window, SVG) was computed.
+    pub detailed: bool,
 }
 
 impl KeyReport {
@@ -40,6 +42,7 @@ impl KeyReport {
             details: Value::Null,
             explanation: String::new(),
             first_index: 0,
+            detailed: false,
         }
     }
 
@@ -51,6 +54,7 @@ impl KeyReport {
             details,
             explanation: message,
             first_index: 0,
+            detailed: false,
         }
     }
 }
@@ -63,6 +67,8 @@ pub(crate) struct Ctx<'a, M: Model> {
     pub atoms: &'a Atoms,
     pub key: Option<Value>,
     pub out: &'a CheckContext,
+    /// Whether this key's evidence includes an SVG (only the first few keys do).
+    pub svg: std::cell::Cell<bool>,
 }
 
 impl<M: Model> Ctx<'_, M> {
@@ -289,6 +295,7 @@ impl<M: Model> Ctx<'_, M> {
             details,
             explanation,
             first_index,
+            detailed: self.svg.get(),
         }
     }
 
@@ -312,6 +319,9 @@ impl<M: Model> Ctx<'_, M> {
         window: &[u32],
         title: &str,
     ) -> Option<String> {
+        if !self.svg.get() {
+            return None;
+        }
         let dir = self.out.out_dir.as_ref()?;
         let placed: HashSet<u32> = order.iter().copied().collect();
         let bars: Vec<Bar> = window

@@ -28,7 +28,11 @@ pub(crate) fn smallest<M: Model>(
 ) -> Option<usize> {
     let e = calls[x as usize].ret?;
     let states = reach::sweep(model, calls).ok()??;
-    let deadline = Instant::now() + Duration::from_millis(300);
+    let deadline = (Instant::now() + Duration::from_millis(300)).min(
+        budget
+            .deadline
+            .unwrap_or(Instant::now() + Duration::from_secs(3600)),
+    );
     let mut starts: Vec<usize> = calls
         .iter()
         .map(|c| c.invoke)
