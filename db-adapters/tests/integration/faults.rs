@@ -158,8 +158,50 @@ fn partition_one_cuts_a_node_off_etcd() {
         )
         .await;
         eprintln!("one leader for all after healing: {:?}", healed.elapsed());
+        isolate_the_leader(&nemesis, &db, &test).await;
         nemesis.teardown(&test).await.unwrap();
     });
+}
+
+/// `start-partition "primary"` cuts the leader off: it steps down (etcd's check
+/// quorum) and the other two elect a leader among themselves.
+async fn isolate_the_leader(nemesis: &PartitionNemesis, db: &Arc<dyn Db>, test: &Test) {
+    let leader = wait_for_one_leader(test, db.as_primary().unwrap()).await;
+    let cut = Instant::now();
+    let done = nemesis_op(nemesis, test, "start-partition", json!("primary")).await;
+    assert_eq!(isolated_node(&done.value, &test.nodes), leader, "{done:?}");
+    let others: Vec<String> = test
+        .nodes
+        .iter()
+        .filter(|n| **n != leader)
+        .cloned()
+        .collect();
+    wait_until(
+        "the cut-off leader steps down",
+        Duration::from_secs(15),
+        || async { matches!(status(test, &leader).await, Some((_, 0))) },
+    )
+    .await;
+    eprintln!(
+        "cut-off leader {leader} stepped down after {:?}",
+        cut.elapsed()
+    );
+    wait_until(
+        "the other two elect one of theirs",
+        Duration::from_secs(15),
+        || async { agreed_leader(test, &others).await.is_some() },
+    )
+    .await;
+    eprintln!("new leader among {others:?} after {:?}", cut.elapsed());
+    let healed = Instant::now();
+    nemesis_op(nemesis, test, "stop-partition", json!(null)).await;
+    wait_until(
+        "all three agree on one leader",
+        Duration::from_secs(20),
+        || async { agreed_leader(test, &test.nodes).await.is_some() },
+    )
+    .await;
+    eprintln!("one leader for all after healing: {:?}", healed.elapsed());
 }
 
 async fn timed<T>(f: impl std::future::Future<Output = T>) -> (T, Duration) {
