@@ -2,9 +2,9 @@
 //!
 //! No I/O but the files a checker is handed (evidence SVGs in the check context's
 //! output directory), no SSH, no database clients.
-pub mod stats;
+pub mod bank;
 pub mod elle;
 pub mod set;
-pub mod bank;
+pub mod stats;
 
 pub mod linear;

@@ -42,7 +42,11 @@ impl Checker for Stats {
     fn check(&self, _ctx: &CheckContext, history: &History) -> CheckResult {
         let mut all = Counts::default();
         let mut by_f: BTreeMap<&str, Counts> = BTreeMap::new();
-        for op in history.ops.iter().filter(|o| o.is_client() && !o.is_invoke()) {
+        for op in history
+            .ops
+            .iter()
+            .filter(|o| o.is_client() && !o.is_invoke())
+        {
             all.add(op.kind);
             by_f.entry(op.f.as_str()).or_default().add(op.kind);
         }
@@ -53,8 +57,10 @@ impl Checker for Stats {
         } else {
             Valid::Invalid
         };
-        let by_f_json: Map<String, Value> =
-            by_f.iter().map(|(f, c)| (f.to_string(), c.json())).collect();
+        let by_f_json: Map<String, Value> = by_f
+            .iter()
+            .map(|(f, c)| (f.to_string(), c.json()))
+            .collect();
         let mut details = match all.json() {
             Value::Object(m) => m,
             _ => Map::new(),
@@ -84,8 +90,14 @@ mod tests {
     fn table() {
         use OpType::*;
         let cases: &[(&[(&str, OpType)], Valid)] = &[
-            (&[("read", Ok), ("write", Ok), ("write", Info)], Valid::Valid),
-            (&[("read", Ok), ("write", Fail), ("write", Info)], Valid::Invalid),
+            (
+                &[("read", Ok), ("write", Ok), ("write", Info)],
+                Valid::Valid,
+            ),
+            (
+                &[("read", Ok), ("write", Fail), ("write", Info)],
+                Valid::Invalid,
+            ),
             (&[], Valid::Unknown),
         ];
         for (ops, want) in cases {

@@ -119,7 +119,10 @@ impl Checker for Compose {
         for (name, checker) in &self.0 {
             let r = checker.check(ctx, history);
             worst = worst.max(r.valid);
-            out.insert(name.clone(), serde_json::to_value(&r).unwrap_or(Value::Null));
+            out.insert(
+                name.clone(),
+                serde_json::to_value(&r).unwrap_or(Value::Null),
+            );
         }
         CheckResult {
             valid: worst,

@@ -27,8 +27,8 @@ pub mod db;
 #[cfg(feature = "control")]
 pub mod nemesis;
 #[cfg(feature = "control")]
-pub mod test;
-#[cfg(feature = "control")]
 pub mod runner;
 #[cfg(feature = "control")]
 pub mod store;
+#[cfg(feature = "control")]
+pub mod test;

@@ -268,8 +268,7 @@ mod tests {
 
     #[test]
     fn process_kinds() {
-        let op: Op =
-            serde_json::from_str(r#"{"type":"ok","process":"nemesis","f":"x"}"#).unwrap();
+        let op: Op = serde_json::from_str(r#"{"type":"ok","process":"nemesis","f":"x"}"#).unwrap();
         assert_eq!(op.process, Process::Nemesis);
         let op: Op = serde_json::from_str(r#"{"type":"ok","process":7,"f":"x"}"#).unwrap();
         assert_eq!(op.process, Process::Client(7));

@@ -12,12 +12,12 @@
 //! linearizability search while the whole test runs for as long as asked.
 
 use crate::{Workload, WorkloadOptions};
+use rand::Rng;
 use rjepsen_checkers::linear::Linearizable;
 use rjepsen_checkers::stats::Stats;
 use rjepsen_core::checker::Compose;
 use rjepsen_core::generator::{Context, GenOp, Generator};
 use rjepsen_core::op::{Op, Process};
-use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -36,7 +36,7 @@ impl Client for MemClient {
                 tokio::time::sleep(Duration::from_secs(10)).await;
                 op.ok()
             }
-            _ if self.info_every > 0 && n % self.info_every == 0 => op.info("lost"),
+            _ if self.info_every > 0 && n.is_multiple_of(self.info_every) => op.info("lost"),
             ("write", v) => {
                 self.reg.store(v.as_u64().unwrap(), Ordering::SeqCst);
                 op.ok()
@@ -85,7 +85,7 @@ fn writes_and_reads() -> OnClients<FnGen<impl FnMut(&mut ChaCha8Rng) -> (String,
     let mut i = 0u64;
     OnClients(FnGen(move |_: &mut ChaCha8Rng| {
         i += 1;
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             ("write".to_string(), json!(i))
         } else {
             ("read".to_string(), Value::Null)

@@ -90,9 +90,14 @@ fn valid_run_has_verdict_plots_shading_quantiles_timeline_and_links() {
     // continue on their worker's row.
     assert_eq!(count(t, "<text x=\"4\""), 6, "rows");
     assert!(t.contains("<title>processes nemesis</title>nemesis</text>"));
-    let retired = ops.iter().any(|o| o["process"].as_u64().is_some_and(|p| p >= 5));
+    let retired = ops
+        .iter()
+        .any(|o| o["process"].as_u64().is_some_and(|p| p >= 5));
     assert!(retired, "the fixture retires processes");
-    assert!(t.contains("<title>processes 0, 5"), "process 5 runs on worker 0's row");
+    assert!(
+        t.contains("<title>processes 0, 5"),
+        "process 5 runs on worker 0's row"
+    );
     // Links to the files, node logs included; faults derived from the history.
     let files = section(&html, "files");
     for f in [

@@ -72,14 +72,21 @@ fn ctx_at<'a>(
 }
 
 fn reads() -> OnClients<FnGen<impl FnMut(&mut ChaCha8Rng) -> (String, Value) + Send>> {
-    OnClients(FnGen(|_: &mut ChaCha8Rng| ("read".to_string(), Value::Null)))
+    OnClients(FnGen(|_: &mut ChaCha8Rng| {
+        ("read".to_string(), Value::Null)
+    }))
 }
 
 #[test]
 fn limit_and_once() {
     let ops = run(&mut Limit::new(5, reads()), 2, 10, 100);
     assert_eq!(ops.len(), 5);
-    let ops = run(&mut Once::nemesis("start-partition", json!("one")), 2, 10, 100);
+    let ops = run(
+        &mut Once::nemesis("start-partition", json!("one")),
+        2,
+        10,
+        100,
+    );
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0].process, Process::Nemesis);
 }
@@ -94,10 +101,20 @@ fn time_limit_stops_on_time() {
 
 #[test]
 fn rate_spaces_ops_evenly_and_stagger_on_average() {
-    let ops = run(&mut Limit::new(11, Stagger::rate(100.0, reads())), 4, 10, 100);
+    let ops = run(
+        &mut Limit::new(11, Stagger::rate(100.0, reads())),
+        4,
+        10,
+        100,
+    );
     let gaps: Vec<u64> = ops.windows(2).map(|w| w[1].time - w[0].time).collect();
     assert!(gaps.iter().all(|g| *g == 10_000_000), "{gaps:?}");
-    let ops = run(&mut Limit::new(1001, Stagger::new(0.01, reads())), 4, 10, 2000);
+    let ops = run(
+        &mut Limit::new(1001, Stagger::new(0.01, reads())),
+        4,
+        10,
+        2000,
+    );
     let span = ops.last().unwrap().time - ops[0].time;
     let mean = span as f64 / 1000.0;
     assert!((9e6..11e6).contains(&mean), "mean gap {mean}");
@@ -115,7 +132,10 @@ fn mix_uses_every_child() {
     let ops = run(&mut Mix(gens), 3, 10, 1000);
     assert_eq!(ops.len(), 60);
     let writes = ops.iter().take(20).filter(|o| o.f == "write").count();
-    assert!((3..=17).contains(&writes), "first 20 ops not mixed: {writes}");
+    assert!(
+        (3..=17).contains(&writes),
+        "first 20 ops not mixed: {writes}"
+    );
 }
 
 #[test]
