@@ -405,11 +405,13 @@ fn package_teardown_heals_a_killed_node() {
     });
 }
 
-/// `probes` TCP connects from `from` to `to`'s etcd peer port, each given 0.3 s
-/// (a lost SYN is only retried after 1 s); returns how many failed.
+/// `probes` TCP connects from `from` to `to`'s etcd peer port, each given 0.8 s:
+/// a lost SYN or SYN-ACK is only retried after 1 s, while a healthy connect over
+/// the bridge takes well under a millisecond (the margin is for a loaded
+/// machine). Returns how many failed.
 async fn failed_connects(test: &Test, from: &str, to: &str, probes: u32) -> u32 {
     let cmd = format!(
-        "for i in $(seq {probes}); do timeout 0.3 bash -c 'exec 3<>/dev/tcp/{to}/2380' \
+        "for i in $(seq {probes}); do timeout 0.8 bash -c 'exec 3<>/dev/tcp/{to}/2380' \
          2>/dev/null && echo ok || echo lost; done"
     );
     let out = test.remote.exec(from, &cmd).await.unwrap().stdout;
@@ -435,7 +437,7 @@ fn packet_loss_drops_traffic_between_nodes() {
         let (from, to) = (test.nodes[0].clone(), test.nodes[1].clone());
         let nemesis = PacketNemesis::new(NetemSupport::default());
         nemesis.setup(&test).await.unwrap();
-        let probes = 60;
+        let probes = 40;
         assert_eq!(
             failed_connects(&test, &from, &to, probes).await,
             0,
@@ -445,11 +447,11 @@ fn packet_loss_drops_traffic_between_nodes() {
         nemesis_op(&nemesis, &test, "start-packet", loss).await;
         let lost = failed_connects(&test, &from, &to, probes).await;
         eprintln!("50% loss on {from}: {lost}/{probes} connects to {to} lost");
-        assert!((12..=48).contains(&lost), "{lost}/{probes} lost at 50%");
+        assert!((8..=32).contains(&lost), "{lost}/{probes} lost at 50%");
         let back = failed_connects(&test, &to, &from, probes).await;
         eprintln!("{to} → {from} (SYN-ACKs leave {from}): {back}/{probes} lost");
         assert!(
-            (12..=48).contains(&back),
+            (8..=32).contains(&back),
             "{back}/{probes} lost {to} → {from}"
         );
         let (w, took) = timed(register_op(&test, &from, "write", json!([4, 44]))).await;
