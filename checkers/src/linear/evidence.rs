@@ -103,12 +103,18 @@ impl<M: Model> Ctx<'_, M> {
         )
     }
 
-    fn states_text(&self, states: &[M::State]) -> String {
-        let shown: Vec<String> = states
+    /// The states as a person reads them, sorted so that the text is stable.
+    fn shown_states(&self, states: &[M::State]) -> Vec<String> {
+        let mut shown: Vec<String> = states
             .iter()
             .map(|s| self.model.show_state(s, self.atoms))
             .collect();
-        shown.join(", ")
+        shown.sort();
+        shown
+    }
+
+    fn states_text(&self, states: &[M::State]) -> String {
+        self.shown_states(states).join(", ")
     }
 
     /// Replays `order` and lists its last ops with the state after each.
@@ -274,7 +280,7 @@ impl<M: Model> Ctx<'_, M> {
             "key": self.key,
             "explanation": explanation,
             "op": blocking.map(|b| self.call_json(b)),
-            "states": states.iter().map(|s| self.model.show_state(s, self.atoms)).collect::<Vec<_>>(),
+            "states": self.shown_states(states),
             "linearized-count": order.len(),
             "linearized-tail": self.prefix_tail(order),
             "window": {

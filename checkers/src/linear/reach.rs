@@ -200,9 +200,19 @@ pub(crate) fn impossible_after<M: Model>(
     let crashed: Vec<u32> = (0..calls.len() as u32)
         .filter(|&i| calls[i as usize].ret.is_none())
         .collect();
-    let mut buf = Vec::new();
+    let (mut buf, mut cp) = (Vec::new(), 0);
+    let mut crashed_ops: Vec<&M::Op> = Vec::new();
+    let mut crashed_seen: Set<&M::Op> = Set::default();
     for &x in &by_ret {
         let (xi, xr) = (calls[x as usize].invoke, ret(x));
+        // Crashed ops invoked before x returns, one of each kind (x goes by return).
+        while cp < crashed.len() && calls[crashed[cp] as usize].invoke < xr {
+            let op = &calls[crashed[cp] as usize].op;
+            if crashed_seen.insert(op) {
+                crashed_ops.push(op);
+            }
+            cp += 1;
+        }
         let before = by_ret.partition_point(|&i| ret(i) < xi);
         if before == 0 {
             continue;
@@ -211,19 +221,13 @@ pub(crate) fn impossible_after<M: Model>(
         let wi = calls[w as usize].invoke;
         let lo = earliest[by_ret.partition_point(|&i| ret(i) <= wi)];
         let from = calls.partition_point(|c| c.invoke < lo);
-        let mut between: Vec<u32> = (from..calls.len())
+        let window: Vec<u32> = (from..calls.len())
             .take_while(|&i| calls[i].invoke < xr)
             .map(|i| i as u32)
             .filter(|&i| i != w && i != x && calls[i as usize].ret.is_some_and(|r| r > wi))
             .collect();
-        between.extend(
-            crashed
-                .iter()
-                .copied()
-                .take_while(|&i| calls[i as usize].invoke < xr),
-        );
-        let mut ops: Vec<&M::Op> = Vec::new();
-        for &i in &between {
+        let mut ops = crashed_ops.clone();
+        for &i in &window {
             if !ops.contains(&&calls[i as usize].op) {
                 ops.push(&calls[i as usize].op);
             }
@@ -243,6 +247,8 @@ pub(crate) fn impossible_after<M: Model>(
             ok
         });
         if !allowed {
+            let mut between = window;
+            between.extend(&crashed[..cp]);
             return Some(Impossible {
                 call: x,
                 states,
