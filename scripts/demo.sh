@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 bin=target/release/rjepsen
+# A fresh cluster every time, so that the demo can be run again.
+$bin cluster down >/dev/null
 $bin cluster up --nodes n1..n5
 set +e
 $bin test --workload register --db etcd --nodes n1..n5 --time-limit 60 \
