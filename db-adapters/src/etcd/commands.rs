@@ -128,6 +128,18 @@ kill -{signal} \"$p\"",
     )
 }
 
+/// SIGCONT to etcd if it runs. A node whose etcd is not running has nothing
+/// paused, so resuming it succeeds: healing must not fail on a node that was
+/// both paused and killed (teardown resumes before it starts).
+pub fn resume() -> String {
+    format!(
+        "{h}p=$(cat {PIDFILE} 2>/dev/null)
+if [ -z \"$p\" ] || ! alive \"$p\"; then echo 'etcd is not running: nothing to resume'; exit 0; fi
+kill -CONT \"$p\"",
+        h = helpers()
+    )
+}
+
 /// Kills etcd and removes its data, pidfile and log.
 pub fn wipe() -> String {
     format!("{}\nrm -rf {DATA_DIR} {PIDFILE} {LOG_FILE}", kill())

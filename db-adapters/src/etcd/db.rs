@@ -205,7 +205,7 @@ impl Pause for Etcd {
     }
 
     async fn resume(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        test.remote.exec(node, &cmd::signal("CONT")).await?;
+        test.remote.exec(node, &cmd::resume()).await?;
         Ok(())
     }
 }
