@@ -8,7 +8,7 @@ mod linear;
 mod elle;
 #[path = "integration/elle_synth.rs"]
 mod elle_synth;
-#[path = "integration/linear_models.rs"]
-mod linear_models;
 #[path = "integration/linear_brute.rs"]
 mod linear_brute;
+#[path = "integration/linear_models.rs"]
+mod linear_models;
