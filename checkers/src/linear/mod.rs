@@ -11,7 +11,9 @@
 //! `docs/linearizability.md`.
 
 mod bitset;
+mod cache;
 mod check;
+mod collections;
 mod evidence;
 mod model;
 mod models;
@@ -23,11 +25,9 @@ mod wgl;
 mod window;
 
 pub use check::{check_model, DEFAULT_MEMORY_LIMIT};
+pub use collections::{FifoQueue, Mutex, MutexOp, QueueOp, SetModel, SetOp, UnorderedQueue};
 pub use model::{Atom, Atoms, Model, NIL};
-pub use models::{
-    CasRegister, FifoQueue, MultiRegister, Mutex, MutexOp, QueueOp, RegOp, Register, SetModel,
-    SetOp, UnorderedQueue,
-};
+pub use models::{CasRegister, MultiRegister, RegOp, Register};
 
 use rjepsen_core::checker::CheckContext;
 use rjepsen_core::{CheckResult, Checker, History, Op};

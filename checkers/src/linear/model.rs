@@ -57,8 +57,8 @@ pub const NIL: Atom = 0;
 /// Interns JSON values into [`Atom`]s (one table per key being checked).
 #[derive(Debug)]
 pub struct Atoms {
-    ints: HashMap<i64, Atom, super::wgl::FxBuild>,
-    others: HashMap<String, Atom, super::wgl::FxBuild>,
+    ints: HashMap<i64, Atom, super::cache::FxBuild>,
+    others: HashMap<String, Atom, super::cache::FxBuild>,
     values: Vec<Value>,
 }
 

@@ -7,8 +7,8 @@
 //! The split only records positions; each key's ops are translated into the model's
 //! vocabulary later, in parallel, with that key's own atom table.
 
+use super::cache::FxBuild;
 use super::model::{Atoms, Model};
-use super::wgl::FxBuild;
 use rjepsen_core::{Op, OpType, Process};
 use serde_json::Value;
 use std::collections::HashMap;

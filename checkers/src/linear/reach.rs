@@ -13,9 +13,9 @@
 //! `w` may leave by ops that can fall between them (those still running when `w`
 //! was invoked, and crashed ops). That small window is the evidence a person wants.
 
+use super::cache::FxBuild;
 use super::model::Model;
 use super::prepare::Call;
-use super::wgl::FxBuild;
 use std::collections::HashSet;
 
 type Set<T> = HashSet<T, FxBuild>;

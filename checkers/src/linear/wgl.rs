@@ -18,10 +18,10 @@
 //! into an `Unknown` answer.
 
 use super::bitset::LinSet;
+use super::cache::{mix, state_hash, Cache};
 use super::model::Model;
 use super::prepare::Call;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -76,81 +76,6 @@ struct Frame<S> {
     alt: usize,
 }
 
-/// The configurations seen with one set of linearized ok ops and one state: the
-/// minimal vectors of crashed ops used per class (an antichain).
-struct Slot<S> {
-    lo: u32,
-    bits: Box<[u64]>,
-    state: S,
-    used: Vec<Box<[u32]>>,
-}
-
-fn le(a: &[u32], b: &[u32]) -> bool {
-    a.iter().zip(b).all(|(x, y)| x <= y)
-}
-
-/// Passes a precomputed hash through.
-#[derive(Default)]
-struct IdHasher(u64);
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-
-fn mix(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-fn state_hash<S: Hash>(s: &S) -> u64 {
-    let mut h = Fx::default();
-    s.hash(&mut h);
-    h.finish()
-}
-
-/// A fast non-cryptographic hasher (the rustc "Fx" scheme) for the checker's own
-/// tables: their keys come from the history, not from an adversary.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct Fx(u64);
-
-/// Hash tables keyed with [`Fx`].
-pub(crate) type FxBuild = BuildHasherDefault<Fx>;
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(w));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.write_u64(v as u64);
-    }
-    fn write_u8(&mut self, v: u8) {
-        self.write_u64(v as u64);
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.write_u64(v as u64);
-    }
-}
-
 pub(crate) struct Search<'a, M: Model> {
     model: &'a M,
     calls: &'a [Call<M::Op>],
@@ -167,9 +92,7 @@ pub(crate) struct Search<'a, M: Model> {
     low_water: usize,
     hash: u64,
     remaining: usize,
-    cache: HashMap<u64, Vec<Slot<M::State>>, BuildHasherDefault<IdHasher>>,
-    entries: usize,
-    bytes: u64,
+    cache: Cache<M::State>,
     dead: HashMap<u32, Vec<M::State>>,
     best: Option<Failure<M::State>>,
     best_depth: usize,
@@ -240,9 +163,7 @@ impl<'a, M: Model> Search<'a, M> {
             low_water: 0,
             hash: 0,
             remaining: events.len() / 2,
-            cache: HashMap::default(),
-            entries: 0,
-            bytes: 0,
+            cache: Cache::default(),
             dead: HashMap::new(),
             best: None,
             best_depth: 0,
@@ -345,38 +266,9 @@ impl<'a, M: Model> Search<'a, M> {
     /// Remembers the configuration; false when it (or one that dominates it) was seen.
     fn visit(&mut self, state: &M::State) -> bool {
         let hash = self.hash ^ mix(state_hash(state));
-        let bucket = self.cache.entry(hash).or_default();
-        let used = &self.used;
-        let (lo, bits) = self.bits.key();
-        let slot = bucket
-            .iter_mut()
-            .find(|s| s.lo == lo && *s.bits == *bits && s.state == *state);
-        match slot {
-            Some(slot) => {
-                if slot.used.iter().any(|u| le(u, used)) {
-                    return false;
-                }
-                let before = slot.used.len();
-                slot.used.retain(|u| !le(used, u));
-                let removed = (before - slot.used.len()) as u64;
-                slot.used.push(used.clone().into_boxed_slice());
-                let each = (used.len() * 4 + 48) as u64;
-                self.bytes = (self.bytes + each).saturating_sub(removed * each);
-            }
-            None => {
-                let state_bytes = self.model.state_bytes(state);
-                self.bytes += (bits.len() * 8 + used.len() * 4 + state_bytes + 128) as u64
-                    + std::mem::size_of::<Slot<M::State>>() as u64;
-                bucket.push(Slot {
-                    lo,
-                    bits: bits.into(),
-                    state: state.clone(),
-                    used: vec![used.clone().into_boxed_slice()],
-                })
-            }
-        }
-        self.entries += 1;
-        true
+        let state_bytes = self.model.state_bytes(state);
+        self.cache
+            .visit(hash, self.bits.key(), state, &self.used, state_bytes)
     }
 
     /// Runs the search to a verdict, within the budget.
@@ -393,7 +285,7 @@ impl<'a, M: Model> Search<'a, M> {
             }
             steps += 1;
             if steps % 4096 == 0 {
-                if self.entries > budget.max_configs {
+                if self.cache.entries > budget.max_configs {
                     budget.memory_used.fetch_sub(charged, Ordering::Relaxed);
                     return Outcome::Capped;
                 }
@@ -450,7 +342,7 @@ impl<'a, M: Model> Search<'a, M> {
     }
 
     fn over_budget(&self, budget: &Budget, charged: &mut u64) -> Option<String> {
-        let want = self.bytes;
+        let want = self.cache.bytes;
         let used = budget
             .memory_used
             .fetch_add(want - *charged, Ordering::Relaxed)
@@ -461,13 +353,13 @@ impl<'a, M: Model> Search<'a, M> {
             return Some(format!(
                 "memory budget of {} MiB exhausted after {} configurations",
                 budget.memory_limit >> 20,
-                self.entries
+                self.cache.entries
             ));
         }
         match budget.deadline {
             Some(d) if Instant::now() >= d => Some(format!(
                 "time budget exhausted after {} configurations",
-                self.entries
+                self.cache.entries
             )),
             _ => None,
         }
