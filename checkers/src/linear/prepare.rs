@@ -123,7 +123,12 @@ pub(crate) fn calls<M: Model>(
         let ok = comp.filter(|&j| ops[j].kind == OpType::Ok);
         let output = ok.map(|j| inner(&ops[j].value, independent));
         let parsed = model
-            .parse(&inv.f, inner(&inv.value, independent), output, atoms)
+            .parse(
+                inv.f.trim_start_matches(':'),
+                inner(&inv.value, independent),
+                output,
+                atoms,
+            )
             .map_err(|e| format!("op {} (process {}): {e}", inv.index, inv.process))?;
         if let Some(op) = parsed {
             out.push(Call {
