@@ -108,7 +108,7 @@ fn check_all(checker: &FileChecker, ctx: &CheckContext, files: &[PathBuf]) -> Ve
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(file) = files.get(i) else { break };
-                let outcome = checker.check(ctx, file);
+                let outcome = checker.check(&file_ctx(ctx, file, files.len()), file);
                 *results[i].lock().expect("result slot") = Some(outcome);
             });
         }
@@ -121,6 +121,20 @@ fn check_all(checker: &FileChecker, ctx: &CheckContext, files: &[PathBuf]) -> Ve
                 .expect("every file checked")
         })
         .collect()
+}
+
+/// With several files, each file's evidence goes to its own subdirectory of
+/// `--out` (named after the file), so that SVGs of one never overwrite another's.
+fn file_ctx(ctx: &CheckContext, file: &Path, count: usize) -> CheckContext {
+    let mut c = ctx.clone();
+    if let (Some(out), true) = (&ctx.out_dir, count > 1) {
+        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
+        let dir = out.join(stem.unwrap_or_else(|| "history".into()));
+        if std::fs::create_dir_all(&dir).is_ok() {
+            c.out_dir = Some(dir);
+        }
+    }
+    c
 }
 
 /// `FILE  invalid  key 3: read 4 but ...`: the verdict and the first line of the

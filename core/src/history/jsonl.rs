@@ -2,7 +2,7 @@
 
 use crate::op::Op;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Why a history could not be read. Every variant names the file, and a malformed
@@ -34,23 +34,69 @@ pub fn read_history(path: &Path) -> Result<Vec<Op>, ReadError> {
 
 /// Reads a JSON Lines history. Blank lines are skipped; any other line that is not
 /// an op is an error naming its line number.
+///
+/// The file is read whole and parsed in one chunk per core: parsing dominates the
+/// check of a large history, and lines are independent.
 pub fn read_jsonl(path: &Path) -> Result<Vec<Op>, ReadError> {
-    let io_err = |source| ReadError::Io {
+    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let file = File::open(path).map_err(io_err)?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    })?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let bytes = &bytes[..];
+    let chunks = split_lines(bytes, if bytes.len() < (1 << 20) { 1 } else { threads });
+    let parsed: Vec<Result<Vec<Op>, ReadError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|&(start, end, first_line)| {
+                s.spawn(move || parse_chunk(path, &bytes[start..end], first_line))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("parser thread"))
+            .collect()
+    });
     let mut ops = Vec::new();
-    let mut buf = String::new();
-    let mut line = 0;
-    loop {
-        buf.clear();
-        if reader.read_line(&mut buf).map_err(io_err)? == 0 {
-            break;
+    for chunk in parsed {
+        ops.extend(chunk?);
+    }
+    Ok(ops)
+}
+
+/// Splits `bytes` into at most `n` runs of whole lines: (start, end, number of
+/// the run's first line).
+fn split_lines(bytes: &[u8], n: usize) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::with_capacity(n);
+    let (mut start, mut line) = (0, 1);
+    for i in 1..=n {
+        let mut end = if i == n {
+            bytes.len()
+        } else {
+            bytes.len() * i / n
+        };
+        end = end.max(start);
+        while end < bytes.len() && bytes[end - 1] != b'\n' {
+            end += 1;
         }
-        line += 1;
-        let text = buf.trim();
+        out.push((start, end, line));
+        line += bytes[start..end].iter().filter(|&&b| b == b'\n').count();
+        start = end;
+    }
+    out
+}
+
+fn parse_chunk(path: &Path, bytes: &[u8], first_line: usize) -> Result<Vec<Op>, ReadError> {
+    let mut ops = Vec::with_capacity(bytes.len() / 100);
+    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = first_line + i;
+        let text = std::str::from_utf8(raw)
+            .map_err(|e| ReadError::Parse {
+                path: path.to_path_buf(),
+                line,
+                message: e.to_string(),
+            })?
+            .trim();
         if text.is_empty() {
             continue;
         }
@@ -103,6 +149,41 @@ mod tests {
         let err = read_jsonl(&path).unwrap_err().to_string();
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("h.jsonl"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn chunks_cover_every_line_once_with_right_numbers() {
+        let text = b"a\nbb\n\nccc\nd";
+        for n in 1..=6 {
+            let chunks = split_lines(text, n);
+            let mut joined = Vec::new();
+            let mut line = 1;
+            for &(s, e, first) in &chunks {
+                assert_eq!(first, line, "n={n} {chunks:?}");
+                assert!(s == e || e == text.len() || text[e - 1] == b'\n');
+                joined.extend_from_slice(&text[s..e]);
+                line += text[s..e].iter().filter(|&&b| b == b'\n').count();
+            }
+            assert_eq!(joined, text, "n={n}");
+        }
+    }
+
+    #[test]
+    fn big_file_error_line_is_exact() {
+        let dir = std::env::temp_dir().join(format!("rjepsen-jsonl-big-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("h.jsonl");
+        let line = "{\"type\":\"invoke\",\"process\":0,\"f\":\"read\",\"value\":[1,null]}\n";
+        let mut text = line.repeat(30_000);
+        text.push_str("{oops}\n");
+        text.push_str(&line.repeat(30_000));
+        std::fs::write(&path, &text).unwrap();
+        assert!(text.len() > 1 << 21, "big enough to be split");
+        let err = read_jsonl(&path).unwrap_err().to_string();
+        assert!(err.contains("line 30001:"), "{err}");
+        std::fs::write(&path, line.repeat(40_000)).unwrap();
+        assert_eq!(read_jsonl(&path).unwrap().len(), 40_000);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
