@@ -146,6 +146,10 @@ pub struct CheckArgs {
     /// Seconds of search per file before answering unknown.
     #[arg(long)]
     pub time_limit: Option<f64>,
+    /// MiB of search state per file before answering unknown (default: the
+    /// checker's own, 768 MiB for linearizability).
+    #[arg(long, value_name = "MIB")]
+    pub memory_limit: Option<u64>,
     /// Write evidence (SVG) into this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -74,7 +74,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     let ctx = CheckContext {
         out_dir: args.out.clone(),
         time_limit: args.time_limit.map(Duration::from_secs_f64),
-        memory_limit: None,
+        memory_limit: args.memory_limit.map(|m| m << 20),
     };
     let outcomes = check_all(&checker, &ctx, &args.files);
     let mut worst = Valid::Valid;
