@@ -2,7 +2,7 @@
 
 use crate::op::Op;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Why a history could not be read. Every variant names the file, and a malformed
@@ -35,79 +35,114 @@ pub fn read_history(path: &Path) -> Result<Vec<Op>, ReadError> {
 /// Reads a JSON Lines history. Blank lines are skipped; any other line that is not
 /// an op is an error naming its line number.
 ///
-/// The file is read whole and parsed in one chunk per core: parsing dominates the
-/// check of a large history, and lines are independent.
+/// Parsing dominates the check of a large history and lines are independent, so
+/// the file is cut at line boundaries into one range per core and each range is
+/// streamed and parsed by its own thread; the file is never held whole in memory.
 pub fn read_jsonl(path: &Path) -> Result<Vec<Op>, ReadError> {
-    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+    let io_err = |source| ReadError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let len = std::fs::metadata(path).map_err(io_err)?.len();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let bytes = &bytes[..];
-    let chunks = split_lines(bytes, if bytes.len() < (1 << 20) { 1 } else { threads });
-    let parsed: Vec<Result<Vec<Op>, ReadError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .iter()
-            .map(|&(start, end, first_line)| {
-                s.spawn(move || parse_chunk(path, &bytes[start..end], first_line))
-            })
+    let ranges =
+        split_at_lines(path, len, if len < (1 << 20) { 1 } else { threads }).map_err(io_err)?;
+    let parsed: Vec<Result<(Vec<Op>, usize), ChunkError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ranges
+            .windows(2)
+            .map(|w| (w[0], w[1]))
+            .map(|(start, end)| s.spawn(move || parse_range(path, start, end)))
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("parser thread"))
             .collect()
     });
-    let mut ops = Vec::new();
-    for chunk in parsed {
-        ops.extend(chunk?);
+    // Lines before each range, to turn a range's line number into the file's.
+    let mut lines_before = 0;
+    let mut chunks = Vec::with_capacity(parsed.len());
+    for r in parsed {
+        match r {
+            Ok((ops, lines)) => {
+                lines_before += lines;
+                chunks.push(ops);
+            }
+            Err(ChunkError::Io(source)) => return Err(io_err(source)),
+            Err(ChunkError::Parse(line, message)) => {
+                return Err(ReadError::Parse {
+                    path: path.to_path_buf(),
+                    line: lines_before + line,
+                    message,
+                })
+            }
+        }
+    }
+    let total: usize = chunks.iter().map(Vec::len).sum();
+    let mut chunks = chunks.into_iter();
+    let mut ops = chunks.next().unwrap_or_default();
+    ops.reserve_exact(total - ops.len());
+    for mut c in chunks {
+        ops.append(&mut c);
     }
     Ok(ops)
 }
 
-/// Splits `bytes` into at most `n` runs of whole lines: (start, end, number of
-/// the run's first line).
-fn split_lines(bytes: &[u8], n: usize) -> Vec<(usize, usize, usize)> {
-    let mut out = Vec::with_capacity(n);
-    let (mut start, mut line) = (0, 1);
-    for i in 1..=n {
-        let mut end = if i == n {
-            bytes.len()
-        } else {
-            bytes.len() * i / n
-        };
-        end = end.max(start);
-        while end < bytes.len() && bytes[end - 1] != b'\n' {
-            end += 1;
-        }
-        out.push((start, end, line));
-        line += bytes[start..end].iter().filter(|&&b| b == b'\n').count();
-        start = end;
-    }
-    out
+/// Why a range could not be parsed: line numbers are relative to the range.
+enum ChunkError {
+    Io(io::Error),
+    Parse(usize, String),
 }
 
-fn parse_chunk(path: &Path, bytes: &[u8], first_line: usize) -> Result<Vec<Op>, ReadError> {
-    let mut ops = Vec::with_capacity(bytes.len() / 100);
-    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = first_line + i;
-        let text = std::str::from_utf8(raw)
-            .map_err(|e| ReadError::Parse {
-                path: path.to_path_buf(),
-                line,
-                message: e.to_string(),
-            })?
-            .trim();
+/// Offsets `0 = b0 < b1 < ... = len` that cut the file into at most `n` ranges,
+/// each starting at the beginning of a line.
+fn split_at_lines(path: &Path, len: u64, n: usize) -> io::Result<Vec<u64>> {
+    let mut cuts = vec![0];
+    let mut file = BufReader::new(File::open(path)?);
+    let mut skipped = Vec::new();
+    for i in 1..n as u64 {
+        let guess = (len * i / n as u64).max(*cuts.last().expect("not empty"));
+        if guess == 0 || guess >= len {
+            continue;
+        }
+        // Start one byte early, so that a guess at a line start stays there.
+        file.seek(SeekFrom::Start(guess - 1))?;
+        skipped.clear();
+        let cut = guess - 1 + file.read_until(b'\n', &mut skipped)? as u64;
+        if cut > *cuts.last().expect("not empty") && cut < len {
+            cuts.push(cut);
+        }
+    }
+    cuts.push(len);
+    Ok(cuts)
+}
+
+/// Parses bytes `start..end` of the file; returns the ops and the lines read.
+fn parse_range(path: &Path, start: u64, end: u64) -> Result<(Vec<Op>, usize), ChunkError> {
+    let mut file = File::open(path).map_err(ChunkError::Io)?;
+    file.seek(SeekFrom::Start(start)).map_err(ChunkError::Io)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file.take(end - start));
+    let mut ops = Vec::new();
+    let mut buf = String::new();
+    let mut line = 0;
+    loop {
+        buf.clear();
+        match reader.read_line(&mut buf) {
+            Ok(0) => return Ok((ops, line)),
+            Ok(_) => line += 1,
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                return Err(ChunkError::Parse(line + 1, format!("not UTF-8: {e}")))
+            }
+            Err(e) => return Err(ChunkError::Io(e)),
+        }
+        let text = buf.trim();
         if text.is_empty() {
             continue;
         }
-        let op = serde_json::from_str::<Op>(text).map_err(|e| ReadError::Parse {
-            path: path.to_path_buf(),
-            line,
-            message: e.to_string(),
-        })?;
-        ops.push(op);
+        match serde_json::from_str::<Op>(text) {
+            Ok(op) => ops.push(op),
+            Err(e) => return Err(ChunkError::Parse(line, e.to_string())),
+        }
     }
-    Ok(ops)
 }
 
 /// Appends ops to a JSON Lines file, flushing after every op so that a crash of the
@@ -153,20 +188,22 @@ mod tests {
     }
 
     #[test]
-    fn chunks_cover_every_line_once_with_right_numbers() {
+    fn cuts_fall_on_line_starts_and_cover_the_file() {
+        let dir = std::env::temp_dir().join(format!("rjepsen-jsonl-cut-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("h");
         let text = b"a\nbb\n\nccc\nd";
-        for n in 1..=6 {
-            let chunks = split_lines(text, n);
-            let mut joined = Vec::new();
-            let mut line = 1;
-            for &(s, e, first) in &chunks {
-                assert_eq!(first, line, "n={n} {chunks:?}");
-                assert!(s == e || e == text.len() || text[e - 1] == b'\n');
-                joined.extend_from_slice(&text[s..e]);
-                line += text[s..e].iter().filter(|&&b| b == b'\n').count();
+        std::fs::write(&path, text).unwrap();
+        for n in 1..=8 {
+            let cuts = split_at_lines(&path, text.len() as u64, n).unwrap();
+            assert_eq!(cuts[0], 0);
+            assert_eq!(*cuts.last().unwrap(), text.len() as u64);
+            assert!(cuts.windows(2).all(|w| w[0] < w[1]), "n={n} {cuts:?}");
+            for &c in &cuts[1..cuts.len() - 1] {
+                assert_eq!(text[c as usize - 1], b'\n', "n={n} {cuts:?}");
             }
-            assert_eq!(joined, text, "n={n}");
         }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
