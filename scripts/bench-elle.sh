@@ -34,7 +34,7 @@ run() { # NAME MODE
     out=$( { /usr/bin/time -f "TIME %e s wall, %U s user, %S s sys, peak %M KB" \
         "${cmd[@]}"; } 2>&1 ) || true
     printf '%-16s %-8s %s\n' "$1" "$2" "$(grep '^TIME' <<<"$out" | cut -c6-)"
-    grep -E '^read' <<<"$out" | sed 's/^/    /'
+    grep -E '^read' <<<"$out" | sed 's/^/    /' || true
     grep -E '^  (G|lost|internal|dirty|dup|incomp|future|cyclic)' <<<"$out" | cut -c1-400 | sed 's/^/    /' || true
 }
 
