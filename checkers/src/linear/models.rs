@@ -58,63 +58,48 @@ pub struct Register;
 /// A register with compare-and-set, initially `null`.
 pub struct CasRegister;
 
-impl Model for Register {
-    type State = Atom;
-    type Op = RegOp;
-    fn init(&self) -> Atom {
-        NIL
-    }
-    fn parse(&self, f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms) -> PResult<RegOp> {
-        parse_reg(f, i, o, a, false)
-    }
-    fn step(&self, s: &Atom, op: &RegOp, next: &mut Vec<Atom>) {
-        next.extend(step_reg(*s, op));
-    }
-    fn observes(&self, op: &RegOp) -> Vec<Atom> {
-        match *op {
-            RegOp::Read(v) | RegOp::Cas(v, _) if v != NIL => vec![v],
-            _ => Vec::new(),
+/// The two registers differ only in whether `cas` is an op they accept.
+macro_rules! register_model {
+    ($model:ty, $cas:expr) => {
+        impl Model for $model {
+            type State = Atom;
+            type Op = RegOp;
+            fn init(&self) -> Atom {
+                NIL
+            }
+            fn parse(
+                &self,
+                f: &str,
+                i: &Value,
+                o: Option<&Value>,
+                a: &mut Atoms,
+            ) -> PResult<RegOp> {
+                parse_reg(f, i, o, a, $cas)
+            }
+            fn step(&self, s: &Atom, op: &RegOp, next: &mut Vec<Atom>) {
+                next.extend(step_reg(*s, op));
+            }
+            fn observes(&self, op: &RegOp) -> Vec<Atom> {
+                match *op {
+                    RegOp::Read(v) | RegOp::Cas(v, _) if v != NIL => vec![v],
+                    _ => Vec::new(),
+                }
+            }
+            fn produces(&self, op: &RegOp) -> Vec<Atom> {
+                match *op {
+                    RegOp::Write(v) | RegOp::Cas(_, v) => vec![v],
+                    RegOp::Read(_) => Vec::new(),
+                }
+            }
+            fn show_state(&self, s: &Atom, atoms: &Atoms) -> String {
+                show_atom(atoms, *s)
+            }
         }
-    }
-    fn produces(&self, op: &RegOp) -> Vec<Atom> {
-        match *op {
-            RegOp::Write(v) | RegOp::Cas(_, v) => vec![v],
-            RegOp::Read(_) => Vec::new(),
-        }
-    }
-    fn show_state(&self, s: &Atom, atoms: &Atoms) -> String {
-        show_atom(atoms, *s)
-    }
+    };
 }
 
-impl Model for CasRegister {
-    type State = Atom;
-    type Op = RegOp;
-    fn init(&self) -> Atom {
-        NIL
-    }
-    fn parse(&self, f: &str, i: &Value, o: Option<&Value>, a: &mut Atoms) -> PResult<RegOp> {
-        parse_reg(f, i, o, a, true)
-    }
-    fn step(&self, s: &Atom, op: &RegOp, next: &mut Vec<Atom>) {
-        next.extend(step_reg(*s, op));
-    }
-    fn observes(&self, op: &RegOp) -> Vec<Atom> {
-        match *op {
-            RegOp::Read(v) | RegOp::Cas(v, _) if v != NIL => vec![v],
-            _ => Vec::new(),
-        }
-    }
-    fn produces(&self, op: &RegOp) -> Vec<Atom> {
-        match *op {
-            RegOp::Write(v) | RegOp::Cas(_, v) => vec![v],
-            RegOp::Read(_) => Vec::new(),
-        }
-    }
-    fn show_state(&self, s: &Atom, atoms: &Atoms) -> String {
-        show_atom(atoms, *s)
-    }
-}
+register_model!(Register, false);
+register_model!(CasRegister, true);
 
 pub(crate) type PResult<T> = Result<Option<T>, String>;
 
