@@ -146,6 +146,30 @@ impl SshRemote {
         }
     }
 
+    /// How a copy through `cmd` ended, from the copy's result, the remote
+    /// command's exit and its stderr. A broken session is forgotten, so that the
+    /// next call reconnects.
+    async fn transfer_outcome(
+        &self,
+        node: &str,
+        session: &Arc<Session>,
+        cmd: &str,
+        copied: std::io::Result<u64>,
+        status: Result<std::process::ExitStatus, openssh::Error>,
+        stderr: &[u8],
+    ) -> Result<(), String> {
+        let stderr = String::from_utf8_lossy(stderr).trim().to_string();
+        match (copied, status) {
+            (Ok(_), Ok(s)) if s.success() => Ok(()),
+            (Ok(_), Ok(s)) => Err(format!("`{cmd}` exited with {}: {stderr}", exit_code(s))),
+            (Err(e), _) => Err(format!("write failed: {e}; stderr: {stderr}")),
+            (_, Err(e)) => {
+                self.forget(node, session).await;
+                Err(error_chain(&e))
+            }
+        }
+    }
+
     /// Spawns `sh -c cmd` on the node with the given stdio. A failure to open the
     /// channel (the command never started) reconnects once; later failures do not
     /// retry, since the command may have run.
@@ -237,19 +261,9 @@ impl Remote for SshRemote {
         let mut err_text = Vec::new();
         let (copied, _) = tokio::join!(copy, stderr.read_to_end(&mut err_text));
         let status = child.wait().await;
-        let err_text = String::from_utf8_lossy(&err_text).trim().to_string();
-        match (copied, status) {
-            (Ok(_), Ok(s)) if s.success() => Ok(()),
-            (Ok(_), Ok(s)) => Err(fail(format!(
-                "`{cmd}` exited with {}: {err_text}",
-                exit_code(s)
-            ))),
-            (Err(e), _) => Err(fail(format!("write failed: {e}; stderr: {err_text}"))),
-            (_, Err(e)) => {
-                self.forget(node, &session).await;
-                Err(fail(error_chain(&e)))
-            }
-        }
+        self.transfer_outcome(node, &session, &cmd, copied, status, &err_text)
+            .await
+            .map_err(fail)
     }
 
     async fn download(
@@ -282,19 +296,10 @@ impl Remote for SshRemote {
             stderr.read_to_end(&mut err_text)
         );
         let status = child.wait().await;
-        let err_text = String::from_utf8_lossy(&err_text).trim().to_string();
-        let result = match (copied, status) {
-            (Ok(_), Ok(s)) if s.success() => Ok(()),
-            (Ok(_), Ok(s)) => Err(fail(format!(
-                "`{cmd}` exited with {}: {err_text}",
-                exit_code(s)
-            ))),
-            (Err(e), _) => Err(fail(format!("write failed: {e}; stderr: {err_text}"))),
-            (_, Err(e)) => {
-                self.forget(node, &session).await;
-                Err(fail(error_chain(&e)))
-            }
-        };
+        let result = self
+            .transfer_outcome(node, &session, &cmd, copied, status, &err_text)
+            .await
+            .map_err(fail);
         if result.is_err() {
             let _ = tokio::fs::remove_file(local).await;
         }
