@@ -56,17 +56,18 @@ pub fn check_and_record(
     Ok(result)
 }
 
-/// Prints the end-of-test summary.
+/// Prints the end-of-test summary on stdout: it is the result (progress and
+/// warnings go to stderr), so `rjepsen test ... > out.txt` keeps it.
 pub fn print_summary(store: &StoreRun, result: &CheckResult) {
     let counts = &result.details["op-counts"];
-    eprintln!(
+    println!(
         "ops: {} invoked, {} ok, {} fail, {} info",
         counts["invoke"], counts["ok"], counts["fail"], counts["info"]
     );
     for (name, sub) in &result.details {
         if let Some(v) = sub.get("valid?") {
             let v: Valid = serde_json::from_value(v.clone()).unwrap_or(Valid::Unknown);
-            eprintln!("  {name}: {}", v.as_str());
+            println!("  {name}: {}", v.as_str());
         }
     }
     let verdict = match result.valid {
@@ -74,10 +75,10 @@ pub fn print_summary(store: &StoreRun, result: &CheckResult) {
         Valid::Invalid => "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻",
         Valid::Unknown => "Errors occurred during analysis, but no anomalies found. ಠ~ಠ",
     };
-    eprintln!("verdict: {} — {verdict}", result.valid.as_str());
-    eprintln!("store: {}", store.dir.display());
+    println!("verdict: {} — {verdict}", result.valid.as_str());
+    println!("store: {}", store.dir.display());
     let report = store.path("report.html");
     if report.exists() {
-        eprintln!("report: {}", report.display());
+        println!("report: {}", report.display());
     }
 }

@@ -1,7 +1,7 @@
 //! The command line as a user meets it: exit codes, errors that name the
 //! problem, and `check` on real histories.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn rjepsen(args: &[&str]) -> Output {
@@ -113,4 +113,34 @@ fn malformed_history_names_file_and_line_and_other_files_are_still_checked() {
     assert!(out.contains("bad.jsonl") && out.contains("line 5"), "{out}");
     assert!(out.contains("etcd_002.jsonl\tvalid"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Copies a stored run (files only) into `to`.
+fn copy_run(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn analyze_prints_the_summary_on_stdout_and_progress_on_stderr() {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("report/tests/fixtures/store/etcd-register/20261123T030000.000Z");
+    let run = std::env::temp_dir().join(format!("rjepsen-analyze-{}", std::process::id()));
+    copy_run(&fixture, &run);
+    let o = rjepsen(&["analyze", run.to_str().unwrap()]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(matches!(o.status.code(), Some(0..=2)), "{}", text(&o));
+    assert!(stdout.contains("verdict:"), "{stdout}");
+    assert!(stdout.contains("ops: "), "{stdout}");
+    assert!(stderr.contains("checking "), "{stderr}");
+    assert!(!stderr.contains("verdict:"), "{stderr}");
+    std::fs::remove_dir_all(&run).unwrap();
 }

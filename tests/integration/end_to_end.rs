@@ -125,12 +125,15 @@ fn register_on_etcd_with_partitions_and_kills() {
         "--quiet",
     ]);
     let stderr = String::from_utf8_lossy(&o.stderr);
+    let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         matches!(o.status.code(), Some(0..=2)),
         "a verdict is 0, 1 or 2: {:?}\n{stderr}",
         o.status
     );
-    assert!(stderr.contains("verdict:"), "{stderr}");
+    // The summary and verdict are the result: stdout; progress stays on stderr.
+    assert!(stdout.contains("verdict:"), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("verdict:"), "{stderr}");
     let run = store.join("latest").canonicalize().unwrap();
     check_history(&run);
     check_results(&run);
