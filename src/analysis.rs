@@ -4,22 +4,8 @@
 
 use rjepsen_core::checker::{CheckContext, CheckResult, Checker};
 use rjepsen_core::store::StoreRun;
-use rjepsen_core::{History, Op, OpType, Valid};
-use serde_json::{json, Value};
-
-/// Op counts by type, client ops only.
-pub fn op_counts(history: &[Op]) -> Value {
-    let mut c = [0u64; 4];
-    for op in history.iter().filter(|o| o.is_client()) {
-        c[match op.kind {
-            OpType::Invoke => 0,
-            OpType::Ok => 1,
-            OpType::Fail => 2,
-            OpType::Info => 3,
-        }] += 1;
-    }
-    json!({"invoke": c[0], "ok": c[1], "fail": c[2], "info": c[3]})
-}
+use rjepsen_core::{History, Op, OpCounts, Valid};
+use serde_json::json;
 
 /// Checks `history` with `checker`, adds the nemesis intervals, op counts and
 /// whether the run was interrupted, and writes `results.json` and the report.
@@ -30,7 +16,7 @@ pub fn check_and_record(
     interrupted: bool,
 ) -> anyhow::Result<CheckResult> {
     let intervals = serde_json::to_value(rjepsen_nemesis::fault_intervals(&history))?;
-    let counts = op_counts(&history);
+    let counts = serde_json::to_value(OpCounts::of(&history))?;
     let ctx = CheckContext {
         out_dir: Some(store.dir.clone()),
         ..CheckContext::default()

@@ -13,7 +13,7 @@ pub mod op;
 
 pub use checker::{CheckResult, Checker, Valid};
 pub use history::History;
-pub use op::{Op, OpType, Process};
+pub use op::{Op, OpCounts, OpType, Process};
 pub mod generator;
 
 #[cfg(feature = "control")]

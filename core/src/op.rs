@@ -43,6 +43,57 @@ impl OpType {
     }
 }
 
+/// How many client ops of each type a history holds: the one count that the
+/// terminal summary, `results.json` (`op-counts`) and the report all show, so they
+/// agree for the same run. Nemesis ops are left out: they are faults, shown as
+/// fault intervals, not operations on the database.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpCounts {
+    pub invoke: u64,
+    pub ok: u64,
+    pub fail: u64,
+    pub info: u64,
+}
+
+impl OpCounts {
+    /// Counts the client ops of `ops`.
+    pub fn of<'a>(ops: impl IntoIterator<Item = &'a Op>) -> OpCounts {
+        let mut c = OpCounts::default();
+        for op in ops {
+            c.add(op);
+        }
+        c
+    }
+
+    /// Counts one op (nothing if it is not a client op).
+    pub fn add(&mut self, op: &Op) {
+        if !op.is_client() {
+            return;
+        }
+        match op.kind {
+            OpType::Invoke => self.invoke += 1,
+            OpType::Ok => self.ok += 1,
+            OpType::Fail => self.fail += 1,
+            OpType::Info => self.info += 1,
+        }
+    }
+
+    /// Completions: ok + fail + info.
+    pub fn completed(&self) -> u64 {
+        self.ok + self.fail + self.info
+    }
+
+    /// `(type name, count)` in the order invoke, ok, fail, info.
+    pub fn by_type(&self) -> [(&'static str, u64); 4] {
+        [
+            (OpType::Invoke.as_str(), self.invoke),
+            (OpType::Ok.as_str(), self.ok),
+            (OpType::Fail.as_str(), self.fail),
+            (OpType::Info.as_str(), self.info),
+        ]
+    }
+}
+
 /// The logical process that performed an operation.
 ///
 /// Client processes are integers; an `info` completion retires a process id and its

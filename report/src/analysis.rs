@@ -197,21 +197,6 @@ pub(crate) fn throughput(ops: &[Op], end: u64) -> Vec<[u32; 3]> {
     buckets
 }
 
-/// Counts of every op type, all processes: invoke, ok, fail, info.
-pub(crate) fn op_counts(ops: &[Op]) -> [(&'static str, usize); 4] {
-    let mut c = [("invoke", 0), ("ok", 0), ("fail", 0), ("info", 0)];
-    for op in ops {
-        let i = match op.kind {
-            OpType::Invoke => 0,
-            OpType::Ok => 1,
-            OpType::Fail => 2,
-            OpType::Info => 3,
-        };
-        c[i].1 += 1;
-    }
-    c
-}
-
 /// The time of the last op, in nanoseconds (0 for an empty history).
 pub(crate) fn history_end(ops: &[Op]) -> u64 {
     ops.iter().map(|o| o.time).max().unwrap_or(0)

@@ -14,7 +14,7 @@ use crate::plots;
 use crate::run::Run;
 use crate::timeline;
 use rjepsen_core::history::History;
-use rjepsen_core::Op;
+use rjepsen_core::{Op, OpCounts};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -121,7 +121,8 @@ fn facts(run: &Run, ops: &[Op]) -> Vec<(&'static str, String)> {
         Some(d) => format!("{d:.1} s (history {:.1} s)", end as f64 / 1e9),
         None => format!("{:.1} s of history", end as f64 / 1e9),
     };
-    let counts = analysis::op_counts(ops)
+    let counts = OpCounts::of(ops)
+        .by_type()
         .map(|(k, n)| format!("{n} {k}"))
         .join(", ");
     vec![

@@ -64,20 +64,6 @@ impl History {
             .filter(|(_, op)| op.kind == OpType::Invoke && op.is_client())
             .map(move |(i, op)| (op, self.completion[i].map(|j| &self.ops[j])))
     }
-
-    /// Counts of completions by type, client ops only: (ok, fail, info).
-    pub fn outcome_counts(&self) -> (usize, usize, usize) {
-        let mut c = (0, 0, 0);
-        for op in self.ops.iter().filter(|o| o.is_client()) {
-            match op.kind {
-                OpType::Ok => c.0 += 1,
-                OpType::Fail => c.1 += 1,
-                OpType::Info => c.2 += 1,
-                OpType::Invoke => {}
-            }
-        }
-        c
-    }
 }
 
 #[cfg(test)]
@@ -96,6 +82,7 @@ mod tests {
         assert_eq!(h.invocation_of(3), Some(1));
         assert_eq!(h.completion_of(4), None);
         assert_eq!(h.client_pairs().count(), 3);
-        assert_eq!(h.outcome_counts(), (1, 0, 1));
+        let c = crate::op::OpCounts::of(&h.ops);
+        assert_eq!((c.ok, c.fail, c.info), (1, 0, 1));
     }
 }

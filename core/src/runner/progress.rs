@@ -3,7 +3,7 @@
 //! On a terminal the line is redrawn every second; otherwise (CI, a pipe) a line is
 //! printed every ten seconds so that logs stay readable.
 
-use crate::op::{Op, OpType, Process};
+use crate::op::{Op, OpCounts, Process};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -15,9 +15,7 @@ pub(crate) struct Progress {
     last_count: u64,
     last_time: u64,
     invoked: u64,
-    ok: u64,
-    fail: u64,
-    info: u64,
+    counts: OpCounts,
     /// Active faults by kind, with a short description.
     faults: BTreeMap<String, String>,
     quiet: bool,
@@ -37,9 +35,7 @@ impl Progress {
             last_count: 0,
             last_time: 0,
             invoked: 0,
-            ok: 0,
-            fail: 0,
-            info: 0,
+            counts: OpCounts::default(),
             faults: BTreeMap::new(),
             quiet,
         }
@@ -58,12 +54,7 @@ impl Progress {
             self.nemesis(op);
             return;
         }
-        match op.kind {
-            OpType::Ok => self.ok += 1,
-            OpType::Fail => self.fail += 1,
-            OpType::Info => self.info += 1,
-            OpType::Invoke => {}
-        }
+        self.counts.add(op);
     }
 
     /// Tracks faults from nemesis completions: `start-X`/`stop-X`, `kill`/`start`,
@@ -105,7 +96,7 @@ impl Progress {
 
     /// The status line at `now` ns since start.
     pub fn line(&mut self, now: u64) -> String {
-        let done = self.ok + self.fail + self.info;
+        let done = self.counts.completed();
         let dt = (now.saturating_sub(self.last_time)) as f64 / 1e9;
         let rate = if dt > 0.0 {
             (done - self.last_count) as f64 / dt
@@ -117,9 +108,9 @@ impl Progress {
         format!(
             "[{:>6.1}s] {done} ops ({rate:.0}/s) ok {} fail {} info {} | nemesis: {}",
             now as f64 / 1e9,
-            self.ok,
-            self.fail,
-            self.info,
+            self.counts.ok,
+            self.counts.fail,
+            self.counts.info,
             self.nemesis_state()
         )
     }
@@ -160,6 +151,7 @@ fn summarize(v: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::op::OpType;
     use serde_json::json;
 
     #[test]
