@@ -145,12 +145,7 @@ async fn run_guarded(
     );
     match AssertUnwindSafe(fut).catch_unwind().await {
         Ok(r) => Ok(r?),
-        Err(p) => Err(RunError::Panic(
-            p.downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default(),
-        )),
+        Err(p) => Err(RunError::Panic(super::worker::panic_text(p))),
     }
 }
 

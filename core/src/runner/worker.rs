@@ -15,8 +15,8 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// Text of a panic payload.
-fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
+/// Text of a panic payload (also used for a panic of the whole run).
+pub(super) fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
