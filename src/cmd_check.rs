@@ -92,7 +92,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             println!("{}", text_line(file, o));
         }
     }
-    Ok(if unreadable { 254 } else { worst.exit_code() })
+    Ok(if unreadable {
+        crate::exit::BAD_ARGS
+    } else {
+        worst.exit_code()
+    })
 }
 
 /// Checks files in parallel (a checker may use more threads inside).

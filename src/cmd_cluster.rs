@@ -80,7 +80,7 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<i32> {
                 let sshd = if s.sshd_alive { "alive" } else { "DEAD" };
                 println!("{}\t{}\t{}\t{sshd}\t{}", s.name, s.address, pid, ssh);
             }
-            Ok(if all_ok { 0 } else { 255 })
+            Ok(if all_ok { 0 } else { crate::exit::INTERNAL })
         }
         ClusterAction::Down => {
             let removed = rt.block_on(cluster::down(&spec(args, Vec::new())))?;

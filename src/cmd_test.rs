@@ -10,33 +10,29 @@ use rjepsen_core::generator::{
 use rjepsen_core::runner::{run_test, TestParts, TimeoutTemplate};
 use rjepsen_core::store::{timestamp, StoreRun};
 use rjepsen_core::test::Test;
+use rjepsen_core::Valid;
 use rjepsen_workloads::{Workload, WorkloadOptions};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
-/// Runs the test `--test-count` times; returns the worst exit code.
+/// Runs the test `--test-count` times; returns the exit code of the worst verdict.
 pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
     let mut cfg = TestConfig::from_args(args)?;
-    let mut worst = 0;
+    let mut worst = Valid::Valid;
     for i in 0..args.test_count.max(1) {
         if i > 0 {
             cfg.seed = cfg.seed.wrapping_add(1);
             eprintln!();
         }
-        let code = run_once(&cfg)?;
-        // invalid (1) is worse than unknown (2), which is worse than valid (0).
-        let rank = |c: i32| [0, 2, 1].iter().position(|&x| x == c).unwrap_or(3);
-        if rank(code) > rank(worst) {
-            worst = code;
-        }
+        worst = worst.max(run_once(&cfg)?);
     }
-    Ok(worst)
+    Ok(worst.exit_code())
 }
 
-/// Runs the test once; returns the exit code.
-fn run_once(cfg: &TestConfig) -> anyhow::Result<i32> {
+/// Runs the test once; returns its verdict.
+fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     let workload =
         rjepsen_workloads::build(&cfg.workload, &workload_options(cfg)).map_err(BadArgs)?;
     let db = rjepsen_db::db_for(&cfg.db).map_err(BadArgs)?;
@@ -118,7 +114,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<i32> {
     eprintln!("checking {} ops...", outcome.history.len());
     let result = check_and_record(&store, &*checker, outcome.history, outcome.interrupted)?;
     print_summary(&store, &result);
-    Ok(result.valid.exit_code())
+    Ok(result.valid)
 }
 
 fn workload_options(cfg: &TestConfig) -> WorkloadOptions {

@@ -9,20 +9,18 @@ mod cmd_check;
 mod cmd_cluster;
 mod cmd_test;
 mod config;
+mod exit;
 mod logging;
 
 use clap::Parser;
 use cli::{Cli, Command};
 use config::BadArgs;
 
-const EXIT_BAD_ARGS: i32 = 254;
-const EXIT_INTERNAL: i32 = 255;
-
 fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_BAD_ARGS } else { 0 };
+            let code = if e.use_stderr() { exit::BAD_ARGS } else { 0 };
             let _ = e.print();
             std::process::exit(code);
         }
@@ -40,11 +38,11 @@ fn main() {
         Ok(code) => code,
         Err(e) if e.is::<BadArgs>() => {
             eprintln!("error: {e}");
-            EXIT_BAD_ARGS
+            exit::BAD_ARGS
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            EXIT_INTERNAL
+            exit::INTERNAL
         }
     };
     std::process::exit(code);
