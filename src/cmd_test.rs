@@ -4,9 +4,7 @@ use crate::analysis::{check_and_record, print_summary};
 use crate::cli::TestArgs;
 use crate::config::{BadArgs, TestConfig};
 use rjepsen_core::control::SshRemote;
-use rjepsen_core::generator::{
-    Any, Generator, OnClients, OnNemesis, Phases, Sleep, Stagger, TimeLimit,
-};
+use rjepsen_core::generator::{Any, Generator, OnClients, Phases, Sleep, Stagger, TimeLimit};
 use rjepsen_core::runner::{run_test, TestParts, TimeoutTemplate};
 use rjepsen_core::store::{timestamp, StoreRun};
 use rjepsen_core::test::Test;
@@ -129,7 +127,8 @@ fn workload_options(cfg: &TestConfig) -> WorkloadOptions {
 }
 
 /// Main phase (clients at `rate` with the nemesis schedule, for the time limit),
-/// then heal, let the cluster recover, and run the final client ops.
+/// then heal, let the cluster recover, and run the final client ops. The nemesis
+/// package's generators come already bound to the nemesis (`OnNemesis`).
 fn assemble(
     cfg: &TestConfig,
     client_gen: Box<dyn Generator>,
@@ -142,11 +141,8 @@ fn assemble(
     } else {
         Box::new(OnClients(client_gen))
     };
-    let main = TimeLimit::new(
-        cfg.time_limit,
-        Any::new(vec![clients, Box::new(OnNemesis(nemesis_gen))]),
-    );
-    let mut phases: Vec<Box<dyn Generator>> = vec![Box::new(main), Box::new(OnNemesis(heal_gen))];
+    let main = TimeLimit::new(cfg.time_limit, Any::new(vec![clients, nemesis_gen]));
+    let mut phases: Vec<Box<dyn Generator>> = vec![Box::new(main), heal_gen];
     if let Some(f) = final_gen {
         phases.push(Box::new(Sleep::secs(cfg.recovery_time)));
         // Bounded, in case the cluster never recovers.

@@ -30,7 +30,9 @@ use rjepsen_core::nemesis::Nemesis;
 use std::sync::Arc;
 
 /// What the runner needs to inject faults: the nemesis, the schedule for the
-/// main phase, the generator that heals after it, and the kinds in play.
+/// main phase, the generator that heals after it, and the kinds in play. Both
+/// generators are already bound to the nemesis (`OnNemesis`): callers use them as
+/// they are.
 pub struct NemesisPackage {
     pub nemesis: Box<dyn Nemesis>,
     pub generator: Box<dyn Generator>,
@@ -38,17 +40,13 @@ pub struct NemesisPackage {
     pub kinds: Vec<String>,
 }
 
-/// Expands `kinds` (`partition`, `kill`, `pause`, `packet`, `all`): `all` takes
+/// Expands `kinds` (`partition`, `kill`, `pause`, `packet`, `all`; one name an
+/// item: the command line splits `--nemesis` once, before this): `all` takes
 /// every kind the DB can serve; a kind named explicitly that the DB cannot serve
 /// is an error.
 pub fn resolve_kinds(kinds: &[String], db: &dyn Db) -> Result<Vec<FaultKind>, String> {
     let mut out: Vec<FaultKind> = Vec::new();
-    for name in kinds
-        .iter()
-        .flat_map(|k| k.split(','))
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    {
+    for name in kinds.iter().map(String::as_str) {
         let wanted: Vec<FaultKind> = if name == "all" {
             FaultKind::ALL
                 .into_iter()
