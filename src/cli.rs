@@ -96,10 +96,10 @@ pub struct TestArgs {
     #[arg(long, default_value_t = 5.0)]
     pub op_timeout: f64,
     /// Register: ops on a key before moving to a fresh key.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = rjepsen_workloads::DEFAULT_OPS_PER_KEY)]
     pub ops_per_key: usize,
     /// List-append: appends to a key before it is retired.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = rjepsen_workloads::DEFAULT_MAX_WRITES_PER_KEY)]
     pub max_writes_per_key: usize,
     /// Elle: consistency models to check (comma list).
     #[arg(long, default_value = "")]

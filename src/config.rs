@@ -213,7 +213,8 @@ impl TestConfig {
         if self.options["serializable-reads"] == json!(true) {
             c += " --serializable-reads";
         }
-        if self.workload == "register" && self.ops_per_key != 200 {
+        if self.workload == "register" && self.ops_per_key != rjepsen_workloads::DEFAULT_OPS_PER_KEY
+        {
             c += &format!(" --ops-per-key {}", self.ops_per_key);
         }
         if !self.consistency_models.is_empty() {

@@ -32,6 +32,12 @@ pub struct Workload {
     pub checker: Box<dyn Checker>,
 }
 
+/// Register: ops on a key before moving to a fresh key, unless told otherwise
+/// (the CLI's `--ops-per-key` default reads it).
+pub const DEFAULT_OPS_PER_KEY: usize = 200;
+/// List-append: appends to a key before it is retired (`--max-writes-per-key`).
+pub const DEFAULT_MAX_WRITES_PER_KEY: usize = 32;
+
 /// What a workload may be tuned with; every field has a sensible default.
 #[derive(Clone, Debug)]
 pub struct WorkloadOptions {
@@ -54,9 +60,9 @@ impl Default for WorkloadOptions {
         WorkloadOptions {
             concurrency: 10,
             node_count: 5,
-            ops_per_key: 200,
+            ops_per_key: DEFAULT_OPS_PER_KEY,
             threads_per_key: 5,
-            max_writes_per_key: 32,
+            max_writes_per_key: DEFAULT_MAX_WRITES_PER_KEY,
             consistency_models: Vec::new(),
         }
     }
