@@ -11,7 +11,7 @@ use super::reach;
 use super::wgl::{Budget, Outcome, Search};
 use rjepsen_core::checker::CheckContext;
 use rjepsen_core::{CheckResult, Op, Valid};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -255,18 +255,4 @@ fn summarise(keys: usize, ops: usize, independent: bool, reports: Vec<KeyReport>
         return result;
     }
     result.with("failures", Value::Array(failures))
-}
-
-/// Builds the JSON of one op of the history, for evidence.
-pub(crate) fn op_json(op: &Op) -> Value {
-    let mut m = Map::new();
-    m.insert("index".into(), json!(op.index));
-    m.insert("type".into(), json!(op.kind.as_str()));
-    m.insert(
-        "process".into(),
-        serde_json::to_value(&op.process).unwrap_or(Value::Null),
-    );
-    m.insert("f".into(), json!(op.f));
-    m.insert("value".into(), op.value.clone());
-    Value::Object(m)
 }

@@ -6,7 +6,6 @@
 //! window of the history around it: from the earliest op not yet placed to the
 //! completion of the op that could not be placed.
 
-use super::check::op_json;
 use super::model::{Atoms, Model};
 use super::prepare::Call;
 use super::reach::Impossible;
@@ -14,7 +13,7 @@ use super::svg::{self, Bar, BarKind};
 use super::wgl::Failure;
 use rjepsen_core::checker::CheckContext;
 use rjepsen_core::{Op, OpType, Valid};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::collections::HashSet;
 
 /// Ops of the prefix shown in full (the last ones before the failure).
@@ -367,4 +366,18 @@ impl<M: Model> Ctx<'_, M> {
         std::fs::write(&path, svg::render(title, &bars)).ok()?;
         Some(path.display().to_string())
     }
+}
+
+/// Builds the JSON of one op of the history, for evidence.
+fn op_json(op: &Op) -> Value {
+    let mut m = Map::new();
+    m.insert("index".into(), json!(op.index));
+    m.insert("type".into(), json!(op.kind.as_str()));
+    m.insert(
+        "process".into(),
+        serde_json::to_value(&op.process).unwrap_or(Value::Null),
+    );
+    m.insert("f".into(), json!(op.f));
+    m.insert("value".into(), op.value.clone());
+    Value::Object(m)
 }
