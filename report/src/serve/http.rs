@@ -84,7 +84,7 @@ fn read_head(stream: &TcpStream) -> io::Result<(String, String)> {
 fn route(store: &Path, target: &str) -> Response {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     if path == "/" || path == "/index.html" {
-        return Response::html(200, index::page(store, query));
+        return Response::html(200, index::page(store, &index_filters(query)));
     }
     let file = match resolve(store, path) {
         Ok(f) => f,
@@ -110,6 +110,21 @@ fn route(store: &Path, target: &str) -> Response {
     }
 }
 
+/// The index's `name` and `verdict` filters from a query string.
+fn index_filters(query: &str) -> index::Filters {
+    let mut f = index::Filters::default();
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = decode(v, true).unwrap_or_default();
+        match k {
+            "name" => f.name = v.trim().to_string(),
+            "verdict" => f.verdict = v,
+            _ => {}
+        }
+    }
+    f
+}
+
 /// The file in `store` that a request path names, or the status refusing it.
 pub(crate) fn resolve(store: &Path, path: &str) -> Result<PathBuf, (u16, &'static str)> {
     let decoded = percent_decode(path).ok_or((400, "malformed percent-encoding"))?;
@@ -133,7 +148,7 @@ pub(crate) fn resolve(store: &Path, path: &str) -> Result<PathBuf, (u16, &'stati
 }
 
 /// Decodes `%XX` escapes (and `+` as a space when `plus` is set).
-pub(crate) fn decode(s: &str, plus: bool) -> Option<String> {
+fn decode(s: &str, plus: bool) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -6,7 +6,6 @@
 //! directory given as the store itself, or one level down, also counts).
 //! Symbolic links such as `latest` are skipped so that no run is listed twice.
 
-use super::http::decode;
 use crate::checkers::verdict;
 use crate::html::{esc, href, verdict_class};
 use crate::run::{read_json, TestInfo};
@@ -95,19 +94,12 @@ fn row(dir: &Path, rel: String) -> Option<RunRow> {
     })
 }
 
-/// The query's `name` and `verdict` filters.
-fn filters(query: &str) -> (String, String) {
-    let (mut name, mut verdict) = (String::new(), String::new());
-    for pair in query.split('&') {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let v = decode(v, true).unwrap_or_default();
-        match k {
-            "name" => name = v.trim().to_string(),
-            "verdict" => verdict = v,
-            _ => {}
-        }
-    }
-    (name, verdict)
+/// What the index is filtered by: the query's `name` (a substring, any case) and
+/// `verdict` (empty or `all` for every run). The router parses the query.
+#[derive(Debug, Default)]
+pub(crate) struct Filters {
+    pub name: String,
+    pub verdict: String,
 }
 
 fn matches(row: &RunRow, name: &str, verdict: &str) -> bool {
@@ -120,15 +112,15 @@ fn matches(row: &RunRow, name: &str, verdict: &str) -> bool {
     name_ok && verdict_ok
 }
 
-/// The index page for a request's query string.
-pub(crate) fn page(store: &Path, query: &str) -> String {
-    let (name, want) = filters(query);
+/// The index page, filtered.
+pub(crate) fn page(store: &Path, filters: &Filters) -> String {
+    let (name, want) = (&filters.name, &filters.verdict);
     let all = runs(store);
-    let shown: Vec<&RunRow> = all.iter().filter(|r| matches(r, &name, &want)).collect();
+    let shown: Vec<&RunRow> = all.iter().filter(|r| matches(r, name, want)).collect();
     let mut s = String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>rjepsen runs</title><style>");
     s.push_str(STYLE);
     s.push_str("</style></head><body><h1>rjepsen runs</h1><form method=\"get\" action=\"/\">");
-    let _ = write!(s, "<input type=\"text\" name=\"name\" placeholder=\"test name\" value=\"{}\"> <select name=\"verdict\">", esc(&name));
+    let _ = write!(s, "<input type=\"text\" name=\"name\" placeholder=\"test name\" value=\"{}\"> <select name=\"verdict\">", esc(name));
     for v in [
         "all",
         "valid",
@@ -137,7 +129,7 @@ pub(crate) fn page(store: &Path, query: &str) -> String {
         "not checked",
         "interrupted",
     ] {
-        let sel = if v == want || (v == "all" && want.is_empty()) {
+        let sel = if v == want.as_str() || (v == "all" && want.is_empty()) {
             " selected"
         } else {
             ""
