@@ -2,18 +2,8 @@
 
 use crate::cli::{ClusterAction, ClusterArgs};
 use crate::config::{expand_nodes, BadArgs};
-use rjepsen_core::cluster::{self, ClusterInfo, ClusterSpec};
-use std::path::PathBuf;
+use rjepsen_core::cluster::{self, ClusterSpec};
 use std::time::Instant;
-
-/// The private key of the local cluster, when one is up.
-pub fn local_key() -> Option<PathBuf> {
-    let spec = ClusterSpec::default();
-    ClusterInfo::load(&spec.state_file())
-        .ok()
-        .flatten()
-        .map(|info| info.private_key)
-}
 
 /// The spec named by the options, with `nodes`.
 fn spec(args: &ClusterArgs, nodes: Vec<String>) -> ClusterSpec {

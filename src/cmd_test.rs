@@ -18,6 +18,10 @@ use tokio::sync::watch;
 /// Runs the test `--test-count` times; returns the exit code of the worst verdict.
 pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
     let mut cfg = TestConfig::from_args(args)?;
+    if cfg.ssh.private_key.is_none() {
+        // No key given: the local cluster's, if one is up.
+        cfg.ssh.private_key = rjepsen_core::cluster::local_key();
+    }
     let mut worst = Valid::Valid;
     for i in 0..args.test_count.max(1) {
         if i > 0 {

@@ -118,19 +118,16 @@ pub fn comma_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// SSH options from the arguments; without a key, the local cluster's key if a
-/// local cluster is up.
+/// SSH options from the arguments. Without `--ssh-private-key` the key stays
+/// `None`: the caller may fill in the local cluster's (reading its state is I/O,
+/// which argument checking does not do).
 pub fn ssh_options(args: &NodeArgs) -> SshOptions {
-    let mut ssh = SshOptions {
+    SshOptions {
         username: args.username.clone(),
         private_key: args.ssh_private_key.clone(),
         strict_host_key_checking: args.strict_host_key_checking,
         ..SshOptions::default()
-    };
-    if ssh.private_key.is_none() {
-        ssh.private_key = crate::cmd_cluster::local_key();
     }
-    ssh
 }
 
 impl TestConfig {
