@@ -8,6 +8,7 @@
 
 use rand::seq::SliceRandom;
 use rand::Rng;
+use rjepsen_core::nemesis::NemesisError;
 use rjepsen_core::test::Test;
 use serde_json::{Map, Value};
 use std::future::Future;
@@ -95,6 +96,22 @@ pub(crate) fn results_json(results: &[(String, NodeResult)]) -> (Value, Option<V
     }
     let errors = (!errors.is_empty()).then_some(Value::Object(errors));
     (Value::Object(value), errors)
+}
+
+/// Turns per-node results into one error that lists every node that failed.
+pub(crate) fn teardown_result(
+    action: &str,
+    results: Vec<(String, NodeResult)>,
+) -> Result<(), NemesisError> {
+    let errors: Vec<String> = results.into_iter().filter_map(|(_, r)| r.err()).collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(NemesisError {
+            action: action.to_string(),
+            message: errors.join("; "),
+        })
+    }
 }
 
 /// Picks the nodes a process or packet fault acts on: `"one"`, `"minority"`,

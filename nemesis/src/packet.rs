@@ -15,9 +15,9 @@ pub mod emulate;
 mod support;
 
 use crate::nodes::{
-    on_nodes, pick_targets, resolve_all, resolve_on_control, results_json, LazyRng, NodeResult,
+    on_nodes, pick_targets, resolve_all, resolve_on_control, results_json, teardown_result,
+    LazyRng, NodeResult,
 };
-use crate::partition::teardown_result;
 use async_trait::async_trait;
 use rjepsen_core::control::shell_quote;
 use rjepsen_core::nemesis::{Nemesis, NemesisError};

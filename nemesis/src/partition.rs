@@ -11,7 +11,7 @@
 //! `{"n1":["n3","n4"],...}`; `stop-partition` heals every node.
 
 use crate::grudge::{grudge_for, grudge_json, Grudge, PartitionMode};
-use crate::nodes::{on_nodes, resolve_all, results_json, LazyRng, NodeResult};
+use crate::nodes::{on_nodes, resolve_all, results_json, teardown_result, LazyRng, NodeResult};
 use async_trait::async_trait;
 use rjepsen_core::db::Db;
 use rjepsen_core::nemesis::{Nemesis, NemesisError};
@@ -178,22 +178,6 @@ impl Nemesis for PartitionNemesis {
 
     fn fs(&self) -> Vec<String> {
         vec!["start-partition".into(), "stop-partition".into()]
-    }
-}
-
-/// Turns per-node results into one error that lists every node that failed.
-pub(crate) fn teardown_result(
-    action: &str,
-    results: Vec<(String, NodeResult)>,
-) -> Result<(), NemesisError> {
-    let errors: Vec<String> = results.into_iter().filter_map(|(_, r)| r.err()).collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(NemesisError {
-            action: action.to_string(),
-            message: errors.join("; "),
-        })
     }
 }
 

@@ -10,8 +10,9 @@
 //! `"primaries"` or a list of nodes; `start` and `resume` default to all nodes.
 //! The completion's value maps each target to what happened to it.
 
-use crate::nodes::{on_nodes_within, pick_targets, results_json, LazyRng, NodeResult, DB_TIMEOUT};
-use crate::partition::teardown_result;
+use crate::nodes::{
+    on_nodes_within, pick_targets, results_json, teardown_result, LazyRng, NodeResult, DB_TIMEOUT,
+};
 use async_trait::async_trait;
 use rjepsen_core::db::Db;
 use rjepsen_core::nemesis::{Nemesis, NemesisError};
