@@ -23,15 +23,6 @@ pub enum ReadError {
     },
 }
 
-/// Reads a history file: JSON Lines, or Jepsen's `history.edn` when the name ends
-/// in `.edn` (see [`crate::history`]).
-pub fn read_history(path: &Path) -> Result<Vec<Op>, ReadError> {
-    if path.extension().is_some_and(|e| e == "edn") {
-        return super::edn_reader(path);
-    }
-    read_jsonl(path)
-}
-
 /// Reads a JSON Lines history. Blank lines are skipped; any other line that is not
 /// an op is an error naming its line number.
 ///

@@ -8,12 +8,20 @@
 mod jsonl;
 mod pairs;
 
-pub use jsonl::{read_history, read_jsonl, HistoryWriter, ReadError};
+pub use jsonl::{read_jsonl, HistoryWriter, ReadError};
 pub use pairs::History;
 mod edn;
 
 pub use edn::read_edn;
 
-fn edn_reader(path: &std::path::Path) -> Result<Vec<crate::op::Op>, ReadError> {
-    read_edn(path)
+use crate::op::Op;
+use std::path::Path;
+
+/// Reads a history file in the format its name says: Jepsen's `history.edn` when
+/// the name ends in `.edn`, JSON Lines otherwise.
+pub fn read_history(path: &Path) -> Result<Vec<Op>, ReadError> {
+    if path.extension().is_some_and(|e| e == "edn") {
+        return read_edn(path);
+    }
+    read_jsonl(path)
 }
