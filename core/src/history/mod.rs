@@ -1,7 +1,7 @@
 //! Histories: an ordered list of [`Op`]s, with the invocation/completion pairing
 //! that every checker needs, and readers and writers for the formats we speak.
 //!
-//! The on-disk format is JSON Lines (one op per line, see DESIGN.md); the
+//! The on-disk format is JSON Lines (one op per line, see docs/architecture.md); the
 //! [`jsonl`] module reads it with errors that name the line, and writes it as the
 //! test runs so that an interrupted run still leaves an analysable history.
 
