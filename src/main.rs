@@ -4,10 +4,7 @@
 
 mod analysis;
 mod cli;
-mod cmd_analyze;
-mod cmd_check;
-mod cmd_cluster;
-mod cmd_test;
+mod cmd;
 mod config;
 mod exit;
 mod logging;
@@ -26,13 +23,13 @@ fn main() {
         }
     };
     let result = match &cli.command {
-        Command::Test(a) => cmd_test::run(a),
-        Command::Check(a) => cmd_check::run(a),
-        Command::Analyze(a) => cmd_analyze::run(a),
+        Command::Test(a) => cmd::test::run(a),
+        Command::Check(a) => cmd::check::run(a),
+        Command::Analyze(a) => cmd::analyze::run(a),
         Command::Serve(a) => rjepsen_report::serve(&a.store, &a.bind)
             .map(|()| 0)
             .map_err(Into::into),
-        Command::Cluster(a) => cmd_cluster::run(a),
+        Command::Cluster(a) => cmd::cluster::run(a),
     };
     let code = match result {
         Ok(code) => code,

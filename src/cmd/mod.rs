@@ -1,0 +1,9 @@
+//! One module per subcommand (`rjepsen test`, `check`, `analyze`, `cluster`), each
+//! with a `run` that takes its parsed arguments and returns an exit code. They sit
+//! in a folder of their own so that `test.rs` here is read as a command, not as a
+//! test file, and a new command is one new file and one line below.
+
+pub mod analyze;
+pub mod check;
+pub mod cluster;
+pub mod test;
