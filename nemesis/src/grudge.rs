@@ -229,5 +229,4 @@ pub fn grudge_json(grudge: &Grudge) -> Value {
 }
 
 #[cfg(test)]
-#[path = "grudge_tests.rs"]
 mod tests;

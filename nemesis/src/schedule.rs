@@ -197,5 +197,4 @@ pub fn final_generator(kinds: &[FaultKind]) -> Seq {
 }
 
 #[cfg(test)]
-#[path = "schedule_tests.rs"]
 mod tests;

@@ -203,5 +203,4 @@ pub(crate) fn history_end(ops: &[Op]) -> u64 {
 }
 
 #[cfg(test)]
-#[path = "analysis_tests.rs"]
 mod tests;
