@@ -3,7 +3,7 @@
 //! that is a netem qdisc; without it, the iptables/tbf emulation of loss,
 //! duplication and rate, while delay and reorder are refused with a clear error.
 
-use crate::netns::{cluster_or_skip, Cluster, HUB_IP};
+use super::netns::{cluster_or_skip, Cluster, HUB_IP};
 use rjepsen_core::nemesis::Nemesis;
 use rjepsen_core::op::{Op, Process};
 use rjepsen_nemesis::PacketNemesis;

@@ -1,7 +1,7 @@
 //! Partitions on real namespaces: rules present and traffic blocked during the
 //! fault, the control node's side never cut, everything gone after healing.
 
-use crate::netns::{cluster_or_skip, HUB_IP};
+use super::netns::{cluster_or_skip, HUB_IP};
 use rjepsen_core::nemesis::Nemesis;
 use rjepsen_core::op::{Op, OpType, Process};
 use rjepsen_nemesis::grudge::complete_grudge;

@@ -2,7 +2,7 @@
 //! package's teardown: heals everything, never invoked or not, and tries every
 //! node even when one is unreachable.
 
-use crate::netns::cluster_or_skip;
+use super::netns::cluster_or_skip;
 use async_trait::async_trait;
 use rjepsen_core::db::{Db, DbError, Kill, Pause};
 use rjepsen_core::nemesis::Nemesis;
