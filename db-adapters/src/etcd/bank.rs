@@ -55,12 +55,7 @@ fn transfer_args(op: &Op) -> Result<(i64, i64, i64), OpError> {
 
 impl Bank {
     async fn read(&self, conn: &mut Conn) -> Result<Value, OpError> {
-        let opts = conn.read_options().with_prefix();
-        let resp = conn
-            .client
-            .get(PREFIX, Some(opts))
-            .await
-            .map_err(OpError::before_write)?;
+        let resp = conn.read_prefix(PREFIX).await?;
         let mut balances = Map::new();
         for kv in resp.kvs() {
             let key = String::from_utf8_lossy(kv.key()).into_owned();

@@ -127,6 +127,16 @@ impl Conn {
             opts
         }
     }
+
+    /// Reads every key under `prefix` (the set and the bank live under one each),
+    /// honouring `read_options`; a failed read never wrote anything.
+    pub async fn read_prefix(&mut self, prefix: &str) -> Result<etcd_client::GetResponse, OpError> {
+        let opts = self.read_options().with_prefix();
+        self.client
+            .get(prefix, Some(opts))
+            .await
+            .map_err(OpError::before_write)
+    }
 }
 
 /// A key or value as etcd text: strings as they are, anything else as JSON.

@@ -37,12 +37,7 @@ impl Ops for Set {
                 Ok(op.value.clone())
             }
             "read" => {
-                let opts = conn.read_options().with_prefix();
-                let resp = conn
-                    .client
-                    .get(PREFIX, Some(opts))
-                    .await
-                    .map_err(OpError::before_write)?;
+                let resp = conn.read_prefix(PREFIX).await?;
                 let mut elements = resp
                     .kvs()
                     .iter()
