@@ -60,17 +60,8 @@ impl Remote for LocalRemote {
 }
 
 async fn copy(node: &str, from: &Path, to: &Path) -> Result<(), ControlError> {
-    let fail = |message: String| ControlError::Transfer {
-        node: node.to_string(),
-        from: from.display().to_string(),
-        to: to.display().to_string(),
-        message,
-    };
-    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
-    }
+    let fail = ControlError::transfer(node, from.display().to_string(), to.display().to_string());
+    super::create_parent_dir(to).await.map_err(&fail)?;
     tokio::fs::copy(from, to)
         .await
         .map(|_| ())

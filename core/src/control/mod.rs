@@ -51,6 +51,35 @@ pub enum ControlError {
     },
 }
 
+impl ControlError {
+    /// A maker of `Transfer` errors for one copy from `from` to `to` on `node`, so
+    /// that each step of the copy only says what went wrong.
+    pub(crate) fn transfer(
+        node: &str,
+        from: String,
+        to: String,
+    ) -> impl Fn(String) -> ControlError {
+        let node = node.to_string();
+        move |message| ControlError::Transfer {
+            node: node.clone(),
+            from: from.clone(),
+            to: to.clone(),
+            message,
+        }
+    }
+}
+
+/// Creates the directory that will hold the local file `path` (downloads and
+/// local copies make it, as `cp` into a fresh `nodes/<node>/` must work).
+pub(crate) async fn create_parent_dir(path: &Path) -> Result<(), String> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| format!("cannot create {}: {e}", dir.display())),
+        None => Ok(()),
+    }
+}
+
 /// Runs commands on nodes and moves files to and from them.
 ///
 /// Commands are shell command lines run by `sh -c` as the configured user (root by

@@ -235,12 +235,8 @@ impl Remote for SshRemote {
         local: &Path,
         remote_path: &str,
     ) -> Result<(), ControlError> {
-        let fail = |message: String| ControlError::Transfer {
-            node: node.to_string(),
-            from: local.display().to_string(),
-            to: remote_path.to_string(),
-            message,
-        };
+        let fail =
+            ControlError::transfer(node, local.display().to_string(), remote_path.to_string());
         let mut file = tokio::fs::File::open(local)
             .await
             .map_err(|e| fail(format!("cannot open local file: {e}")))?;
@@ -272,17 +268,9 @@ impl Remote for SshRemote {
         remote_path: &str,
         local: &Path,
     ) -> Result<(), ControlError> {
-        let fail = |message: String| ControlError::Transfer {
-            node: node.to_string(),
-            from: remote_path.to_string(),
-            to: local.display().to_string(),
-            message,
-        };
-        if let Some(dir) = local.parent().filter(|d| !d.as_os_str().is_empty()) {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
-        }
+        let fail =
+            ControlError::transfer(node, remote_path.to_string(), local.display().to_string());
+        super::create_parent_dir(local).await.map_err(&fail)?;
         let mut file = tokio::fs::File::create(local)
             .await
             .map_err(|e| fail(format!("cannot create local file: {e}")))?;
