@@ -3,19 +3,23 @@
 //! same answer for the same history.
 
 use rjepsen_core::checker::{CheckContext, CheckResult, Checker};
+use rjepsen_core::fault::{fault_intervals, FaultBook};
 use rjepsen_core::store::StoreRun;
 use rjepsen_core::{History, Op, OpCounts, Valid};
 use serde_json::json;
 
-/// Checks `history` with `checker`, adds the nemesis intervals, op counts and
-/// whether the run was interrupted, and writes `results.json` and the report.
+/// Checks `history` with `checker`, adds the specs of the faults in play
+/// (`nemesis-faults`), their intervals, op counts and whether the run was
+/// interrupted, and writes `results.json` and the report.
 pub fn check_and_record(
     store: &StoreRun,
     checker: &dyn Checker,
     history: Vec<Op>,
     interrupted: bool,
+    faults: &FaultBook,
 ) -> anyhow::Result<CheckResult> {
-    let intervals = serde_json::to_value(rjepsen_nemesis::fault_intervals(&history))?;
+    let intervals = serde_json::to_value(fault_intervals(&history, faults))?;
+    let specs = serde_json::to_value(faults.specs())?;
     let counts = serde_json::to_value(OpCounts::of(&history))?;
     let ctx = CheckContext {
         out_dir: Some(store.dir.clone()),
@@ -30,6 +34,7 @@ pub fn check_and_record(
             json!("the run was interrupted; the history is incomplete"),
         );
     }
+    result.details.insert("nemesis-faults".into(), specs);
     result.details.insert("nemesis-intervals".into(), intervals);
     result.details.insert("op-counts".into(), counts);
     result

@@ -195,4 +195,10 @@ pub enum ClusterAction {
     Status,
     /// Remove everything `up` made. Safe to run twice.
     Down,
+    /// Find and heal faults an earlier run left on the nodes (iptables chains,
+    /// paused DB processes, qdiscs), saying what was healed.
+    Heal {
+        #[arg(long, default_value = "etcd")]
+        db: String,
+    },
 }

@@ -59,6 +59,13 @@ pub trait Kill: Send + Sync {
 pub trait Pause: Send + Sync {
     async fn pause(&self, test: &Test, node: &str) -> Result<(), DbError>;
     async fn resume(&self, test: &Test, node: &str) -> Result<(), DbError>;
+
+    /// Whether the DB's process on `node` is paused right now (`None`: this DB
+    /// cannot tell). Lets a new run find and report what a run killed mid-pause
+    /// left stopped.
+    async fn paused(&self, _test: &Test, _node: &str) -> Result<Option<bool>, DbError> {
+        Ok(None)
+    }
 }
 
 /// The DB can say which nodes currently lead.

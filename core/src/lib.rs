@@ -1,17 +1,20 @@
 //! rjepsen-core: the vocabulary every other crate speaks.
 //!
 //! Operations and histories ([`op`], [`history`]), the extension-point traits
-//! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), and — behind the
+//! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the fault
+//! vocabulary ([`fault`]), and — behind the
 //! `control` feature — the machinery that touches the world: control of nodes over
 //! SSH ([`control`]), local nodes made of Linux namespaces ([`cluster`]), the
 //! runner and the store. Checkers depend on this crate with `default-features =
 //! false`, so they see only the pure half.
 
 pub mod checker;
+pub mod fault;
 pub mod history;
 pub mod op;
 
 pub use checker::{CheckResult, Checker, Valid};
+pub use fault::{FaultBook, FaultInterval, FaultSpec};
 pub use history::History;
 pub use op::{Op, OpCounts, OpType, Process};
 pub mod generator;

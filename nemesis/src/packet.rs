@@ -155,6 +155,35 @@ pub fn heal_command(iface: &str) -> String {
     )
 }
 
+/// Shell that says what of ours it finds on `iface` (a netem or tbf root
+/// qdisc, our packet chains) and then heals it; prints nothing where nothing
+/// was left.
+pub fn sweep_command(iface: &str) -> String {
+    let q = shell_quote(iface);
+    let chains = ["filter", "mangle"].map(|table| {
+        format!(
+            "if iptables -w -t {table} -n -L {PACKET_CHAIN} >/dev/null 2>&1; then \
+             echo 'iptables chain {PACKET_CHAIN} in table {table}'; fi"
+        )
+    });
+    format!(
+        "tc qdisc show dev {q} | grep -E '^qdisc (netem|tbf) [^ ]+ root' | sed 's/^/{iface}: /'; {}; {}",
+        chains.join("; "),
+        heal_command(iface)
+    )
+}
+
+/// Finds and heals what an earlier run left shaped on `node`; see [`sweep_command`].
+pub async fn sweep_node(test: &Test, node: &str) -> NodeResult {
+    let iface = node_interface(test, node).await?;
+    let out = test
+        .remote
+        .exec(node, &sweep_command(&iface))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(out.stdout)
+}
+
 /// Where `shape` sends its traffic faults: the node and its peers' addresses.
 struct Target {
     node: String,

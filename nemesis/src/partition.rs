@@ -24,6 +24,16 @@ use std::sync::Arc;
 /// The iptables chain that holds every rule this nemesis adds.
 pub const CHAIN: &str = "RJEPSEN";
 
+/// Shell that says what of ours it finds (our chain, with its number of DROP
+/// rules) and then heals it; prints nothing where nothing was left.
+pub fn sweep_command() -> String {
+    format!(
+        "if iptables -w -n -L {CHAIN} >/dev/null 2>&1; then \
+         echo \"iptables chain {CHAIN} with $(iptables -w -S {CHAIN} | grep -c -- '-j DROP') DROP rule(s)\"; fi; {}",
+        heal_command()
+    )
+}
+
 /// Shell that replaces the node's rules with drops from `sources`.
 pub fn apply_command(sources: &[Ipv4Addr]) -> String {
     let mut cmd = format!(

@@ -10,95 +10,19 @@
 
 use rand::seq::SliceRandom;
 use rand::Rng;
+use rjepsen_core::fault::FaultSpec;
 use rjepsen_core::generator::{Context, GenOp, Generator, Once, Seq};
 use rjepsen_core::op::{Op, Process};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-/// A kind of fault and the ops that start and stop it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FaultKind {
-    Partition,
-    Kill,
-    Pause,
-    Packet,
-}
-
-impl FaultKind {
-    pub const ALL: [FaultKind; 4] = [
-        FaultKind::Partition,
-        FaultKind::Kill,
-        FaultKind::Pause,
-        FaultKind::Packet,
-    ];
-
-    pub fn parse(s: &str) -> Option<FaultKind> {
-        FaultKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FaultKind::Partition => "partition",
-            FaultKind::Kill => "kill",
-            FaultKind::Pause => "pause",
-            FaultKind::Packet => "packet",
-        }
-    }
-
-    /// The `f` that starts this fault and the one that stops it.
-    pub fn fs(self) -> (&'static str, &'static str) {
-        match self {
-            FaultKind::Partition => ("start-partition", "stop-partition"),
-            FaultKind::Kill => ("kill", "start"),
-            FaultKind::Pause => ("pause", "resume"),
-            FaultKind::Packet => ("start-packet", "stop-packet"),
-        }
-    }
-
-    /// The kind an op's `f` belongs to, and whether it starts (true) or stops it.
-    pub fn of_f(f: &str) -> Option<(FaultKind, bool)> {
-        FaultKind::ALL.into_iter().find_map(|k| {
-            let (start, stop) = k.fs();
-            (f == start)
-                .then_some((k, true))
-                .or((f == stop).then_some((k, false)))
-        })
-    }
-
-    /// The value of the op that stops this fault: everything, on every node.
-    pub fn stop_value(self) -> Value {
-        match self {
-            FaultKind::Kill | FaultKind::Pause => Value::from("all"),
-            FaultKind::Partition | FaultKind::Packet => Value::Null,
-        }
-    }
-}
-
-/// The values a start op of `kind` may carry; `primary` adds the modes and
-/// targets that need the DB's `Primary` ability.
-pub fn start_values(kind: FaultKind, primary: bool) -> Vec<Value> {
+/// The targets a process or packet fault may name; `primary` adds `primaries`,
+/// which needs the DB's `Primary` ability.
+pub fn targets(primary: bool) -> Vec<&'static str> {
     let mut targets = vec!["one", "minority", "majority", "all"];
     if primary {
         targets.push("primaries");
     }
-    match kind {
-        FaultKind::Partition => {
-            let mut modes = vec!["majority", "one", "ring", "bridge"];
-            if primary {
-                modes.push("primary");
-            }
-            modes.into_iter().map(Value::from).collect()
-        }
-        FaultKind::Kill | FaultKind::Pause => targets.into_iter().map(Value::from).collect(),
-        FaultKind::Packet => {
-            let mut v = Vec::new();
-            for t in targets.iter().filter(|t| **t != "primaries") {
-                for b in crate::packet::BEHAVIOURS {
-                    v.push(json!({"targets": t, "behaviour": b}));
-                }
-            }
-            v
-        }
-    }
+    targets
 }
 
 /// A filter over start values, asked each time one is chosen.
@@ -106,7 +30,9 @@ type Offers = Box<dyn Fn(&Value) -> bool + Send>;
 
 /// One kind's start/stop cycle on the nemesis process; never done.
 pub struct FaultCycle {
-    kind: FaultKind,
+    start_f: String,
+    stop_f: String,
+    stop_value: Value,
     values: Vec<Value>,
     /// Which values may be chosen now (all when None or when it keeps none).
     offers: Option<Offers>,
@@ -116,9 +42,18 @@ pub struct FaultCycle {
 }
 
 impl FaultCycle {
-    pub fn new(kind: FaultKind, values: Vec<Value>, interval_secs: f64) -> FaultCycle {
+    /// Cycles `spec`'s first start `f` (with one of `values`) and its heal `f`
+    /// (with `stop_value`).
+    pub fn new(
+        spec: &FaultSpec,
+        stop_value: Value,
+        values: Vec<Value>,
+        interval_secs: f64,
+    ) -> FaultCycle {
         FaultCycle {
-            kind,
+            start_f: spec.start.first().cloned().unwrap_or_default(),
+            stop_f: spec.heal_f().to_string(),
+            stop_value,
             values,
             offers: None,
             interval_ns: (interval_secs * 1e9) as u64,
@@ -165,11 +100,11 @@ impl Generator for FaultCycle {
         if ctx.time < due || !ctx.nemesis_free() {
             return GenOp::Pending;
         }
-        let (start, stop) = self.kind.fs();
         let mut op = if self.faulted {
-            Op::invoke(Process::Nemesis, stop, self.kind.stop_value())
+            Op::invoke(Process::Nemesis, &self.stop_f, self.stop_value.clone())
         } else {
-            Op::invoke(Process::Nemesis, start, self.choose(ctx.rng))
+            let value = self.choose(ctx.rng);
+            Op::invoke(Process::Nemesis, &self.start_f, value)
         };
         op.time = ctx.time;
         self.faulted = !self.faulted;
@@ -179,19 +114,12 @@ impl Generator for FaultCycle {
     }
 }
 
-/// Heals every kind in `kinds`, in the order that lets a DB recover: network
-/// first, then paused processes, then killed ones, then packet shaping.
-pub fn final_generator(kinds: &[FaultKind]) -> Seq {
-    let order = [
-        FaultKind::Partition,
-        FaultKind::Pause,
-        FaultKind::Kill,
-        FaultKind::Packet,
-    ];
-    let gens: Vec<Box<dyn Generator>> = order
+/// One heal op per fault, in the order given (the packages' heal ranks: the
+/// network first, then paused processes, then killed ones, then shaping).
+pub fn final_generator(heals: Vec<(String, Value)>) -> Seq {
+    let gens: Vec<Box<dyn Generator>> = heals
         .into_iter()
-        .filter(|k| kinds.contains(k))
-        .map(|k| Box::new(Once::nemesis(k.fs().1, k.stop_value())) as Box<dyn Generator>)
+        .map(|(f, v)| Box::new(Once::nemesis(&f, v)) as Box<dyn Generator>)
         .collect();
     Seq::new(gens)
 }

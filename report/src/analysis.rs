@@ -2,26 +2,35 @@
 //! throughput and op counts.
 //!
 //! Fault intervals come from results.json's `nemesis-intervals` when the runner
-//! wrote them (it knows exactly when each fault was in force); otherwise they are
-//! rebuilt from the nemesis ops of the history, pairing `start-X` with `stop-X`,
-//! `kill` with `start` and `pause` with `resume`, as Jepsen's plots do. Quantiles
+//! wrote them; otherwise they are computed from the history's nemesis ops by
+//! `rjepsen_core::fault::fault_intervals`, with the specs results.json recorded
+//! (`nemesis-faults`) or, for older runs, the built-in ones: nothing is guessed
+//! from an `f`'s name, as Jepsen's plots read their packages' `:perf` specs. Quantiles
 //! use an HDR histogram so that a million ops cost a fixed amount of memory.
 
 use hdrhistogram::Histogram;
+use rjepsen_core::fault::{fault_intervals, FaultBook};
 use rjepsen_core::history::History;
-use rjepsen_core::{Op, OpType, Process};
+use rjepsen_core::{Op, OpType};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// One fault, in nanoseconds since the start; `stop` None = never healed in the
-/// history.
+/// history. `colour` is its spec's.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Interval {
     pub kind: String,
     pub start: u64,
     pub stop: Option<u64>,
     pub value: Value,
+    pub colour: String,
 }
+
+/// For a kind no spec names (a run that recorded intervals of faults it had no
+/// spec for): a colour of its own, stable by name.
+const SPARE_COLOURS: [&str; 6] = [
+    "#f28e2b", "#e15759", "#b07aa1", "#76b7b2", "#59a14f", "#edc948",
+];
 
 /// A completed (or never completed) client op: when it was invoked, how long it
 /// took, and how it ended.
@@ -33,89 +42,54 @@ pub(crate) struct Latency {
     pub nanos: u64,
 }
 
-/// Fault intervals: from results.json when present, else from the history.
-pub(crate) fn intervals(results: Option<&Value>, ops: &[Op]) -> Vec<Interval> {
+/// The run's fault specs: results.json's `nemesis-faults`, or the built-in
+/// ones for a run that recorded none. A malformed list is an error.
+pub(crate) fn fault_book(results: Option<&Value>) -> Result<FaultBook, String> {
+    FaultBook::from_results(results)
+}
+
+/// Fault intervals: from results.json when present (the runner wrote them),
+/// else computed from the history's nemesis ops with the run's specs — the same
+/// computation the runner uses.
+pub(crate) fn intervals(results: Option<&Value>, ops: &[Op], book: &FaultBook) -> Vec<Interval> {
     let given = results.and_then(|r| r.get("nemesis-intervals"));
-    match given.and_then(Value::as_array) {
+    let raw: Vec<(String, u64, Option<u64>, Value)> = match given.and_then(Value::as_array) {
         Some(list) => list.iter().filter_map(interval_from_json).collect(),
-        None => intervals_from_history(ops),
-    }
-}
-
-fn interval_from_json(v: &Value) -> Option<Interval> {
-    Some(Interval {
-        kind: v.get("kind")?.as_str()?.to_string(),
-        start: v.get("start")?.as_u64()?,
-        stop: v.get("stop").and_then(Value::as_u64),
-        value: v.get("value").cloned().unwrap_or(Value::Null),
-    })
-}
-
-/// The kind of fault a nemesis `f` opens, or closes.
-fn fault_edge(f: &str) -> Option<(bool, String)> {
-    let f = f.trim_start_matches(':');
-    match f {
-        "kill" => Some((true, "kill".into())),
-        "start" => Some((false, "kill".into())),
-        "pause" => Some((true, "pause".into())),
-        "resume" => Some((false, "pause".into())),
-        _ => None,
-    }
-    .or_else(|| f.strip_prefix("start-").map(|k| (true, k.to_string())))
-    .or_else(|| f.strip_prefix("stop-").map(|k| (false, k.to_string())))
-}
-
-/// Rebuilds intervals from nemesis ops. A fault counts from the invocation of the
-/// op that started it to the completion of the op that stopped it (the widest
-/// window in which it may have been in force, as rjepsen-nemesis records it); an
-/// op that never completed counts at its invocation.
-pub(crate) fn intervals_from_history(ops: &[Op]) -> Vec<Interval> {
-    let mut open: BTreeMap<String, Interval> = BTreeMap::new();
-    let mut done = Vec::new();
-    let mut pending: Option<&Op> = None;
-    for op in ops.iter().filter(|o| o.process == Process::Nemesis) {
-        if op.kind == OpType::Invoke {
-            if let Some(unfinished) = pending.replace(op) {
-                record_edge(unfinished, unfinished.time, &mut open, &mut done);
-            }
-            continue;
-        }
-        let invoked = pending
-            .take()
-            .filter(|i| i.f == op.f)
-            .map_or(op.time, |i| i.time);
-        record_edge(op, invoked, &mut open, &mut done);
-    }
-    if let Some(op) = pending {
-        record_edge(op, op.time, &mut open, &mut done);
-    }
-    done.extend(open.into_values());
-    done.sort_by_key(|i| i.start);
-    done
-}
-
-/// Opens or closes the fault of `op`; a fault opens at `invoked`, the time its
-/// op was invoked, and closes at `op.time`.
-fn record_edge(
-    op: &Op,
-    invoked: u64,
-    open: &mut BTreeMap<String, Interval>,
-    done: &mut Vec<Interval>,
-) {
-    let Some((starts, kind)) = fault_edge(&op.f) else {
-        return;
+        None => fault_intervals(ops, book)
+            .into_iter()
+            .map(|i| (i.kind, i.start, i.stop, i.value))
+            .collect(),
     };
-    if starts {
-        open.entry(kind.clone()).or_insert(Interval {
+    raw.into_iter()
+        .map(|(kind, start, stop, value)| Interval {
+            colour: colour_of(book, &kind),
             kind,
-            start: invoked,
-            stop: None,
-            value: op.value.clone(),
-        });
-    } else if let Some(mut i) = open.remove(&kind) {
-        i.stop = Some(op.time);
-        done.push(i);
+            start,
+            stop,
+            value,
+        })
+        .collect()
+}
+
+fn colour_of(book: &FaultBook, kind: &str) -> String {
+    match book.colour(kind) {
+        Some(c) => c.to_string(),
+        None => {
+            let h = kind
+                .bytes()
+                .fold(0usize, |h, b| h.wrapping_mul(31) + b as usize);
+            SPARE_COLOURS[h % SPARE_COLOURS.len()].to_string()
+        }
     }
+}
+
+fn interval_from_json(v: &Value) -> Option<(String, u64, Option<u64>, Value)> {
+    Some((
+        v.get("kind")?.as_str()?.to_string(),
+        v.get("start")?.as_u64()?,
+        v.get("stop").and_then(Value::as_u64),
+        v.get("value").cloned().unwrap_or(Value::Null),
+    ))
 }
 
 /// Latencies of client ops in invocation order; an op that never completed is

@@ -13,7 +13,13 @@ use std::fmt::Write;
 use std::path::Path;
 
 /// Keys of results.json that are not checkers.
-const META: [&str; 4] = ["valid?", "nemesis-intervals", "op-counts", "interrupted"];
+const META: [&str; 5] = [
+    "valid?",
+    "nemesis-faults",
+    "nemesis-intervals",
+    "op-counts",
+    "interrupted",
+];
 const MAX_JSON: usize = 200_000;
 const MAX_SVG: u64 = 2_000_000;
 const MAX_ITEMS: usize = 50;

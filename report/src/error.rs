@@ -20,6 +20,8 @@ pub enum ReportError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("failed to read {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
     #[error(transparent)]
     History(#[from] rjepsen_core::history::ReadError),
     #[error("failed to draw the {what} plot: {message}")]

@@ -27,7 +27,12 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     let ops = &history.ops;
     let end = analysis::history_end(ops);
     let end_s = (end as f64 / 1e9).max(1.0);
-    let faults = analysis::intervals(run.results.as_ref(), ops);
+    let book =
+        analysis::fault_book(run.results.as_ref()).map_err(|message| ReportError::Invalid {
+            path: dir.join("results.json"),
+            message,
+        })?;
+    let faults = analysis::intervals(run.results.as_ref(), ops, &book);
     let lats = analysis::latencies(&history, end);
     let latency = plots::latency(&lats, &faults, end_s)?;
     let rate = plots::throughput(&analysis::throughput(ops, end), &faults, end_s)?;

@@ -27,9 +27,6 @@ pub(crate) const MAX_POINTS: usize = 20_000;
 const OK: RGBColor = RGBColor(31, 119, 180);
 const FAIL: RGBColor = RGBColor(214, 39, 40);
 const INFO: RGBColor = RGBColor(255, 127, 14);
-const FAULT_COLOURS: [&str; 6] = [
-    "#f28e2b", "#e15759", "#b07aa1", "#76b7b2", "#59a14f", "#edc948",
-];
 
 /// A drawn plot, and how many points it left out.
 pub(crate) struct Plot {
@@ -262,7 +259,7 @@ fn compose(id: &str, chart: &str, g: &Geometry, faults: &[Interval]) -> String {
                 kinds.push(&fault.kind);
                 kinds.len() - 1
             });
-        let colour = FAULT_COLOURS[row % FAULT_COLOURS.len()];
+        let colour = esc(&fault.colour);
         let kind = esc(&fault.kind);
         let title = esc(&describe(fault));
         let (width, height) = ((x1 - x0).max(2), g.bottom - g.top);

@@ -61,8 +61,9 @@ pub(crate) fn timeline(
         let (x0, x1) = (scale.x(f.start), scale.x(f.stop.unwrap_or(end)));
         let _ = write!(
             s,
-            r##"<rect class="timeline-fault" x="{x0}" y="0" width="{}" height="{height}" fill="#f28e2b" fill-opacity="0.12"><title>{}</title></rect>"##,
+            r##"<rect class="timeline-fault" x="{x0}" y="0" width="{}" height="{height}" fill="{}" fill-opacity="0.12"><title>{}</title></rect>"##,
             (x1 - x0).max(1),
+            esc(&f.colour),
             esc(&crate::plots::describe(f))
         );
     }

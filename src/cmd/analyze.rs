@@ -4,6 +4,7 @@
 use crate::analysis::{check_and_record, print_summary};
 use crate::cli::AnalyzeArgs;
 use crate::config::BadArgs;
+use rjepsen_core::fault::FaultBook;
 use rjepsen_core::history::read_history;
 use rjepsen_core::store::StoreRun;
 use rjepsen_workloads::WorkloadOptions;
@@ -43,7 +44,11 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
         history.len(),
         store.dir.display()
     );
-    let result = check_and_record(&store, &*checker, history, interrupted)?;
+    // The faults as the run recorded them; a run from before `nemesis-faults`
+    // gets the built-in ones.
+    let previous = store.read_json("results.json").ok();
+    let faults = FaultBook::from_results(previous.as_ref()).map_err(BadArgs)?;
+    let result = check_and_record(&store, &*checker, history, interrupted, &faults)?;
     print_summary(&store, &result);
     Ok(result.valid.exit_code())
 }

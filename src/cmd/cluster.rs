@@ -1,4 +1,4 @@
-//! `rjepsen cluster up|status|down`: local nodes (see docs/local-nodes.md).
+//! `rjepsen cluster up|status|heal|down`: local nodes (see docs/local-nodes.md).
 
 use crate::cli::{ClusterAction, ClusterArgs};
 use crate::config::{expand_nodes, BadArgs};
@@ -72,6 +72,7 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<i32> {
             }
             Ok(if all_ok { 0 } else { crate::exit::INTERNAL })
         }
+        ClusterAction::Heal { db } => crate::cmd::heal::cluster_heal(&spec(args, Vec::new()), db),
         ClusterAction::Down => {
             let removed = rt.block_on(cluster::down(&spec(args, Vec::new())))?;
             if removed.is_empty() {

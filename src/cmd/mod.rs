@@ -1,4 +1,5 @@
-//! One module per subcommand (`rjepsen test`, `check`, `analyze`, `cluster`), each
+//! One module per subcommand (`rjepsen test`, `check`, `analyze`, `cluster`; `heal` is
+//! shared by `test` and `cluster heal`), each
 //! with a `run` that takes its parsed arguments and returns an exit code. They sit
 //! in a folder of their own so that `test.rs` here is read as a command, not as a
 //! test file, and a new command is one new file and one line below.
@@ -6,4 +7,5 @@
 pub mod analyze;
 pub mod check;
 pub mod cluster;
+pub mod heal;
 pub mod test;

@@ -88,12 +88,18 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         nemesis: Arc::from(package.nemesis),
         leave_db_running: cfg.leave_db_running,
         quiet: cfg.quiet,
+        faults: package.faults.clone(),
     };
+    let db_for_sweep = parts.db.clone();
 
     let rt = tokio::runtime::Runtime::new()?;
     let outcome = rt.block_on(async {
         let cancel = interrupt_on_ctrl_c();
-        run_test(test, &store, parts, gen, cancel).await
+        // Only on a cluster cleared of what an earlier run left.
+        crate::cmd::heal::heal_leftovers(&test, db_for_sweep).await?;
+        run_test(test, &store, parts, gen, cancel)
+            .await
+            .map_err(anyhow::Error::from)
     });
     rt.shutdown_timeout(Duration::from_secs(2));
     test_json["end_time"] = json!(timestamp(SystemTime::now()));
@@ -114,7 +120,13 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         eprintln!("interrupted: every fault was healed; checking the history recorded so far");
     }
     eprintln!("checking {} ops...", outcome.history.len());
-    let result = check_and_record(&store, &*checker, outcome.history, outcome.interrupted)?;
+    let result = check_and_record(
+        &store,
+        &*checker,
+        outcome.history,
+        outcome.interrupted,
+        &package.faults,
+    )?;
     print_summary(&store, &result);
     Ok(result.valid)
 }

@@ -14,6 +14,7 @@ mod tests;
 mod timeout;
 mod worker;
 
+pub use progress::ProgressOptions;
 pub use test_run::{run_test, RunError, TestOutcome, TestParts};
 pub use timeout::{TimeoutClient, TimeoutTemplate};
 
@@ -47,7 +48,7 @@ pub async fn run_generator(
     gen: Box<dyn Generator>,
     writer: HistoryWriter,
     cancel: watch::Receiver<bool>,
-    quiet: bool,
+    progress: ProgressOptions,
 ) -> std::io::Result<Run> {
     let n = test.concurrency.max(1);
     let (done_tx, done_rx) = mpsc::channel(n + 1);
@@ -86,7 +87,7 @@ pub async fn run_generator(
         to_nemesis: nem_tx,
         completions: done_rx,
         cancel,
-        progress: progress::Progress::new(quiet),
+        progress: progress::Progress::new(progress),
     };
     let end = sched.run().await;
     sched.progress.maybe_print(u64::MAX / 2);

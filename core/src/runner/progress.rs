@@ -1,12 +1,33 @@
 //! A progress line: ops done, ops/s, outcomes, and what the nemesis is doing.
 //!
 //! On a terminal the line is redrawn every second; otherwise (CI, a pipe) a line is
-//! printed every ten seconds so that logs stay readable.
+//! printed every ten seconds so that logs stay readable. Which nemesis ops start
+//! and stop which fault comes from the test's [`FaultBook`], never from names.
 
+use crate::fault::{Edge, FaultBook};
 use crate::op::{Op, OpCounts, Process};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
+
+/// How the runner reports progress.
+#[derive(Clone, Debug)]
+pub struct ProgressOptions {
+    /// No progress line.
+    pub quiet: bool,
+    /// The faults the nemesis may cause.
+    pub faults: FaultBook,
+}
+
+impl ProgressOptions {
+    /// No line, built-in faults (tests).
+    pub fn quiet() -> ProgressOptions {
+        ProgressOptions {
+            quiet: true,
+            faults: FaultBook::builtin(),
+        }
+    }
+}
 
 pub(crate) struct Progress {
     tty: bool,
@@ -18,11 +39,13 @@ pub(crate) struct Progress {
     counts: OpCounts,
     /// Active faults by kind, with a short description.
     faults: BTreeMap<String, String>,
+    book: FaultBook,
     quiet: bool,
 }
 
 impl Progress {
-    pub fn new(quiet: bool) -> Progress {
+    pub fn new(options: ProgressOptions) -> Progress {
+        let ProgressOptions { quiet, faults } = options;
         let tty = std::io::stderr().is_terminal();
         Progress {
             tty,
@@ -37,6 +60,7 @@ impl Progress {
             invoked: 0,
             counts: OpCounts::default(),
             faults: BTreeMap::new(),
+            book: faults,
             quiet,
         }
     }
@@ -57,27 +81,17 @@ impl Progress {
         self.counts.add(op);
     }
 
-    /// Tracks faults from nemesis completions: `start-X`/`stop-X`, `kill`/`start`,
-    /// `pause`/`resume`.
+    /// Tracks faults from nemesis completions, by the book's specs.
     fn nemesis(&mut self, op: &Op) {
-        let f = op.f.as_str();
-        let summary = summarize(&op.value);
-        match f {
-            "kill" | "pause" => {
-                self.faults.insert(f.to_string(), summary);
+        let Some((spec, edge)) = self.book.edge(&op.f) else {
+            return;
+        };
+        match edge {
+            Edge::Start => {
+                self.faults.insert(spec.name.clone(), summarize(&op.value));
             }
-            "start" => {
-                self.faults.remove("kill");
-            }
-            "resume" => {
-                self.faults.remove("pause");
-            }
-            _ => {
-                if let Some(kind) = f.strip_prefix("start-") {
-                    self.faults.insert(kind.to_string(), summary);
-                } else if let Some(kind) = f.strip_prefix("stop-") {
-                    self.faults.remove(kind);
-                }
+            Edge::Stop => {
+                self.faults.remove(&spec.name);
             }
         }
     }
@@ -156,7 +170,7 @@ mod tests {
 
     #[test]
     fn tracks_faults_and_counts() {
-        let mut p = Progress::new(true);
+        let mut p = Progress::new(ProgressOptions::quiet());
         let nem = |f: &str, v: serde_json::Value| {
             Op::invoke(Process::Nemesis, f, v.clone()).complete(OpType::Info, v)
         };
@@ -171,5 +185,25 @@ mod tests {
         p.completed(&c.info("timeout"));
         let line = p.line(2_000_000_000);
         assert!(line.contains("2 ops (1/s) ok 1 fail 0 info 1"), "{line}");
+    }
+
+    /// A fault whose `f`s are not `start-X`/`stop-X` shows by its spec; an `f`
+    /// no spec names is not taken for a fault.
+    #[test]
+    fn shows_faults_by_spec_not_by_prefix() {
+        use crate::fault::FaultSpec;
+        let clock = FaultSpec::new("clock", &["bump-clock"], &["reset-clock"], 5, "#000000");
+        let mut p = Progress::new(ProgressOptions {
+            quiet: true,
+            faults: FaultBook::new(vec![clock]),
+        });
+        let nem = |f: &str, v: serde_json::Value| {
+            Op::invoke(Process::Nemesis, f, v.clone()).complete(OpType::Info, v)
+        };
+        p.completed(&nem("bump-clock", json!({"n1": 250})));
+        p.completed(&nem("start-partition", json!({"n1": ["n2"]})));
+        assert_eq!(p.nemesis_state(), r#"clock {"n1":250}"#);
+        p.completed(&nem("reset-clock", json!(null)));
+        assert_eq!(p.nemesis_state(), "healthy");
     }
 }

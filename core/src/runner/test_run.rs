@@ -5,6 +5,7 @@ use super::{run_generator, Run};
 use crate::client::Client;
 use crate::control::ControlError;
 use crate::db::{Db, DbError};
+use crate::fault::FaultBook;
 use crate::generator::Generator;
 use crate::history::HistoryWriter;
 use crate::nemesis::Nemesis;
@@ -29,6 +30,8 @@ pub struct TestParts {
     pub leave_db_running: bool,
     /// No progress line.
     pub quiet: bool,
+    /// The faults the nemesis may cause, for the progress line.
+    pub faults: FaultBook,
 }
 
 /// Why a test could not run (as opposed to what it found).
@@ -141,7 +144,10 @@ async fn run_guarded(
         gen,
         writer,
         cancel,
-        parts.quiet,
+        super::ProgressOptions {
+            quiet: parts.quiet,
+            faults: parts.faults.clone(),
+        },
     );
     match AssertUnwindSafe(fut).catch_unwind().await {
         Ok(r) => Ok(r?),

@@ -105,9 +105,17 @@ async fn drive(
     let path = dir.join("history.jsonl");
     let writer = HistoryWriter::create(&path).unwrap();
     let t = test(&dir, concurrency);
-    let run = run_generator(t, c, Arc::new(NoNemesis), gen, writer, cancel, true)
-        .await
-        .unwrap();
+    let run = run_generator(
+        t,
+        c,
+        Arc::new(NoNemesis),
+        gen,
+        writer,
+        cancel,
+        ProgressOptions::quiet(),
+    )
+    .await
+    .unwrap();
     let on_disk = read_jsonl(&path).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     (run, on_disk)
@@ -308,6 +316,7 @@ async fn a_panic_mid_run_still_heals_and_tears_down() {
         nemesis: nemesis.clone(),
         leave_db_running: false,
         quiet: true,
+        faults: crate::fault::FaultBook::builtin(),
     };
     let r = run_test(
         test(&store.dir, 2),

@@ -128,6 +128,16 @@ kill -{signal} \"$p\"",
     )
 }
 
+/// Prints `paused` when etcd runs and is stopped (SIGSTOP: state `T` in
+/// `/proc/PID/status`), `running` otherwise.
+pub fn paused() -> String {
+    format!(
+        "{h}p=$(cat {PIDFILE} 2>/dev/null)
+if [ -n \"$p\" ] && alive \"$p\" && grep -q '^State:[[:space:]]*T' /proc/$p/status 2>/dev/null; then echo paused; else echo running; fi",
+        h = helpers()
+    )
+}
+
 /// SIGCONT to etcd if it runs. A node whose etcd is not running has nothing
 /// paused, so resuming it succeeds: healing must not fail on a node that was
 /// both paused and killed (teardown resumes before it starts).

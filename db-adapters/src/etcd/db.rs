@@ -208,6 +208,11 @@ impl Pause for Etcd {
         test.remote.exec(node, &cmd::resume()).await?;
         Ok(())
     }
+
+    async fn paused(&self, test: &Test, node: &str) -> Result<Option<bool>, DbError> {
+        let out = test.remote.exec(node, &cmd::paused()).await?;
+        Ok(Some(out.stdout.trim() == "paused"))
+    }
 }
 
 #[async_trait]

@@ -2,11 +2,12 @@
 //! waits within bounds, kinds overlapping, and the package's up-front checks.
 
 use super::*;
-use crate::{package, FaultKind};
+use crate::package;
 use async_trait::async_trait;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rjepsen_core::db::{Db, DbError, Kill};
+use rjepsen_core::fault::{Edge, FaultBook};
 use rjepsen_core::test::Test;
 use std::sync::Arc;
 
@@ -104,8 +105,10 @@ fn every_start_is_followed_by_its_stop_and_waits_are_bounded() {
     let mut gen = pkg.generator;
     let ops = drive(&mut gen, 7, 10 * MINUTE);
     let mut overlapping = 0;
-    for kind in [FaultKind::Partition, FaultKind::Kill, FaultKind::Packet] {
-        let (start, stop) = kind.fs();
+    let book = FaultBook::builtin();
+    for kind in ["partition", "kill", "packet"] {
+        let spec = book.get(kind).unwrap();
+        let (start, stop) = (spec.start[0].as_str(), spec.heal_f());
         let mine: Vec<&Op> = ops.iter().filter(|o| o.f == start || o.f == stop).collect();
         assert!(mine.len() >= 20, "{kind:?}: {}", mine.len());
         for (i, pair) in mine.windows(2).enumerate() {
@@ -133,7 +136,9 @@ fn every_start_is_followed_by_its_stop_and_waits_are_bounded() {
                 .filter(|o| {
                     o.time > w[0].time
                         && o.time < w[1].time
-                        && FaultKind::of_f(&o.f).is_some_and(|(k, s)| s && k != kind)
+                        && book
+                            .edge(&o.f)
+                            .is_some_and(|(k, e)| e == Edge::Start && k.name != kind)
                 })
                 .count();
         }
@@ -161,7 +166,7 @@ fn start_values_vary_and_respect_abilities() {
         "majority, one, ring, bridge; no primary without Primary: {modes:?}"
     );
     assert!(!modes.contains("primary"));
-    assert!(start_values(FaultKind::Kill, true).contains(&Value::from("primaries")));
+    assert!(crate::schedule::targets(true).contains(&"primaries"));
 }
 
 #[test]
@@ -218,9 +223,10 @@ fn nothing_while_the_nemesis_is_busy() {
 
 #[test]
 fn packet_schedule_offers_only_what_the_kernel_can_apply() {
-    let values = start_values(FaultKind::Packet, false);
+    let values = crate::packages::packet_start_values();
+    let spec = FaultBook::builtin().get("packet").unwrap().clone();
     let behaviours = |support: crate::NetemSupport| {
-        let cycle = FaultCycle::new(FaultKind::Packet, values.clone(), 1.0);
+        let cycle = FaultCycle::new(&spec, Value::Null, values.clone(), 1.0);
         let mut gen = cycle.offering(move |v| support.offers(v));
         let ops = drive(&mut gen, 3, 3 * MINUTE);
         ops.iter()

@@ -1,4 +1,5 @@
 use super::*;
+use rjepsen_core::Process;
 use serde_json::json;
 
 fn op(time: u64, kind: OpType, process: Process, f: &str) -> Op {
@@ -26,7 +27,7 @@ fn pairs_faults_by_kind_from_start_invocation_to_stop_completion() {
         nem(31, Info, "start"),
         nem(40, Invoke, "pause"),
     ];
-    let got: Vec<_> = intervals_from_history(&ops)
+    let got: Vec<_> = intervals(None, &ops, &FaultBook::builtin())
         .into_iter()
         .map(|i| (i.kind, i.start, i.stop))
         .collect();
@@ -43,14 +44,53 @@ fn results_intervals_win_over_history() {
     let results = json!({"nemesis-intervals": [
         {"kind": "clock", "start": 5, "stop": null, "value": 3}
     ]});
-    let ops = vec![nem(1, OpType::Info, "start-partition")];
-    let got = intervals(Some(&results), &ops);
+    let ops = vec![
+        nem(0, OpType::Invoke, "start-partition"),
+        nem(1, OpType::Info, "start-partition"),
+    ];
+    let book = FaultBook::builtin();
+    let got = intervals(Some(&results), &ops, &book);
     assert_eq!(got.len(), 1);
     assert_eq!(
         (got[0].kind.as_str(), got[0].start, got[0].stop),
         ("clock", 5, None)
     );
-    assert_eq!(intervals(None, &ops)[0].kind, "partition");
+    assert_eq!(intervals(None, &ops, &book)[0].kind, "partition");
+}
+
+/// A run's recorded specs decide what is a fault and its colour: `bump-clock`/
+/// `reset-clock` make a `clock` interval, and `start-partition` (not in this
+/// run's specs) makes none. A run without specs falls back to the built-in ones.
+#[test]
+fn recorded_specs_decide_faults_and_colours() {
+    use OpType::*;
+    let results = json!({"nemesis-faults": [
+        {"name": "clock", "start": ["bump-clock"], "stop": ["reset-clock"], "heal_rank": 5, "colour": "#123456"}
+    ]});
+    let book = fault_book(Some(&results)).unwrap();
+    let ops = vec![
+        nem(1, Invoke, "bump-clock"),
+        nem(2, Info, "bump-clock"),
+        nem(3, Invoke, "start-partition"),
+        nem(4, Info, "start-partition"),
+        nem(5, Invoke, "reset-clock"),
+        nem(6, Info, "reset-clock"),
+    ];
+    let got = intervals(None, &ops, &book);
+    let spans: Vec<_> = got
+        .iter()
+        .map(|i| (i.kind.as_str(), i.start, i.stop, i.colour.as_str()))
+        .collect();
+    assert_eq!(spans, [("clock", 1, Some(6), "#123456")]);
+    let old = intervals(None, &ops, &fault_book(Some(&json!({}))).unwrap());
+    assert_eq!(
+        old.iter().map(|i| i.kind.as_str()).collect::<Vec<_>>(),
+        ["partition"]
+    );
+    let bad = json!({"nemesis-faults": "clock"});
+    assert!(fault_book(Some(&bad))
+        .unwrap_err()
+        .contains("nemesis-faults"));
 }
 
 #[test]

@@ -1,5 +1,5 @@
 use super::*;
-use rjepsen_core::op::OpType;
+use crate::op::OpType;
 use serde_json::json;
 
 fn op(time: u64, kind: OpType, process: Process, f: &str, value: Value) -> Op {
@@ -30,7 +30,7 @@ fn pairs_starts_and_stops_per_kind() {
         op(45, Info, n(), "stop-partition", json!({"n1": "healed"})),
         op(50, Invoke, n(), "start-packet", json!({"targets": "all"})),
     ];
-    let got = fault_intervals(&h);
+    let got = fault_intervals(&h, &FaultBook::builtin());
     assert_eq!(got.len(), 3, "{got:?}");
     assert_eq!(
         got[0],
@@ -84,7 +84,7 @@ fn pairs_starts_and_stops_per_kind() {
         refused,
     ];
     let h2: Vec<Op> = h.iter().cloned().chain(more).collect();
-    let kinds: Vec<(String, u64)> = fault_intervals(&h2)
+    let kinds: Vec<(String, u64)> = fault_intervals(&h2, &FaultBook::builtin())
         .into_iter()
         .map(|iv| (iv.kind, iv.start))
         .collect();
@@ -103,4 +103,75 @@ fn pairs_starts_and_stops_per_kind() {
         text,
         r#"{"kind":"kill","start":20,"stop":null,"value":{"n3":"killed"}}"#
     );
+}
+
+/// A fault whose `f`s follow no `start-X`/`stop-X` pattern is paired by its
+/// spec alone; a name the book does not know is no fault.
+#[test]
+fn pairs_by_spec_not_by_prefix() {
+    use OpType::{Info, Invoke};
+    let n = || Process::Nemesis;
+    let clock = FaultSpec::new(
+        "clock",
+        &["bump-clock", "strobe-clock"],
+        &["reset-clock"],
+        5,
+        "#000000",
+    );
+    let book = FaultBook::new(vec![clock]);
+    let h = vec![
+        op(1, Invoke, n(), "bump-clock", json!({"n1": 100})),
+        op(2, Info, n(), "bump-clock", json!({"n1": 100})),
+        op(3, Invoke, n(), "start-partition", json!("one")),
+        op(4, Info, n(), "start-partition", json!({"n1": []})),
+        op(5, Invoke, n(), "strobe-clock", json!(null)),
+        op(6, Info, n(), "strobe-clock", json!({"n2": "strobed"})),
+        op(7, Invoke, n(), "reset-clock", json!(null)),
+        op(9, Info, n(), "reset-clock", json!(null)),
+    ];
+    let got = fault_intervals(&h, &book);
+    let spans: Vec<(&str, u64, Option<u64>)> = got
+        .iter()
+        .map(|i| (i.kind.as_str(), i.start, i.stop))
+        .collect();
+    assert_eq!(spans, [("clock", 1, Some(9)), ("clock", 5, Some(9))]);
+    assert!(fault_intervals(&h, &FaultBook::builtin())
+        .iter()
+        .all(|i| i.kind == "partition"));
+}
+
+#[test]
+fn book_looks_up_edges_and_heal_order() {
+    let book = FaultBook::builtin();
+    let (s, e) = book.edge("start").unwrap();
+    assert_eq!((s.name.as_str(), e), ("kill", Edge::Stop));
+    assert_eq!(book.edge(":pause").unwrap().0.name, "pause");
+    assert!(
+        book.edge("start-clock").is_none(),
+        "no guessing from prefixes"
+    );
+    let order: Vec<&str> = book.heal_order().iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(order, ["partition", "pause", "kill", "packet"]);
+}
+
+#[test]
+fn results_json_round_trips_specs_and_falls_back() {
+    let specs = vec![FaultSpec::new(
+        "clock",
+        &["bump-clock"],
+        &["reset-clock"],
+        5,
+        "#123456",
+    )];
+    let results = json!({"nemesis-faults": serde_json::to_value(&specs).unwrap()});
+    let book = FaultBook::from_results(Some(&results)).unwrap();
+    assert_eq!(book.specs(), specs.as_slice());
+    assert_eq!(
+        FaultBook::from_results(Some(&json!({}))).unwrap(),
+        FaultBook::builtin()
+    );
+    assert_eq!(FaultBook::from_results(None).unwrap(), FaultBook::builtin());
+    let bad = json!({"nemesis-faults": [{"name": "x"}]});
+    let err = FaultBook::from_results(Some(&bad)).unwrap_err();
+    assert!(err.contains("nemesis-faults"), "{err}");
 }

@@ -1,0 +1,186 @@
+//! Fault packages, and composing them from `--nemesis`.
+//!
+//! Each kind of fault is a [`FaultPackage`] (Jepsen's `nemesis/combined`
+//! packages are the model): its spec (name, the `f`s that start and stop it, heal
+//! rank, colour — the one vocabulary in `rjepsen_core::fault`), the DB ability it
+//! needs, its nemesis and schedule, the op that heals it, and a sweep that finds
+//! and heals what a run killed mid-fault left behind. [`package`] looks the
+//! names up in the registry (`packages/mod.rs`) and composes what they build, so
+//! adding a kind is one file and one line there, and nothing else names it.
+
+use crate::compose::Compose;
+use crate::packages;
+use async_trait::async_trait;
+use rjepsen_core::db::Db;
+use rjepsen_core::fault::{FaultBook, FaultSpec};
+use rjepsen_core::generator::{Any, Generator, OnNemesis, Seq};
+use rjepsen_core::nemesis::{Nemesis, NemesisError};
+use rjepsen_core::test::Test;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// What a package builds from: the DB (for its abilities) and the interval.
+pub struct PackageContext {
+    pub db: Arc<dyn Db>,
+    /// Mean seconds between fault edges (`--nemesis-interval`).
+    pub interval_secs: f64,
+}
+
+/// A package's nemesis and its main-phase schedule (not yet `OnNemesis`).
+pub struct Built {
+    pub nemesis: Box<dyn Nemesis>,
+    pub schedule: Box<dyn Generator>,
+}
+
+/// One kind of fault, complete. See docs/nemesis.md, "Adding things".
+#[async_trait]
+pub trait FaultPackage: Send + Sync {
+    /// The spec; its `name` is what `--nemesis` takes.
+    fn spec(&self) -> FaultSpec;
+
+    /// The DB ability this fault needs and `db` lacks (`"Kill"`), if any.
+    fn missing_ability(&self, _db: &dyn Db) -> Option<&'static str> {
+        None
+    }
+
+    /// The nemesis and its schedule.
+    fn build(&self, ctx: &PackageContext) -> Built;
+
+    /// The value of the heal op (the spec's first stop `f`), and of the stop
+    /// ops of its schedule.
+    fn heal_value(&self) -> Value {
+        Value::Null
+    }
+
+    /// Finds what a run that died mid-fault (SIGKILL) left on the nodes, heals
+    /// it, and says what it healed: one line per thing, naming the node.
+    async fn sweep(&self, _test: &Test, _db: Arc<dyn Db>) -> Result<Vec<String>, NemesisError> {
+        Ok(Vec::new())
+    }
+}
+
+/// What the runner needs to inject faults: the nemesis, the schedule for the
+/// main phase, the generator that heals after it, the kinds in play and their
+/// specs. Both generators are already bound to the nemesis (`OnNemesis`).
+pub struct NemesisPackage {
+    pub nemesis: Box<dyn Nemesis>,
+    pub generator: Box<dyn Generator>,
+    pub final_generator: Box<dyn Generator>,
+    pub kinds: Vec<String>,
+    /// The specs of the kinds in play, for the progress line and results.json.
+    pub faults: FaultBook,
+}
+
+/// Expands `kinds` (package names or `all`; one name an item: the command line
+/// splits `--nemesis` once, before this) into packages, in registry order:
+/// `all` takes every package the DB can serve; a package named explicitly that
+/// the DB cannot serve is an error.
+pub fn resolve(kinds: &[String], db: &dyn Db) -> Result<Vec<&'static dyn FaultPackage>, String> {
+    let registry = packages::registry();
+    let mut out: Vec<&'static dyn FaultPackage> = Vec::new();
+    for name in kinds.iter().map(|s| s.trim()) {
+        let wanted: Vec<&'static dyn FaultPackage> = if name == "all" {
+            let serves = |p: &&&'static dyn FaultPackage| p.missing_ability(db).is_none();
+            registry.iter().filter(serves).copied().collect()
+        } else {
+            let p = registry
+                .iter()
+                .find(|p| p.spec().name == name)
+                .ok_or_else(|| {
+                    let known: Vec<String> = registry.iter().map(|p| p.spec().name).collect();
+                    format!(
+                        "failed to build the nemesis: unknown kind {name:?} (known: {}, all)",
+                        known.join(", ")
+                    )
+                })?;
+            if let Some(ability) = p.missing_ability(db) {
+                return Err(format!(
+                    "failed to build the {name} nemesis: the DB does not offer the {ability} ability"
+                ));
+            }
+            vec![*p]
+        };
+        for p in wanted {
+            if !out.iter().any(|q| q.spec().name == p.spec().name) {
+                out.push(p);
+            }
+        }
+    }
+    let rank = |p: &&dyn FaultPackage| registry.iter().position(|q| q.spec().name == p.spec().name);
+    out.sort_by_key(rank);
+    Ok(out)
+}
+
+/// Builds the nemesis, schedule and final generator for `--nemesis KINDS` and
+/// `--nemesis-interval SECONDS`. Empty `kinds` gives a no-op nemesis whose
+/// generators are done at once.
+pub fn package(
+    kinds: &[String],
+    interval_secs: f64,
+    db: Arc<dyn Db>,
+) -> Result<NemesisPackage, String> {
+    let resolved = resolve(kinds, db.as_ref())?;
+    let interval_ok = interval_secs.is_finite() && interval_secs > 0.0;
+    if !resolved.is_empty() && !interval_ok {
+        return Err(format!(
+            "failed to build the nemesis: --nemesis-interval must be a positive number of seconds, not {interval_secs}"
+        ));
+    }
+    let ctx = PackageContext { db, interval_secs };
+    // Teardown and the final generator heal by rank: network, then processes
+    // (resumed before they are started), then packet shaping.
+    let mut by_rank = resolved.clone();
+    by_rank.sort_by_key(|p| p.spec().heal_rank);
+    let mut children: Vec<(u32, Box<dyn Nemesis>)> = Vec::new();
+    let mut cycles: Vec<Box<dyn Generator>> = Vec::new();
+    for p in &resolved {
+        let built = p.build(&ctx);
+        children.push((p.spec().heal_rank, built.nemesis));
+        cycles.push(built.schedule);
+    }
+    children.sort_by_key(|(rank, _)| *rank);
+    let heals = by_rank
+        .iter()
+        .map(|p| (p.spec().heal_f().to_string(), p.heal_value()))
+        .collect();
+    let generator: Box<dyn Generator> = if cycles.is_empty() {
+        Box::new(Seq::new(Vec::new()))
+    } else {
+        Box::new(OnNemesis(Any::new(cycles)))
+    };
+    Ok(NemesisPackage {
+        nemesis: Box::new(Compose::new(children.into_iter().map(|(_, n)| n).collect())),
+        generator,
+        final_generator: Box::new(OnNemesis(crate::schedule::final_generator(heals))),
+        kinds: resolved.iter().map(|p| p.spec().name).collect(),
+        faults: FaultBook::new(resolved.iter().map(|p| p.spec()).collect()),
+    })
+}
+
+/// Finds and heals, on every node, what an earlier run left of every fault the
+/// DB can serve (not only those in `--nemesis`: the earlier run may have used
+/// others). Returns what was healed, one line per thing; errors of all
+/// packages together.
+pub async fn heal_leftovers(test: &Test, db: Arc<dyn Db>) -> Result<Vec<String>, NemesisError> {
+    let mut registry: Vec<&'static dyn FaultPackage> = packages::registry().to_vec();
+    registry.sort_by_key(|p| p.spec().heal_rank);
+    let mut healed = Vec::new();
+    let mut errors = Vec::new();
+    for p in registry {
+        if p.missing_ability(db.as_ref()).is_some() {
+            continue;
+        }
+        match p.sweep(test, db.clone()).await {
+            Ok(lines) => healed.extend(lines),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(healed)
+    } else {
+        Err(NemesisError {
+            action: "heal what an earlier run left".into(),
+            message: errors.join("; "),
+        })
+    }
+}

@@ -1,0 +1,96 @@
+//! The registry of fault packages: the one list `--nemesis` is looked up in.
+//!
+//! Order is the order `--nemesis all` lists kinds in (and the order of their
+//! schedules); healing goes by each spec's heal rank instead. To add a kind,
+//! write its package in a file of its own here and add one line below.
+
+mod kill;
+mod packet;
+mod partition;
+mod pause;
+
+use crate::package::FaultPackage;
+#[cfg(test)]
+pub(crate) use packet::start_values as packet_start_values;
+
+const REGISTRY: &[&dyn FaultPackage] = &[
+    &partition::Partition,
+    &kill::Kill,
+    &pause::Pause,
+    &packet::Packet,
+];
+
+/// Every fault package rjepsen knows.
+pub fn registry() -> &'static [&'static dyn FaultPackage] {
+    REGISTRY
+}
+
+/// Per-node sweep results as lines `node: what` (an empty output: nothing was
+/// left there), and the errors of the nodes that failed.
+pub(crate) fn sweep_lines(
+    what: &str,
+    results: Vec<(String, crate::nodes::NodeResult)>,
+) -> Result<Vec<String>, rjepsen_core::nemesis::NemesisError> {
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    for (node, r) in results {
+        match r {
+            Ok(out) => lines.extend(
+                out.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(|l| format!("{node}: {}", l.trim())),
+            ),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(rjepsen_core::nemesis::NemesisError {
+            action: what.to_string(),
+            message: errors.join("; "),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rjepsen_core::fault::builtin_specs;
+
+    /// The packages' specs are the built-in vocabulary a report falls back to,
+    /// and no two packages claim the same name or `f`.
+    #[test]
+    fn specs_are_the_builtin_ones_and_fs_are_unique() {
+        let specs: Vec<_> = registry().iter().map(|p| p.spec()).collect();
+        for s in &specs {
+            assert!(builtin_specs().contains(s), "{s:?}");
+        }
+        let mut fs: Vec<&String> = specs
+            .iter()
+            .flat_map(|s| s.start.iter().chain(&s.stop))
+            .collect();
+        let n = fs.len();
+        fs.sort();
+        fs.dedup();
+        assert_eq!(fs.len(), n, "an f belongs to one fault");
+    }
+
+    #[test]
+    fn sweep_lines_name_nodes_and_keep_errors() {
+        let ok = sweep_lines(
+            "x",
+            vec![
+                ("n1".into(), Ok("iptables chain RJEPSEN\n".into())),
+                ("n2".into(), Ok(String::new())),
+            ],
+        )
+        .unwrap();
+        assert_eq!(ok, ["n1: iptables chain RJEPSEN"]);
+        let err = sweep_lines(
+            "heal x",
+            vec![("n3".into(), Err("failed to y on n3".into()))],
+        );
+        assert!(err.unwrap_err().to_string().contains("n3"));
+    }
+}

@@ -1,0 +1,49 @@
+//! Healing what an earlier run left: before every `rjepsen test`, and as
+//! `rjepsen cluster heal`.
+//!
+//! A control node killed mid-run (SIGKILL, a crash, a lost laptop) never runs
+//! its teardown, so iptables chains, SIGSTOPped processes and netem qdiscs stay
+//! on the nodes and would quietly shape the next run. Every fault package
+//! sweeps for its own leftovers; this says on stderr what was healed, and a
+//! failed sweep stops the test rather than run it on a still-faulted cluster.
+
+use crate::config::BadArgs;
+use rjepsen_core::cluster::{self, ClusterSpec};
+use rjepsen_core::control::SshRemote;
+use rjepsen_core::db::Db;
+use rjepsen_core::test::Test;
+use std::sync::Arc;
+
+/// Sweeps every fault package over `test`'s nodes and reports each thing
+/// healed on stderr; returns how many there were.
+pub async fn heal_leftovers(test: &Test, db: Arc<dyn Db>) -> anyhow::Result<usize> {
+    let healed = rjepsen_nemesis::heal_leftovers(test, db).await?;
+    for line in &healed {
+        eprintln!("healed (left by an earlier run): {line}");
+    }
+    Ok(healed.len())
+}
+
+/// `rjepsen cluster heal --db DB`: sweeps the local cluster of `spec`.
+pub fn cluster_heal(spec: &ClusterSpec, db_name: &str) -> anyhow::Result<i32> {
+    let db = rjepsen_db::db_for(db_name).map_err(BadArgs)?;
+    let Some(info) = cluster::info(spec)? else {
+        eprintln!("nothing to heal: no local cluster is up");
+        return Ok(0);
+    };
+    let test = Test {
+        name: "cluster-heal".into(),
+        nodes: info.node_names(),
+        concurrency: 1,
+        seed: 0,
+        remote: Arc::new(SshRemote::new(info.ssh_options())),
+        store_dir: std::env::temp_dir(),
+        options: Default::default(),
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    let n = rt.block_on(heal_leftovers(&test, db))?;
+    if n == 0 {
+        eprintln!("nothing to heal on {}", test.nodes.join(", "));
+    }
+    Ok(0)
+}
