@@ -307,3 +307,66 @@ fn analyzed_run_renders_real_checker_output() {
     // The runner's own intervals are used (partition and pause).
     assert!(section(&html, "faults").contains("From results.json."));
 }
+
+/// Rewrites the nemesis `kill`/`start` ops of the valid fixture into
+/// `bump-clock`/`reset-clock`, which follow no `start-X`/`stop-X` pattern.
+fn with_clock_faults(dir: &Path) {
+    let text = std::fs::read_to_string(dir.join("history.jsonl")).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let mut op: Value = serde_json::from_str(l).unwrap();
+            if op["process"] == "nemesis" {
+                let f = match op["f"].as_str().unwrap() {
+                    "kill" => "bump-clock",
+                    "start" => "reset-clock",
+                    other => other,
+                };
+                op["f"] = Value::from(f);
+            }
+            op.to_string()
+        })
+        .collect();
+    std::fs::write(dir.join("history.jsonl"), lines.join("\n") + "\n").unwrap();
+}
+
+/// The specs results.json records decide what the report shades and in which
+/// colour, also for `f`s that are not `start-X`/`stop-X`; a run from before
+/// `nemesis-faults` falls back to the built-in specs (which know no clock).
+#[test]
+fn recorded_fault_specs_shade_faults_of_any_f_names() {
+    let store = fixture_store();
+    let dir = store.join(VALID);
+    with_clock_faults(&dir);
+    let mut results: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let old = results.clone();
+    results["nemesis-faults"] = serde_json::json!([
+        {"name": "partition", "start": ["start-partition"], "stop": ["stop-partition"], "heal_rank": 10, "colour": "#e9c46a"},
+        {"name": "clock", "start": ["bump-clock"], "stop": ["reset-clock"], "heal_rank": 5, "colour": "#123456"}
+    ]);
+    std::fs::write(dir.join("results.json"), results.to_string()).unwrap();
+    let html = report_of(&store, VALID);
+    assert_eq!(count(&html, "class=\"nemesis-shade nemesis-clock\""), 2);
+    assert!(html.contains(r##"nemesis-clock" x="##) && html.contains(r##"fill="#123456""##));
+    assert!(html.contains("clock from 12.0 s to 15.0 s"), "fault table");
+    assert_eq!(count(&html, "class=\"nemesis-shade nemesis-partition\""), 2);
+
+    std::fs::write(dir.join("results.json"), old.to_string()).unwrap();
+    let html = report_of(&store, VALID);
+    assert_eq!(
+        count(&html, "nemesis-clock"),
+        0,
+        "built-in specs know no clock"
+    );
+    assert_eq!(count(&html, "class=\"nemesis-shade nemesis-partition\""), 2);
+
+    let mut bad = old;
+    bad["nemesis-faults"] = Value::from("clock");
+    std::fs::write(dir.join("results.json"), bad.to_string()).unwrap();
+    let err = rjepsen_report::write_report(&dir).unwrap_err().to_string();
+    assert!(
+        err.contains("results.json") && err.contains("nemesis-faults"),
+        "{err}"
+    );
+}
