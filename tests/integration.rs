@@ -5,5 +5,6 @@ mod integration {
     pub mod cli;
     pub mod end_to_end;
     pub mod interrupt;
+    pub mod sigkill;
     pub mod workloads;
 }

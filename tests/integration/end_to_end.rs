@@ -61,7 +61,7 @@ impl Cluster {
         self.state_dir.join("id_ed25519").display().to_string()
     }
 
-    fn args<'a>(&'a self, rest: &[&'a str]) -> Vec<&'a str> {
+    pub fn args<'a>(&'a self, rest: &[&'a str]) -> Vec<&'a str> {
         let mut a = vec!["cluster"];
         a.extend_from_slice(rest);
         a.extend_from_slice(&[
