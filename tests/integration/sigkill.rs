@@ -91,8 +91,13 @@ fn sigkill_in_a_partition_and_in_a_pause_is_healed_by_the_next_run() {
         "start-partition",
     );
     assert!(drop_rules(&key) > 0, "SIGKILL left the partition in force");
+    let started = Instant::now();
     let o = rjepsen(&cluster.args(&["heal"]));
     let stderr = String::from_utf8_lossy(&o.stderr);
+    eprintln!(
+        "cluster heal in {:.2} s:\n{stderr}",
+        started.elapsed().as_secs_f64()
+    );
     assert!(o.status.success(), "{stderr}");
     assert!(
         stderr.contains("healed (left by an earlier run)")
@@ -100,7 +105,12 @@ fn sigkill_in_a_partition_and_in_a_pause_is_healed_by_the_next_run() {
         "{stderr}"
     );
     assert_eq!(drop_rules(&key), 0, "cluster heal removed the rules");
+    let started = Instant::now();
     let again = rjepsen(&cluster.args(&["heal"]));
+    eprintln!(
+        "cluster heal with nothing left in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to heal"));
 
     sigkill_after(spawn_test(&key, &store, "pause"), &store, "pause");
@@ -119,6 +129,7 @@ fn sigkill_in_a_partition_and_in_a_pause_is_healed_by_the_next_run() {
         "--quiet",
     ]);
     let stderr = String::from_utf8_lossy(&o.stderr);
+    eprintln!("next test:\n{stderr}");
     assert!(matches!(o.status.code(), Some(0..=2)), "{stderr}");
     for node in &paused {
         let line =
