@@ -21,7 +21,8 @@ pub mod schedule;
 pub use compose::Compose;
 pub use grudge::{Grudge, PartitionMode};
 pub use package::{
-    heal_leftovers, package, resolve, Built, FaultPackage, NemesisPackage, PackageContext,
+    heal_leftovers, package, resolve, Built, FaultPackage, Leftovers, NemesisPackage,
+    PackageContext,
 };
 pub use packages::registry;
 pub use packet::{Netem, NetemSupport, PacketNemesis};

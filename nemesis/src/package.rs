@@ -53,9 +53,10 @@ pub trait FaultPackage: Send + Sync {
     }
 
     /// Finds what a run that died mid-fault (SIGKILL) left on the nodes, heals
-    /// it, and says what it healed: one line per thing, naming the node.
-    async fn sweep(&self, _test: &Test, _db: Arc<dyn Db>) -> Result<Vec<String>, NemesisError> {
-        Ok(Vec::new())
+    /// it, and says what it healed: one line per thing, naming the node, and
+    /// the nodes where that failed.
+    async fn sweep(&self, _test: &Test, _db: Arc<dyn Db>) -> Leftovers {
+        Leftovers::default()
     }
 }
 
@@ -157,30 +158,32 @@ pub fn package(
     })
 }
 
+/// What [`heal_leftovers`] found and healed, and where it failed.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    /// One line per thing healed, `node: what`, in heal-rank order.
+    pub healed: Vec<String>,
+    /// The sweeps that failed (each names its nodes).
+    pub errors: Vec<NemesisError>,
+}
+
 /// Finds and heals, on every node, what an earlier run left of every fault the
 /// DB can serve (not only those in `--nemesis`: the earlier run may have used
-/// others). Returns what was healed, one line per thing; errors of all
-/// packages together.
-pub async fn heal_leftovers(test: &Test, db: Arc<dyn Db>) -> Result<Vec<String>, NemesisError> {
+/// others), package by package in heal-rank order, going on past a failure.
+pub async fn heal_leftovers(test: &Test, db: Arc<dyn Db>) -> Leftovers {
     let mut registry: Vec<&'static dyn FaultPackage> = packages::registry().to_vec();
     registry.sort_by_key(|p| p.spec().heal_rank);
-    let mut healed = Vec::new();
-    let mut errors = Vec::new();
+    let mut out = Leftovers::default();
     for p in registry {
         if p.missing_ability(db.as_ref()).is_some() {
             continue;
         }
-        match p.sweep(test, db.clone()).await {
-            Ok(lines) => healed.extend(lines),
-            Err(e) => errors.push(e.to_string()),
-        }
+        let found = p.sweep(test, db.clone()).await;
+        out.healed.extend(found.healed);
+        out.errors.extend(found.errors);
     }
-    if errors.is_empty() {
-        Ok(healed)
-    } else {
-        Err(NemesisError {
-            action: "heal what an earlier run left".into(),
-            message: errors.join("; "),
-        })
-    }
+    out
 }
+
+#[cfg(test)]
+mod tests;

@@ -379,6 +379,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sweep_reports_qdiscs_and_chains_then_heals() {
+        let cmd = sweep_command("eth0");
+        assert!(
+            cmd.contains("grep -E '^qdisc (netem|tbf) [^ ]+ root' | sed 's/^/eth0: /'"),
+            "{cmd}"
+        );
+        assert!(
+            cmd.contains("echo 'iptables chain RJEPSEN-PKT in table mangle'"),
+            "{cmd}"
+        );
+        assert!(cmd.ends_with(&heal_command("eth0")), "{cmd}");
+    }
+
+    #[test]
     fn presets_make_netem_arguments() {
         let table = [
             ("delay", "delay 50ms 10ms distribution normal"),

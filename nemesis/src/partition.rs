@@ -196,6 +196,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sweep_reports_our_chain_then_heals_it() {
+        let cmd = sweep_command();
+        let report = cmd.find("echo").unwrap();
+        assert!(
+            cmd[..report].contains("-L RJEPSEN"),
+            "says only what exists: {cmd}"
+        );
+        assert!(cmd.ends_with(&heal_command()), "{cmd}");
+    }
+
+    #[test]
     fn commands_touch_only_our_chain() {
         let cmd = apply_command(&["10.0.0.2".parse().unwrap(), "10.0.0.3".parse().unwrap()]);
         assert!(cmd.contains("-A RJEPSEN -s 10.0.0.2 -j DROP"), "{cmd}");

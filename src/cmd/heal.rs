@@ -17,11 +17,18 @@ use std::sync::Arc;
 /// Sweeps every fault package over `test`'s nodes and reports each thing
 /// healed on stderr; returns how many there were.
 pub async fn heal_leftovers(test: &Test, db: Arc<dyn Db>) -> anyhow::Result<usize> {
-    let healed = rjepsen_nemesis::heal_leftovers(test, db).await?;
-    for line in &healed {
+    let found = rjepsen_nemesis::heal_leftovers(test, db).await;
+    for line in &found.healed {
         eprintln!("healed (left by an earlier run): {line}");
     }
-    Ok(healed.len())
+    if !found.errors.is_empty() {
+        let errors: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
+        anyhow::bail!(
+            "failed to heal what an earlier run left, so the test does not start: {}",
+            errors.join("; ")
+        );
+    }
+    Ok(found.healed.len())
 }
 
 /// `rjepsen cluster heal --db DB`: sweeps the local cluster of `spec`.

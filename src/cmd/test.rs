@@ -108,7 +108,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         Err(e) => {
             test_json["error"] = json!(e.to_string());
             store.write_json("test.json", &test_json)?;
-            return Err(e.into());
+            return Err(e);
         }
     };
     test_json["interrupted"] = json!(outcome.interrupted);

@@ -9,7 +9,7 @@ mod packet;
 mod partition;
 mod pause;
 
-use crate::package::FaultPackage;
+use crate::package::{FaultPackage, Leftovers};
 #[cfg(test)]
 pub(crate) use packet::start_values as packet_start_values;
 
@@ -26,31 +26,30 @@ pub fn registry() -> &'static [&'static dyn FaultPackage] {
 }
 
 /// Per-node sweep results as lines `node: what` (an empty output: nothing was
-/// left there), and the errors of the nodes that failed.
+/// left there), and one error naming the nodes that failed.
 pub(crate) fn sweep_lines(
     what: &str,
     results: Vec<(String, crate::nodes::NodeResult)>,
-) -> Result<Vec<String>, rjepsen_core::nemesis::NemesisError> {
-    let mut lines = Vec::new();
+) -> Leftovers {
+    let mut out = Leftovers::default();
     let mut errors = Vec::new();
     for (node, r) in results {
         match r {
-            Ok(out) => lines.extend(
-                out.lines()
+            Ok(text) => out.healed.extend(
+                text.lines()
                     .filter(|l| !l.trim().is_empty())
                     .map(|l| format!("{node}: {}", l.trim())),
             ),
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
-        Ok(lines)
-    } else {
-        Err(rjepsen_core::nemesis::NemesisError {
+    if !errors.is_empty() {
+        out.errors.push(rjepsen_core::nemesis::NemesisError {
             action: what.to_string(),
             message: errors.join("; "),
-        })
+        });
     }
+    out
 }
 
 #[cfg(test)]
@@ -84,13 +83,14 @@ mod tests {
                 ("n1".into(), Ok("iptables chain RJEPSEN\n".into())),
                 ("n2".into(), Ok(String::new())),
             ],
-        )
-        .unwrap();
-        assert_eq!(ok, ["n1: iptables chain RJEPSEN"]);
+        );
+        assert_eq!(ok.healed, ["n1: iptables chain RJEPSEN"]);
+        assert!(ok.errors.is_empty());
         let err = sweep_lines(
             "heal x",
             vec![("n3".into(), Err("failed to y on n3".into()))],
         );
-        assert!(err.unwrap_err().to_string().contains("n3"));
+        assert!(err.healed.is_empty());
+        assert!(err.errors[0].to_string().contains("n3"));
     }
 }

@@ -6,13 +6,12 @@
 
 use super::sweep_lines;
 use crate::nodes::on_nodes;
-use crate::package::{Built, FaultPackage, PackageContext};
+use crate::package::{Built, FaultPackage, Leftovers, PackageContext};
 use crate::packet::{self, NetemSupport, PacketNemesis, BEHAVIOURS};
 use crate::schedule::{targets, FaultCycle};
 use async_trait::async_trait;
 use rjepsen_core::db::Db;
 use rjepsen_core::fault::{builtin_spec, FaultSpec};
-use rjepsen_core::nemesis::NemesisError;
 use rjepsen_core::test::Test;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -52,7 +51,7 @@ impl FaultPackage for Packet {
         }
     }
 
-    async fn sweep(&self, test: &Test, _db: Arc<dyn Db>) -> Result<Vec<String>, NemesisError> {
+    async fn sweep(&self, test: &Test, _db: Arc<dyn Db>) -> Leftovers {
         let test_ = test.clone();
         let results = on_nodes(&test.nodes, "look for packet faults left", |node| {
             let test = test_.clone();

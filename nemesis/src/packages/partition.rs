@@ -4,13 +4,12 @@
 
 use super::sweep_lines;
 use crate::nodes::on_nodes;
-use crate::package::{Built, FaultPackage, PackageContext};
+use crate::package::{Built, FaultPackage, Leftovers, PackageContext};
 use crate::partition::{self, PartitionNemesis};
 use crate::schedule::FaultCycle;
 use async_trait::async_trait;
 use rjepsen_core::db::Db;
 use rjepsen_core::fault::{builtin_spec, FaultSpec};
-use rjepsen_core::nemesis::NemesisError;
 use rjepsen_core::test::Test;
 use serde_json::Value;
 use std::sync::Arc;
@@ -45,7 +44,7 @@ impl FaultPackage for Partition {
         }
     }
 
-    async fn sweep(&self, test: &Test, _db: Arc<dyn Db>) -> Result<Vec<String>, NemesisError> {
+    async fn sweep(&self, test: &Test, _db: Arc<dyn Db>) -> Leftovers {
         let remote = test.remote.clone();
         let results = on_nodes(&test.nodes, "look for partitions left", |node| {
             let remote = remote.clone();

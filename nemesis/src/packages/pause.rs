@@ -4,13 +4,12 @@
 //! process does nothing) without claiming to have healed anything.
 
 use crate::nodes::{on_nodes_within, DB_TIMEOUT};
-use crate::package::{Built, FaultPackage, PackageContext};
+use crate::package::{Built, FaultPackage, Leftovers, PackageContext};
 use crate::process::{ProcessFault, ProcessNemesis};
 use crate::schedule::{targets, FaultCycle};
 use async_trait::async_trait;
 use rjepsen_core::db::Db;
 use rjepsen_core::fault::{builtin_spec, FaultSpec};
-use rjepsen_core::nemesis::NemesisError;
 use rjepsen_core::test::Test;
 use serde_json::Value;
 use std::sync::Arc;
@@ -44,7 +43,7 @@ impl FaultPackage for Pause {
         Value::from("all")
     }
 
-    async fn sweep(&self, test: &Test, db: Arc<dyn Db>) -> Result<Vec<String>, NemesisError> {
+    async fn sweep(&self, test: &Test, db: Arc<dyn Db>) -> Leftovers {
         let test_ = Arc::new(test.clone());
         let results = on_nodes_within(DB_TIMEOUT, &test.nodes, "resume paused DBs", |node| {
             let (db, test) = (db.clone(), test_.clone());
