@@ -55,7 +55,9 @@ pub(crate) fn sweep_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rjepsen_core::db::DbError;
     use rjepsen_core::fault::builtin_specs;
+    use rjepsen_core::test::Test;
 
     /// The packages' specs are the built-in vocabulary a report falls back to,
     /// and no two packages claim the same name or `f`.
@@ -73,6 +75,64 @@ mod tests {
         fs.sort();
         fs.dedup();
         assert_eq!(fs.len(), n, "an f belongs to one fault");
+    }
+
+    /// A DB with every ability a built-in package asks for.
+    struct Able;
+
+    #[async_trait::async_trait]
+    impl rjepsen_core::db::Db for Able {
+        async fn setup(&self, _: &Test, _: &str) -> Result<(), DbError> {
+            Ok(())
+        }
+        async fn teardown(&self, _: &Test, _: &str) -> Result<(), DbError> {
+            Ok(())
+        }
+        fn as_kill(&self) -> Option<&dyn rjepsen_core::db::Kill> {
+            Some(self)
+        }
+        fn as_pause(&self) -> Option<&dyn rjepsen_core::db::Pause> {
+            Some(self)
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl rjepsen_core::db::Kill for Able {
+        async fn kill(&self, _: &Test, _: &str) -> Result<(), DbError> {
+            Ok(())
+        }
+        async fn start(&self, _: &Test, _: &str) -> Result<(), DbError> {
+            Ok(())
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl rjepsen_core::db::Pause for Able {
+        async fn pause(&self, _: &Test, _: &str) -> Result<(), DbError> {
+            Ok(())
+        }
+        async fn resume(&self, _: &Test, _: &str) -> Result<(), DbError> {
+            Ok(())
+        }
+    }
+
+    /// Each package's nemesis serves exactly its spec's `f`s, so the schedule,
+    /// the routing and the intervals speak the same names.
+    #[test]
+    fn each_nemesis_serves_its_specs_fs() {
+        let ctx = crate::package::PackageContext {
+            db: std::sync::Arc::new(Able),
+            interval_secs: 1.0,
+        };
+        for p in registry() {
+            let spec = p.spec();
+            assert_eq!(p.missing_ability(&Able), None, "{}", spec.name);
+            let mut served = p.build(&ctx).nemesis.fs();
+            let mut named: Vec<String> = spec.start.iter().chain(&spec.stop).cloned().collect();
+            served.sort();
+            named.sort();
+            assert_eq!(served, named, "{}", spec.name);
+        }
     }
 
     #[test]
