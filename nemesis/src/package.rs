@@ -78,38 +78,37 @@ pub struct NemesisPackage {
 /// the DB cannot serve is an error.
 pub fn resolve(kinds: &[String], db: &dyn Db) -> Result<Vec<&'static dyn FaultPackage>, String> {
     let registry = packages::registry();
-    let mut out: Vec<&'static dyn FaultPackage> = Vec::new();
+    let serves = |p: &dyn FaultPackage| p.missing_ability(db).is_none();
+    let mut chosen: Vec<String> = Vec::new();
     for name in kinds.iter().map(|s| s.trim()) {
-        let wanted: Vec<&'static dyn FaultPackage> = if name == "all" {
-            let serves = |p: &&&'static dyn FaultPackage| p.missing_ability(db).is_none();
-            registry.iter().filter(serves).copied().collect()
-        } else {
-            let p = registry
-                .iter()
-                .find(|p| p.spec().name == name)
-                .ok_or_else(|| {
-                    let known: Vec<String> = registry.iter().map(|p| p.spec().name).collect();
-                    format!(
-                        "failed to build the nemesis: unknown kind {name:?} (known: {}, all)",
-                        known.join(", ")
-                    )
-                })?;
-            if let Some(ability) = p.missing_ability(db) {
-                return Err(format!(
-                    "failed to build the {name} nemesis: the DB does not offer the {ability} ability"
-                ));
-            }
-            vec![*p]
-        };
-        for p in wanted {
-            if !out.iter().any(|q| q.spec().name == p.spec().name) {
-                out.push(p);
-            }
+        if name == "all" {
+            chosen.extend(
+                registry
+                    .iter()
+                    .filter(|p| serves(**p))
+                    .map(|p| p.spec().name),
+            );
+            continue;
         }
+        let Some(p) = registry.iter().find(|p| p.spec().name == name) else {
+            let known: Vec<String> = registry.iter().map(|p| p.spec().name).collect();
+            return Err(format!(
+                "failed to build the nemesis: unknown kind {name:?} (known: {}, all)",
+                known.join(", ")
+            ));
+        };
+        if let Some(ability) = p.missing_ability(db) {
+            return Err(format!(
+                "failed to build the {name} nemesis: the DB does not offer the {ability} ability"
+            ));
+        }
+        chosen.push(name.to_string());
     }
-    let rank = |p: &&dyn FaultPackage| registry.iter().position(|q| q.spec().name == p.spec().name);
-    out.sort_by_key(rank);
-    Ok(out)
+    Ok(registry
+        .iter()
+        .filter(|p| chosen.contains(&p.spec().name))
+        .copied()
+        .collect())
 }
 
 /// Builds the nemesis, schedule and final generator for `--nemesis KINDS` and
