@@ -205,7 +205,9 @@ fn interrupt_on_ctrl_c() -> watch::Receiver<bool> {
             );
             let _ = tx.send(true);
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("quitting without healing: run `rjepsen cluster down` or heal by hand");
+                eprintln!(
+                    "quitting without healing: the next `rjepsen test` (or `rjepsen cluster heal`) heals what is left"
+                );
                 std::process::exit(130);
             }
         }
