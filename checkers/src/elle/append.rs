@@ -9,6 +9,12 @@
 //! read's last element to the reader, and rw from a reader to the writer of the
 //! element right after what it saw. Comparing a read with the longest one is a
 //! slice comparison, so the work is linear in the total size of the reads.
+//!
+//! An append that no read observed (the last appends of a key, or the only one)
+//! is placed, as Elle places it, after the highest element any read of that key
+//! shows, or after the initial empty state when no read shows any: a ww edge
+//! from the writer of that element, and rw edges from every transaction that
+//! read that version. Without them, cycles through such appends go unseen.
 
 use super::explain::{show_list, Analysis, Anomaly, Explain};
 use super::graph::{EdgeList, RW, WR, WW};
@@ -29,6 +35,8 @@ struct Index {
     writers: FastMap<(u32, i64), Writer>,
     /// Global mop index of the longest read of each key.
     longest: Vec<u32>,
+    /// Per key: the non-failed transactions whose appends no read observed.
+    unobserved: Vec<Vec<TxnId>>,
 }
 
 impl Index {
@@ -49,6 +57,7 @@ pub(crate) fn analyze(txns: &Txns) -> Analysis {
     let mut ix = Index {
         writers: FastMap::with_capacity_and_hasher(txns.mops.len() / 2, Default::default()),
         longest: vec![NONE; txns.key_count()],
+        unobserved: vec![Vec::new(); txns.key_count()],
     };
     for (t, tx) in txns.txns.iter().enumerate() {
         for (i, m) in txns.mops(t as TxnId).iter().enumerate() {
@@ -68,6 +77,7 @@ pub(crate) fn analyze(txns: &Txns) -> Analysis {
     let mut edges = EdgeList::new();
     let mut anomalies = Vec::new();
     let keys = order_keys(txns, &mut ix, &mut edges, &mut anomalies);
+    unobserved(txns, &mut ix, &mut edges);
     let mut lost: FastMap<(u32, u32), TxnId> = FastMap::default();
     for t in 0..txns.txns.len() as TxnId {
         if txns.txns[t as usize].outcome == Outcome::Ok {
@@ -141,6 +151,40 @@ fn order_keys(
         }
     }
     facts
+}
+
+/// Finds the appends no read observed and links each after the highest observed
+/// element of its key (ww); the rw edges come with the reads, in `read_edges`.
+fn unobserved(txns: &Txns, ix: &mut Index, edges: &mut EdgeList) {
+    for (t, tx) in txns.txns.iter().enumerate() {
+        if tx.outcome == Outcome::Fail {
+            continue;
+        }
+        for m in txns.mops(t as TxnId) {
+            if m.kind != MopKind::Append {
+                continue;
+            }
+            let w = ix.writers[&(m.key, m.val)];
+            if w.pos == NONE && w.txn == t as TxnId {
+                let list = &mut ix.unobserved[m.key as usize];
+                if list.last() != Some(&w.txn) {
+                    list.push(w.txn);
+                }
+            }
+        }
+    }
+    for k in 0..txns.key_count() as u32 {
+        let Some(&last) = ix.order(txns, k).last() else {
+            continue;
+        };
+        let Some(w) = ix.writer(k, last) else {
+            continue;
+        };
+        if txns.txns[w.txn as usize].outcome != Outcome::Fail {
+            let after = ix.unobserved[k as usize].iter().filter(|&&u| u != w.txn);
+            edges.extend(after.map(|&u| (w.txn, u, WW)));
+        }
+    }
 }
 
 /// Edges and anomalies from the reads of one committed transaction.
@@ -230,6 +274,10 @@ fn read_edges(
                 edges.push((t, w.txn, RW));
             }
         }
+    } else {
+        // The latest version any read shows: every unobserved append came later.
+        let later = ix.unobserved[k as usize].iter().filter(|&&u| u != t);
+        edges.extend(later.map(|&u| (t, u, RW)));
     }
 }
 
@@ -391,6 +439,21 @@ fn internal(txns: &Txns, t: TxnId, anomalies: &mut Vec<Anomaly>) {
     }
 }
 
+impl Index {
+    /// The value `b` appended to `k` that no read observed, if any.
+    fn unobserved_by(&self, txns: &Txns, k: u32, b: TxnId) -> Option<String> {
+        if !self.unobserved[k as usize].contains(&b) {
+            return None;
+        }
+        let m = txns.mops(b).iter().find(|m| {
+            m.key == k
+                && m.kind == MopKind::Append
+                && self.writers.get(&(k, m.val)).is_some_and(|w| w.pos == NONE)
+        })?;
+        Some(txns.val_name(m.val))
+    }
+}
+
 impl Explain for Index {
     fn data_edge(&self, txns: &Txns, a: TxnId, b: TxnId, kind: u8) -> String {
         let (an, bn) = (txns.name(a), txns.name(b));
@@ -403,12 +466,18 @@ impl Explain for Index {
                     let Some(w) = self.writer(k, m.val).filter(|w| w.pos != NONE) else {
                         continue;
                     };
-                    let Some(&next) = order.get(w.pos as usize + 1) else {
-                        continue;
-                    };
-                    if self.writer(k, next).is_some_and(|x| x.txn == b) {
-                        let (u, v) = (txns.val_name(m.val), txns.val_name(next));
-                        return format!("{an} appended {u} to key {kn} and {bn} appended {v} right after it, so {an} precedes {bn} (ww)");
+                    let u = txns.val_name(m.val);
+                    match order.get(w.pos as usize + 1) {
+                        Some(&next) if self.writer(k, next).is_some_and(|x| x.txn == b) => {
+                            let v = txns.val_name(next);
+                            return format!("{an} appended {u} to key {kn} and {bn} appended {v} right after it, so {an} precedes {bn} (ww)");
+                        }
+                        None => {
+                            if let Some(v) = self.unobserved_by(txns, k, b) {
+                                return format!("{bn} appended {v} to key {kn}, which no read observed, so it came after {u}, the highest element any read shows, which {an} appended; so {an} precedes {bn} (ww)");
+                            }
+                        }
+                        _ => {}
                     }
                 }
                 (WR, MopKind::Read) if m.len != UNKNOWN && m.len > 0 => {
@@ -422,6 +491,9 @@ impl Explain for Index {
                 (RW, MopKind::Read) if m.len != UNKNOWN => {
                     let r = txns.list(m);
                     let Some(&next) = order.get(r.len()) else {
+                        if let Some(v) = self.unobserved_by(txns, k, b) {
+                            return format!("{an} read key {kn} = {}, the latest version any read shows; {bn} appended {v}, which no read observed, so it came later and {an} precedes {bn} (rw)", show_list(txns, r));
+                        }
                         continue;
                     };
                     if self.writer(k, next).is_some_and(|w| w.txn == b) {
