@@ -6,6 +6,8 @@ mod linear;
 
 #[path = "integration/elle.rs"]
 mod elle;
+#[path = "integration/elle_infer.rs"]
+mod elle_infer;
 #[path = "integration/elle_synth.rs"]
 mod elle_synth;
 #[path = "integration/linear_brute.rs"]

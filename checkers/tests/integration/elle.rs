@@ -8,10 +8,10 @@ use rjepsen_core::{CheckResult, Checker, History, Op, OpType, Process, Valid};
 use serde_json::{json, Value};
 
 /// Events of a hand-written history.
-type Events = Vec<(&'static str, u64, Value)>;
+pub(crate) type Events = Vec<(&'static str, u64, Value)>;
 
 /// A history from events: `("invoke"|"ok"|"fail"|"info", process, value)`.
-fn history(events: &[(&str, u64, Value)]) -> History {
+pub(crate) fn history(events: &[(&str, u64, Value)]) -> History {
     let mut ops = Vec::new();
     let mut open: std::collections::HashMap<u64, Op> = Default::default();
     for (i, (kind, p, v)) in events.iter().enumerate() {
@@ -46,7 +46,7 @@ fn history(events: &[(&str, u64, Value)]) -> History {
 }
 
 /// One transaction invoked and completed ok at once (invoke value derived).
-fn serial(p: u64, v: Value) -> Vec<(&'static str, u64, Value)> {
+pub(crate) fn serial(p: u64, v: Value) -> Vec<(&'static str, u64, Value)> {
     vec![("invoke", p, blank(&v)), ("ok", p, v)]
 }
 
@@ -65,7 +65,7 @@ fn blank(v: &Value) -> Value {
 }
 
 /// Two transactions running concurrently, both ok.
-fn concurrent(a: Value, b: Value) -> Vec<(&'static str, u64, Value)> {
+pub(crate) fn concurrent(a: Value, b: Value) -> Vec<(&'static str, u64, Value)> {
     vec![
         ("invoke", 10, blank(&a)),
         ("invoke", 11, blank(&b)),
@@ -84,7 +84,7 @@ pub(crate) fn types(r: &CheckResult) -> Vec<String> {
     serde_json::from_value(r.details["anomaly-types"].clone()).unwrap()
 }
 
-fn cat(parts: Vec<Vec<(&'static str, u64, Value)>>) -> Vec<(&'static str, u64, Value)> {
+pub(crate) fn cat(parts: Vec<Vec<(&'static str, u64, Value)>>) -> Vec<(&'static str, u64, Value)> {
     parts.into_iter().flatten().collect()
 }
 
