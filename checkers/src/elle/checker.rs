@@ -11,7 +11,7 @@ use super::cycles::{classify, search_component, Budget, Cycle};
 use super::explain::{explain_cycle, Analysis, Anomaly, Explain};
 use super::graph::{process_edges, realtime_edges, sccs, Graph, PROCESS, REALTIME};
 use super::{append, models, raw, register, svg, txn, versions};
-use rjepsen_core::checker::CheckContext;
+use rjepsen_core::checker::{CheckContext, FileCheck};
 use rjepsen_core::{CheckResult, Checker, History, Valid};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -143,6 +143,16 @@ impl Checker for ElleChecker {
             Ok(t) => self.check_txns(ctx, t, start),
             Err(e) => CheckResult::unknown(e.to_string()),
         }
+    }
+
+    fn as_file_check(&self) -> Option<&dyn FileCheck> {
+        Some(self)
+    }
+}
+
+impl FileCheck for ElleChecker {
+    fn check_file(&self, ctx: &CheckContext, path: &Path) -> Result<CheckResult, String> {
+        self.try_check_file(ctx, path)
     }
 }
 
