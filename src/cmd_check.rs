@@ -76,6 +76,7 @@ fn checker(args: &CheckArgs) -> Result<Box<dyn Checker>, BadArgs> {
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
+    crate::logging::warnings_to_stderr();
     let checker = checker(args)?;
     if let Some(out) = &args.out {
         std::fs::create_dir_all(out)?;

@@ -44,6 +44,9 @@ pub(crate) type Pairs = FastMap<(u32, i64, i64), Why>;
 /// read if the txn is ok and read before writing, final write).
 pub(crate) type Externals = Vec<(u32, Option<i64>, Option<i64>)>;
 
+/// One optional source of version order.
+type Source = fn(&Txns, &[Externals]) -> Pairs;
+
 /// Infers the version orders of every key; pushes `cyclic-versions` for each
 /// source left out.
 pub(crate) fn infer(
@@ -62,7 +65,7 @@ pub(crate) fn infer(
             }
         }
     }
-    let stages: [(bool, &str, fn(&Txns, &[Externals]) -> Pairs); 3] = [
+    let stages: [(bool, &str, Source); 3] = [
         (inf.wfr, "wfr-keys", wfr),
         (inf.sequential, "sequential-keys", sequential),
         (inf.linearizable, "linearizable-keys", linearizable),
@@ -158,7 +161,8 @@ fn linearizable(txns: &Txns, ext: &[Externals]) -> Pairs {
     }
     let mut out = Pairs::default();
     for (k, mut events) in by_key {
-        events.sort_unstable_by_key(|e| e.0);
+        // At one position (a completion without invocation), invoke first.
+        events.sort_unstable_by_key(|e| (e.0, e.2));
         let mut frontier: Vec<TxnId> = Vec::new();
         let mut preds: FastMap<TxnId, Vec<TxnId>> = FastMap::default();
         for (_, t, done) in events {
