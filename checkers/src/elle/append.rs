@@ -158,22 +158,19 @@ fn order_keys(
 /// Finds the appends no read observed and links each after the highest observed
 /// element of its key (ww); the rw edges come with the reads, in `read_edges`.
 fn unobserved(txns: &Txns, ix: &mut Index, edges: &mut EdgeList) {
-    for (t, tx) in txns.txns.iter().enumerate() {
-        if tx.outcome == Outcome::Fail {
-            continue;
-        }
-        for m in txns.mops(t as TxnId) {
-            if m.kind != MopKind::Append {
-                continue;
-            }
-            let w = ix.writers[&(m.key, m.val)];
-            if w.pos == NONE && w.txn == t as TxnId {
-                let list = &mut ix.unobserved[m.key as usize];
-                if list.last() != Some(&w.txn) {
-                    list.push(w.txn);
-                }
-            }
-        }
+    // Unplaced elements are few: collect them from the index, then order them
+    // (by key, then txn) so that edges come out deterministically.
+    let mut found: Vec<(u32, TxnId)> = ix
+        .writers
+        .iter()
+        .filter(|(_, w)| w.pos == NONE && w.txn != NONE)
+        .filter(|(_, w)| txns.txns[w.txn as usize].outcome != Outcome::Fail)
+        .map(|(&(k, _), w)| (k, w.txn))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    for (k, t) in found {
+        ix.unobserved[k as usize].push(t);
     }
     for k in 0..txns.key_count() as u32 {
         let Some(&last) = ix.order(txns, k).last() else {
