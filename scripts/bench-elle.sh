@@ -2,7 +2,7 @@
 # Benchmark of the Elle checker (issue 6): builds release, generates list-append
 # histories with the project's seeded generator (100 active keys, at most 32
 # appends per key, 20 processes, 2% info), and prints wall time, CPU time and peak
-# RSS of checking each: 100k txns valid and with one planted G1c, G-single and
+# RSS of checking each: 100k txns valid and with one planted G1c, G-single-item and
 # G2-item (goal < 1 s each, anomaly named), and 1M txns (goal < 8 s, < 2 GiB).
 #
 # Each file is checked three ways: `cli` is `rjepsen check --workload list-append`
@@ -40,7 +40,7 @@ run() { # NAME MODE
 
 gen valid-100k 100000
 gen G1c-100k 100000 G1c
-gen G-single-100k 100000 G-single
+gen G-single-100k 100000 G-single-item
 gen G2-item-100k 100000 G2-item
 gen valid-1m 1000000
 for name in valid-100k G1c-100k G-single-100k G2-item-100k valid-1m; do

@@ -137,9 +137,26 @@ pub struct CheckArgs {
     /// Check as this workload does: register, set, list-append, rw-register, bank.
     #[arg(long)]
     pub workload: Option<String>,
-    /// Elle: consistency models (comma list).
+    /// Elle: consistency models (comma list; default strict-serializable;
+    /// `none` for no model, so that only --anomalies fail the check).
     #[arg(long, default_value = "")]
     pub consistency_models: String,
+    /// Elle: anomaly types that fail the check too (comma list, Elle's
+    /// `:anomalies`), e.g. G1c,G-single-item.
+    #[arg(long, default_value = "")]
+    pub anomalies: String,
+    /// Elle rw-register: a txn that read v and then wrote w installed w after v
+    /// (Elle's `:wfr-keys?`).
+    #[arg(long)]
+    pub wfr_keys: bool,
+    /// Elle rw-register: each key is linearizable, so realtime order orders its
+    /// versions (Elle's `:linearizable-keys?`).
+    #[arg(long)]
+    pub linearizable_keys: bool,
+    /// Elle rw-register: each key is sequentially consistent, so process order
+    /// orders its versions (Elle's `:sequential-keys?`).
+    #[arg(long)]
+    pub sequential_keys: bool,
     /// Output: a verdict line per file, or one JSON document.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub format: String,

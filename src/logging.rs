@@ -13,3 +13,14 @@ pub fn to_file(path: &Path) -> std::io::Result<()> {
         .try_init();
     Ok(())
 }
+
+/// Sends `tracing` warnings (a torn history line, for instance) to stderr, for
+/// the commands that run without a store: `check`, `analyze`.
+pub fn warnings_to_stderr() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::WARN)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}

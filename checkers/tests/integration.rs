@@ -6,6 +6,10 @@ mod linear;
 
 #[path = "integration/elle.rs"]
 mod elle;
+#[path = "integration/elle_infer.rs"]
+mod elle_infer;
+#[path = "integration/elle_inputs.rs"]
+mod elle_inputs;
 #[path = "integration/elle_synth.rs"]
 mod elle_synth;
 #[path = "integration/linear_brute.rs"]

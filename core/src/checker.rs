@@ -107,6 +107,37 @@ pub struct CheckContext {
 pub trait Checker: Send + Sync {
     /// Checks the history. Never panics on an anomaly: anomalies are evidence.
     fn check(&self, ctx: &CheckContext, history: &History) -> CheckResult;
+
+    /// The ability to check a history file without first building a
+    /// [`History`] (a million-op history then fits in a fraction of the
+    /// memory). Checkers that cannot stream do not offer it.
+    fn as_file_check(&self) -> Option<&dyn FileCheck> {
+        None
+    }
+}
+
+/// Optional ability of a [`Checker`]: check a history file by streaming it.
+pub trait FileCheck {
+    /// Checks the file at `path`. A file that cannot be read (a malformed line,
+    /// named with its number) is an error rather than a verdict.
+    fn check_file(&self, ctx: &CheckContext, path: &std::path::Path)
+        -> Result<CheckResult, String>;
+}
+
+/// Runs `checker`, turning a panic into an `Unknown` result carrying the panic
+/// message (Jepsen's `check-safe`), so that one broken checker cannot take the
+/// others' results with it.
+pub fn check_safe(checker: &dyn Checker, ctx: &CheckContext, history: &History) -> CheckResult {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| checker.check(ctx, history)))
+        .unwrap_or_else(|p| CheckResult::unknown(format!("checker panicked: {}", panic_text(&*p))))
+}
+
+/// The message of a panic payload (a checker's, a client's, or the whole run's).
+pub fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Several checkers, each result kept under its name; the verdict is the worst.
@@ -117,7 +148,7 @@ impl Checker for Compose {
         let mut worst = Valid::Valid;
         let mut out = Map::new();
         for (name, checker) in &self.0 {
-            let r = checker.check(ctx, history);
+            let r = check_safe(checker.as_ref(), ctx, history);
             worst = worst.max(r.valid);
             out.insert(
                 name.clone(),
@@ -140,6 +171,30 @@ mod tests {
         fn check(&self, _: &CheckContext, _: &History) -> CheckResult {
             CheckResult::new(self.0)
         }
+    }
+
+    struct Panics;
+    impl Checker for Panics {
+        fn check(&self, _: &CheckContext, _: &History) -> CheckResult {
+            panic!("index 7 out of range")
+        }
+    }
+
+    #[test]
+    fn a_panicking_checker_is_unknown_and_the_others_still_report() {
+        let c = Compose(vec![
+            ("broken".into(), Box::new(Panics)),
+            ("fine".into(), Box::new(Fixed(Valid::Valid))),
+        ]);
+        let r = c.check(&CheckContext::default(), &History::new(vec![]));
+        assert_eq!(r.valid, Valid::Unknown);
+        let broken = &r.details["broken"];
+        assert_eq!(broken["valid?"], "unknown");
+        assert!(broken["error"]
+            .as_str()
+            .unwrap()
+            .contains("index 7 out of range"));
+        assert_eq!(r.details["fine"]["valid?"], true);
     }
 
     #[test]

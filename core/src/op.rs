@@ -153,6 +153,10 @@ impl<'de> Deserialize<'de> for Process {
     }
 }
 
+/// The process of an op that names none (as in Elle's `paper-example.edn`): a
+/// client process of its own, as Elle treats a nil process.
+pub const NO_PROCESS: u64 = u64::MAX;
+
 /// One entry of a history.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Op {
@@ -264,7 +268,7 @@ impl<'de> Visitor<'de> for OpVisitor {
     type Value = Op;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an operation object with type, process and f")
+        f.write_str("an operation object with a type (and usually process and f)")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Op, A::Error> {
@@ -290,8 +294,9 @@ impl<'de> Visitor<'de> for OpVisitor {
             index: index.unwrap_or(0),
             time: time.unwrap_or(0),
             kind: kind.ok_or_else(|| de::Error::missing_field("type"))?,
-            process: process.ok_or_else(|| de::Error::missing_field("process"))?,
-            f: f.ok_or_else(|| de::Error::missing_field("f"))?,
+            // Elle's own test histories often have no :f, some no :process.
+            process: process.unwrap_or(Process::Client(NO_PROCESS)),
+            f: f.unwrap_or_default(),
             value,
             node,
             error,

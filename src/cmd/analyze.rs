@@ -11,6 +11,7 @@ use rjepsen_workloads::WorkloadOptions;
 use serde_json::Value;
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
+    crate::logging::warnings_to_stderr();
     let store = StoreRun::open(&args.dir)?;
     let test = store.read_json("test.json")?;
     let workload = test["workload"]

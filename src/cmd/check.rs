@@ -5,13 +5,14 @@
 
 use crate::cli::CheckArgs;
 use crate::config::{comma_list, BadArgs};
-use rjepsen_checkers::elle::ElleChecker;
+use rjepsen_checkers::elle::{ElleChecker, ElleOptions};
 use rjepsen_checkers::linear::Linearizable;
-use rjepsen_core::checker::{CheckContext, CheckResult, Checker};
+use rjepsen_core::checker::{panic_text, CheckContext, CheckResult, Checker};
 use rjepsen_core::history::read_history;
 use rjepsen_core::{History, Valid};
 use rjepsen_workloads::WorkloadOptions;
 use serde_json::{json, Value};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -19,38 +20,46 @@ use std::time::Duration;
 
 type Outcome = Result<CheckResult, String>;
 
-/// How a file is checked: read into a `History` and given to a checker, or, for
-/// the Elle workloads, streamed by the Elle checker itself (a million-txn history
-/// then needs a fraction of the memory).
-enum FileChecker {
-    History(Box<dyn Checker>),
-    Elle(ElleChecker),
+/// Checks one file: streamed, when the checker offers that ability (the Elle
+/// checkers: a million-txn history then needs a fraction of the memory), else
+/// read into a `History` first. A panicking checker gives `unknown`.
+fn check_file(checker: &dyn Checker, ctx: &CheckContext, file: &Path) -> Outcome {
+    let run = || match checker.as_file_check() {
+        Some(f) => f.check_file(ctx, file),
+        None => read_history(file)
+            .map(|ops| checker.check(ctx, &History::new(ops)))
+            .map_err(|e| e.to_string()),
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|p| {
+        Ok(CheckResult::unknown(format!(
+            "checker panicked: {}",
+            panic_text(&*p)
+        )))
+    })
 }
 
-impl FileChecker {
-    fn check(&self, ctx: &CheckContext, file: &Path) -> Outcome {
-        match self {
-            FileChecker::History(c) => read_history(file)
-                .map(|ops| c.check(ctx, &History::new(ops)))
-                .map_err(|e| e.to_string()),
-            FileChecker::Elle(e) => e.try_check_file(ctx, file),
-        }
-    }
-}
-
-fn file_checker(args: &CheckArgs) -> Result<FileChecker, BadArgs> {
-    match args.workload.as_deref() {
-        Some(w @ ("list-append" | "rw-register")) if args.model.is_none() => Ok(FileChecker::Elle(
-            ElleChecker::new(w, &comma_list(&args.consistency_models)).map_err(BadArgs)?,
-        )),
-        _ => Ok(FileChecker::History(checker(args)?)),
+/// Elle's options from the command line: `--consistency-models none` is Elle's
+/// `:consistency-models nil` (only `--anomalies` then fail a check).
+pub(crate) fn elle_options(args: &CheckArgs) -> ElleOptions {
+    let models = comma_list(&args.consistency_models);
+    ElleOptions {
+        consistency_models: (models != ["none"]).then_some(models),
+        anomalies: comma_list(&args.anomalies),
+        wfr_keys: args.wfr_keys,
+        linearizable_keys: args.linearizable_keys,
+        sequential_keys: args.sequential_keys,
     }
 }
 
 fn checker(args: &CheckArgs) -> Result<Box<dyn Checker>, BadArgs> {
-    match (&args.model, &args.workload) {
+    match (&args.model, args.workload.as_deref()) {
         (Some(m), _) => Ok(Box::new(
             Linearizable::new(m, args.independent).map_err(BadArgs)?,
+        )),
+        // The bare Elle checker, which streams files (the workload's composition
+        // adds op statistics, which need a `History`).
+        (None, Some(w @ ("list-append" | "rw-register"))) => Ok(Box::new(
+            ElleChecker::with_options(w, &elle_options(args)).map_err(BadArgs)?,
         )),
         (None, Some(w)) => {
             let opts = WorkloadOptions {
@@ -67,7 +76,8 @@ fn checker(args: &CheckArgs) -> Result<Box<dyn Checker>, BadArgs> {
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    let checker = file_checker(args)?;
+    crate::logging::warnings_to_stderr();
+    let checker = checker(args)?;
     if let Some(out) = &args.out {
         std::fs::create_dir_all(out)?;
     }
@@ -76,31 +86,41 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         time_limit: args.time_limit.map(Duration::from_secs_f64),
         memory_limit: args.memory_limit.map(|m| m << 20),
     };
-    let outcomes = check_all(&checker, &ctx, &args.files);
-    let mut worst = Valid::Valid;
-    let mut unreadable = false;
-    for o in &outcomes {
-        match o {
-            Ok(r) => worst = worst.max(r.valid),
-            Err(_) => unreadable = true,
-        }
-    }
-    if args.format == "json" {
-        print_json(&args.files, &outcomes, worst);
-    } else {
-        for (file, o) in args.files.iter().zip(&outcomes) {
-            println!("{}", text_line(file, o));
-        }
-    }
-    Ok(if unreadable {
+    let outcomes = check_all(checker.as_ref(), &ctx, &args.files);
+    // A file that could not be read is unknown at best: never a "valid".
+    let worst = outcomes
+        .iter()
+        .map(|o| o.as_ref().map(|r| r.valid).unwrap_or(Valid::Unknown))
+        .max()
+        .unwrap_or(Valid::Unknown);
+    let unreadable = outcomes.iter().any(|o| o.is_err());
+    let code = if unreadable {
         crate::exit::BAD_ARGS
     } else {
         worst.exit_code()
-    })
+    };
+    match print(args, &outcomes, worst) {
+        // `rjepsen check ... | head`: the reader left; stop quietly, as ripgrep does.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
+        Err(e) => Err(e.into()),
+        Ok(()) => Ok(code),
+    }
+}
+
+fn print(args: &CheckArgs, outcomes: &[Outcome], worst: Valid) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if args.format == "json" {
+        writeln!(out, "{}", json_doc(&args.files, outcomes, worst))?;
+    } else {
+        for (file, o) in args.files.iter().zip(outcomes) {
+            writeln!(out, "{}", text_line(file, o))?;
+        }
+    }
+    out.flush()
 }
 
 /// Checks files in parallel (a checker may use more threads inside).
-fn check_all(checker: &FileChecker, ctx: &CheckContext, files: &[PathBuf]) -> Vec<Outcome> {
+fn check_all(checker: &dyn Checker, ctx: &CheckContext, files: &[PathBuf]) -> Vec<Outcome> {
     let results: Vec<Mutex<Option<Outcome>>> = files.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism()
@@ -112,7 +132,7 @@ fn check_all(checker: &FileChecker, ctx: &CheckContext, files: &[PathBuf]) -> Ve
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(file) = files.get(i) else { break };
-                let outcome = checker.check(&file_ctx(ctx, file, files.len()), file);
+                let outcome = check_file(checker, &file_ctx(ctx, file, files.len()), file);
                 *results[i].lock().expect("result slot") = Some(outcome);
             });
         }
@@ -141,18 +161,49 @@ fn file_ctx(ctx: &CheckContext, file: &Path, count: usize) -> CheckContext {
     c
 }
 
-/// `FILE  invalid  key 3: read 4 but ...`: the verdict and the first line of the
-/// first explanation found.
-fn text_line(file: &std::path::Path, o: &Outcome) -> String {
+/// `FILE  invalid  G-single-item, G2-item: T12 read ...`: the verdict, the
+/// anomaly types found (so that one can grep for `G1c`) and the first line of the
+/// first explanation.
+pub(crate) fn text_line(file: &std::path::Path, o: &Outcome) -> String {
     match o {
         Err(e) => format!("{}\terror\t{e}", file.display()),
         Ok(r) => {
-            let why = explanation(&Value::Object(r.details.clone()))
-                .map(|e| format!("\t{}", e.lines().next().unwrap_or("")))
-                .unwrap_or_default();
-            format!("{}\t{}{why}", file.display(), r.valid.as_str())
+            let details = Value::Object(r.details.clone());
+            let why = explanation(&details).map(|e| e.lines().next().unwrap_or("").to_string());
+            let types = anomaly_types(&details);
+            let tail = match (types.is_empty(), why) {
+                (true, None) => String::new(),
+                (true, Some(w)) => format!("\t{w}"),
+                (false, None) => format!("\t{}", types.join(", ")),
+                (false, Some(w)) => format!("\t{}: {w}", types.join(", ")),
+            };
+            format!("{}\t{}{tail}", file.display(), r.valid.as_str())
         }
     }
+}
+
+/// Every `anomaly-types` name anywhere in the evidence (a composition nests
+/// them per checker), in order, without repeats.
+fn anomaly_types(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Array(a)) = m.get("anomaly-types") {
+                    for t in a.iter().filter_map(Value::as_str) {
+                        if !out.iter().any(|x| x == t) {
+                            out.push(t.to_string());
+                        }
+                    }
+                }
+                stack.extend(m.values().rev());
+            }
+            Value::Array(a) => stack.extend(a.iter().rev()),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The first `explanation` (or `error`) string anywhere in the evidence.
@@ -171,15 +222,15 @@ fn explanation(v: &Value) -> Option<String> {
     }
 }
 
-fn print_json(files: &[PathBuf], outcomes: &[Outcome], worst: Valid) {
+fn json_doc(files: &[PathBuf], outcomes: &[Outcome], worst: Valid) -> String {
     let per_file: Vec<Value> = files
         .iter()
         .zip(outcomes)
         .map(|(f, o)| match o {
             Ok(r) => json!({"file": f, "valid?": r.valid, "result": r}),
-            Err(e) => json!({"file": f, "error": e}),
+            Err(e) => json!({"file": f, "valid?": Valid::Unknown, "error": e}),
         })
         .collect();
     let doc = json!({"valid?": worst, "files": per_file});
-    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
 }

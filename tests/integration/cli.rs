@@ -144,3 +144,86 @@ fn analyze_prints_the_summary_on_stdout_and_progress_on_stderr() {
     assert!(!stderr.contains("verdict:"), "{stderr}");
     std::fs::remove_dir_all(&run).unwrap();
 }
+
+fn elle_fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("checkers/tests/fixtures/elle/anomalies.edn")
+}
+
+#[test]
+fn a_file_that_failed_is_never_valid_in_json() {
+    let dir = std::env::temp_dir().join(format!("rjepsen-cli-json-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"type\":\"invoke\",\"process\":0,\"f\":\"txn\",\"value\":[]}\nnot json at all\n{}\n",
+    )
+    .unwrap();
+    let good = shared("etcd_002.jsonl");
+    let o = rjepsen(&[
+        "check",
+        "--model",
+        "cas-register",
+        "--format",
+        "json",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(254), "{}", text(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["files"][0]["valid?"], true);
+    assert_eq!(doc["files"][1]["valid?"], "unknown");
+    assert_eq!(doc["valid?"], "unknown", "{doc}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_text_line_names_the_anomaly_types() {
+    let f = elle_fixture();
+    let o = rjepsen(&[
+        "check",
+        "--workload",
+        "list-append",
+        "--consistency-models",
+        "serializable",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("\tinvalid\tG-single-item, G2-item: T"),
+        "{out}"
+    );
+    // Elle's :anomalies without a model: only G1c would fail, and there is none.
+    let o = rjepsen(&[
+        "check",
+        "--workload",
+        "list-append",
+        "--consistency-models",
+        "none",
+        "--anomalies",
+        "G1c",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::process::Stdio;
+    let f = elle_fixture();
+    let f = f.to_str().unwrap();
+    let mut args = vec!["check", "--workload", "list-append"];
+    args.extend(std::iter::repeat_n(f, 200));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rjepsen"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader (`head`) is gone
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(o.status.code(), Some(1), "{err}");
+}

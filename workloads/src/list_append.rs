@@ -19,7 +19,7 @@
 
 use crate::{Workload, WorkloadOptions};
 use rand::Rng;
-use rjepsen_checkers::elle::ElleChecker;
+use rjepsen_checkers::elle::{ElleChecker, ElleOptions};
 use rjepsen_checkers::stats::Stats;
 use rjepsen_core::checker::Compose;
 use rjepsen_core::generator::{Context, GenOp, Generator};
@@ -50,7 +50,15 @@ pub fn list_append(opts: &WorkloadOptions) -> Result<Workload, String> {
 /// The Elle checker for `workload` and the options' consistency models, with
 /// stats.
 pub(crate) fn elle_composition(workload: &str, opts: &WorkloadOptions) -> Result<Compose, String> {
-    let elle = ElleChecker::new(workload, &opts.consistency_models)?;
+    // `none` is Elle's `:consistency-models nil`: no model at all.
+    let models = &opts.consistency_models;
+    let elle = ElleChecker::with_options(
+        workload,
+        &ElleOptions {
+            consistency_models: (models != &["none"]).then(|| models.clone()),
+            ..ElleOptions::default()
+        },
+    )?;
     Ok(Compose(vec![
         ("elle".to_string(), Box::new(elle) as Box<dyn Checker>),
         ("stats".to_string(), Box::new(Stats)),

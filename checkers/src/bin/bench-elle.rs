@@ -1,6 +1,6 @@
 //! Benchmark input and driver for the Elle checker (see scripts/bench-elle.sh).
 //!
-//! `bench-elle gen --txns N --seed S [--plant G1c|G-single|G2-item] [--si] OUT.jsonl`
+//! `bench-elle gen --txns N --seed S [--plant G1c|G-single-item|G2-item] [--si] OUT.jsonl`
 //! writes a generated list-append history (`--register`: rw-register);
 //! `bench-elle check [--models m,..] [--register] FILE`
 //! reads a history as the CLI does (or, with `--stream`, streams it through
@@ -58,7 +58,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
             "--plant" => {
                 planted = Some(match val()?.as_str() {
                     "G1c" => Plant::G1c,
-                    "G-single" => Plant::GSingle,
+                    "G-single" | "G-single-item" => Plant::GSingle,
                     "G2-item" => Plant::G2Item,
                     "none" => continue,
                     other => {

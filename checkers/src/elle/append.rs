@@ -9,8 +9,16 @@
 //! read's last element to the reader, and rw from a reader to the writer of the
 //! element right after what it saw. Comparing a read with the longest one is a
 //! slice comparison, so the work is linear in the total size of the reads.
+//!
+//! An append that no read observed (the last appends of a key, or the only one)
+//! is placed, as Elle places it, after the highest element any read of that key
+//! shows, or after the initial empty state when no read shows any: a ww edge
+//! from the writer of that element, and rw edges from every transaction that
+//! read that version. Without them, cycles through such appends go unseen.
 
-use super::explain::{show_list, Analysis, Anomaly, Explain};
+mod why;
+
+use super::explain::{show_list, Analysis, Anomaly};
 use super::graph::{EdgeList, RW, WR, WW};
 use super::txn::{FastMap, MopKind, Outcome, TxnId, Txns, UNKNOWN};
 use serde_json::json;
@@ -29,6 +37,8 @@ struct Index {
     writers: FastMap<(u32, i64), Writer>,
     /// Global mop index of the longest read of each key.
     longest: Vec<u32>,
+    /// Per key: the non-failed transactions whose appends no read observed.
+    unobserved: Vec<Vec<TxnId>>,
 }
 
 impl Index {
@@ -49,6 +59,7 @@ pub(crate) fn analyze(txns: &Txns) -> Analysis {
     let mut ix = Index {
         writers: FastMap::with_capacity_and_hasher(txns.mops.len() / 2, Default::default()),
         longest: vec![NONE; txns.key_count()],
+        unobserved: vec![Vec::new(); txns.key_count()],
     };
     for (t, tx) in txns.txns.iter().enumerate() {
         for (i, m) in txns.mops(t as TxnId).iter().enumerate() {
@@ -68,6 +79,7 @@ pub(crate) fn analyze(txns: &Txns) -> Analysis {
     let mut edges = EdgeList::new();
     let mut anomalies = Vec::new();
     let keys = order_keys(txns, &mut ix, &mut edges, &mut anomalies);
+    unobserved(txns, &mut ix, &mut edges);
     let mut lost: FastMap<(u32, u32), TxnId> = FastMap::default();
     for t in 0..txns.txns.len() as TxnId {
         if txns.txns[t as usize].outcome == Outcome::Ok {
@@ -141,6 +153,37 @@ fn order_keys(
         }
     }
     facts
+}
+
+/// Finds the appends no read observed and links each after the highest observed
+/// element of its key (ww); the rw edges come with the reads, in `read_edges`.
+fn unobserved(txns: &Txns, ix: &mut Index, edges: &mut EdgeList) {
+    // Unplaced elements are few: collect them from the index, then order them
+    // (by key, then txn) so that edges come out deterministically.
+    let mut found: Vec<(u32, TxnId)> = ix
+        .writers
+        .iter()
+        .filter(|(_, w)| w.pos == NONE && w.txn != NONE)
+        .filter(|(_, w)| txns.txns[w.txn as usize].outcome != Outcome::Fail)
+        .map(|(&(k, _), w)| (k, w.txn))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    for (k, t) in found {
+        ix.unobserved[k as usize].push(t);
+    }
+    for k in 0..txns.key_count() as u32 {
+        let Some(&last) = ix.order(txns, k).last() else {
+            continue;
+        };
+        let Some(w) = ix.writer(k, last) else {
+            continue;
+        };
+        if txns.txns[w.txn as usize].outcome != Outcome::Fail {
+            let after = ix.unobserved[k as usize].iter().filter(|&&u| u != w.txn);
+            edges.extend(after.map(|&u| (w.txn, u, WW)));
+        }
+    }
 }
 
 /// Edges and anomalies from the reads of one committed transaction.
@@ -230,6 +273,10 @@ fn read_edges(
                 edges.push((t, w.txn, RW));
             }
         }
+    } else {
+        // The latest version any read shows: every unobserved append came later.
+        let later = ix.unobserved[k as usize].iter().filter(|&&u| u != t);
+        edges.extend(later.map(|&u| (t, u, RW)));
     }
 }
 
@@ -388,50 +435,5 @@ fn internal(txns: &Txns, t: TxnId, anomalies: &mut Vec<Anomaly>) {
                 s.2.clear();
             }
         }
-    }
-}
-
-impl Explain for Index {
-    fn data_edge(&self, txns: &Txns, a: TxnId, b: TxnId, kind: u8) -> String {
-        let (an, bn) = (txns.name(a), txns.name(b));
-        for m in txns.mops(if kind == WR { b } else { a }) {
-            let k = m.key;
-            let order = self.order(txns, k);
-            let kn = txns.key_name(k);
-            match (kind, m.kind) {
-                (WW, MopKind::Append) => {
-                    let Some(w) = self.writer(k, m.val).filter(|w| w.pos != NONE) else {
-                        continue;
-                    };
-                    let Some(&next) = order.get(w.pos as usize + 1) else {
-                        continue;
-                    };
-                    if self.writer(k, next).is_some_and(|x| x.txn == b) {
-                        let (u, v) = (txns.val_name(m.val), txns.val_name(next));
-                        return format!("{an} appended {u} to key {kn} and {bn} appended {v} right after it, so {an} precedes {bn} (ww)");
-                    }
-                }
-                (WR, MopKind::Read) if m.len != UNKNOWN && m.len > 0 => {
-                    let r = txns.list(m);
-                    let last = *r.last().unwrap_or(&0);
-                    if self.writer(k, last).is_some_and(|w| w.txn == a) {
-                        let v = txns.val_name(last);
-                        return format!("{an} appended {v} to key {kn}; {bn} read key {kn} = {}, ending in {v}, so {an} precedes {bn} (wr)", show_list(txns, r));
-                    }
-                }
-                (RW, MopKind::Read) if m.len != UNKNOWN => {
-                    let r = txns.list(m);
-                    let Some(&next) = order.get(r.len()) else {
-                        continue;
-                    };
-                    if self.writer(k, next).is_some_and(|w| w.txn == b) {
-                        let v = txns.val_name(next);
-                        return format!("{an} read key {kn} = {} without {v}; {bn} appended {v} right after that version, so {an} precedes {bn} (rw)", show_list(txns, r));
-                    }
-                }
-                _ => {}
-            }
-        }
-        format!("{an} precedes {bn} ({})", super::explain::kind_name(kind))
     }
 }

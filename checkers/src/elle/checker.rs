@@ -9,12 +9,12 @@
 
 use super::cycles::{classify, search_component, Budget, Cycle};
 use super::explain::{explain_cycle, Analysis, Anomaly, Explain};
-use super::graph::{process_edges, realtime_edges, sccs, Graph};
-use super::{append, models, raw, register, svg, txn};
-use rjepsen_core::checker::CheckContext;
+use super::graph::{process_edges, realtime_edges, sccs, Graph, PROCESS, REALTIME};
+use super::{append, models, raw, register, svg, txn, versions};
+use rjepsen_core::checker::{CheckContext, FileCheck};
 use rjepsen_core::{CheckResult, Checker, History, Valid};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Instant;
 
@@ -29,47 +29,111 @@ enum Workload {
     RwRegister,
 }
 
+/// What to check for, as Elle's options: `consistency_models` (`None` is Elle's
+/// `:consistency-models nil`: no model, only `anomalies`; an empty list means
+/// the default, strict-serializable), `anomalies` (Elle's `:anomalies`: these
+/// types fail the check too), and the rw-register version-order inferences
+/// (`:wfr-keys?`, `:linearizable-keys?`, `:sequential-keys?`).
+#[derive(Clone, Debug, Default)]
+pub struct ElleOptions {
+    pub consistency_models: Option<Vec<String>>,
+    pub anomalies: Vec<String>,
+    pub wfr_keys: bool,
+    pub linearizable_keys: bool,
+    pub sequential_keys: bool,
+}
+
 /// Elle-style checker for list-append and rw-register transaction histories.
 pub struct ElleChecker {
     workload: Workload,
     models: Vec<&'static str>,
-    prohibited: std::collections::BTreeSet<&'static str>,
-    process: bool,
-    realtime: bool,
+    prohibited: BTreeSet<&'static str>,
+    reportable: BTreeSet<&'static str>,
+    /// The process or realtime edge kind added to the graph, or 0.
+    extra: u8,
+    register: versions::Inference,
 }
 
 impl ElleChecker {
     /// `workload` is `"list-append"` or `"rw-register"`; `consistency_models` the
     /// models to check (Elle's names); empty means strict-serializable.
     pub fn new(workload: &str, consistency_models: &[String]) -> Result<ElleChecker, String> {
+        let opts = ElleOptions {
+            consistency_models: Some(consistency_models.to_vec()),
+            ..ElleOptions::default()
+        };
+        ElleChecker::with_options(workload, &opts)
+    }
+
+    /// A checker for `workload` with all of Elle's options.
+    pub fn with_options(workload: &str, opts: &ElleOptions) -> Result<ElleChecker, String> {
+        let fail = |e: String| format!("failed to build the Elle checker: {e}");
         let workload = match workload.trim_start_matches(':') {
             "list-append" | "append" => Workload::ListAppend,
             "rw-register" | "wr-register" => Workload::RwRegister,
             other => {
-                return Err(format!(
-                    "failed to build the Elle checker: unknown workload {other:?} (list-append or rw-register)"
-                ))
+                return Err(fail(format!(
+                    "unknown workload {other:?} (list-append or rw-register)"
+                )))
             }
         };
         let mut chosen = Vec::new();
-        for m in consistency_models {
-            chosen.push(
-                models::canonical(m)
-                    .map_err(|e| format!("failed to build the Elle checker: {e}"))?,
-            );
+        for m in opts.consistency_models.iter().flatten() {
+            chosen.push(models::canonical(m).map_err(fail)?);
         }
-        if chosen.is_empty() {
+        if chosen.is_empty() && opts.consistency_models.is_some() {
             chosen.push("strict-serializable");
         }
-        let prohibited = models::prohibited(&chosen);
+        let mut extra = Vec::new();
+        for a in &opts.anomalies {
+            extra.push(models::anomaly(a).map_err(fail)?);
+        }
+        let prohibited = models::prohibited(&chosen, &extra);
+        let mut reportable = prohibited.clone();
+        reportable.extend(models::UNKNOWN_TYPES);
+        // Elle adds realtime edges when a reportable anomaly needs them (process
+        // order is then implied), else process edges when one needs those.
+        let extra = if reportable
+            .iter()
+            .any(|a| is_cycle(a) && a.ends_with("-realtime"))
+        {
+            REALTIME
+        } else if reportable
+            .iter()
+            .any(|a| is_cycle(a) && a.ends_with("-process"))
+        {
+            PROCESS
+        } else {
+            0
+        };
         Ok(ElleChecker {
             workload,
-            process: prohibited.iter().any(|a| a.ends_with("-process")),
-            realtime: prohibited.iter().any(|a| a.ends_with("-realtime")),
+            extra,
             models: chosen,
             prohibited,
+            reportable,
+            register: versions::Inference {
+                wfr: opts.wfr_keys,
+                linearizable: opts.linearizable_keys,
+                sequential: opts.sequential_keys,
+            },
         })
     }
+}
+
+/// A cycle anomaly type Elle searches for (its `cycle-types`).
+fn is_cycle(a: &str) -> bool {
+    let base = a.trim_end_matches("-realtime").trim_end_matches("-process");
+    matches!(
+        base,
+        "G0" | "G1c"
+            | "G-single"
+            | "G-single-item"
+            | "G-nonadjacent"
+            | "G-nonadjacent-item"
+            | "G2-item"
+            | "G2"
+    )
 }
 
 impl Checker for ElleChecker {
@@ -79,6 +143,16 @@ impl Checker for ElleChecker {
             Ok(t) => self.check_txns(ctx, t, start),
             Err(e) => CheckResult::unknown(e.to_string()),
         }
+    }
+
+    fn as_file_check(&self) -> Option<&dyn FileCheck> {
+        Some(self)
+    }
+}
+
+impl FileCheck for ElleChecker {
+    fn check_file(&self, ctx: &CheckContext, path: &Path) -> Result<CheckResult, String> {
+        self.try_check_file(ctx, path)
     }
 }
 
@@ -117,9 +191,6 @@ impl ElleChecker {
             phases.insert(name.into(), json!(lap.elapsed().as_millis() as u64));
             lap = Instant::now();
         };
-        if txns.txns.is_empty() {
-            return empty(&self.models);
-        }
         mark("read");
         let Analysis {
             mut edges,
@@ -127,14 +198,13 @@ impl ElleChecker {
             explainer,
         } = match self.workload {
             Workload::ListAppend => append::analyze(&txns),
-            Workload::RwRegister => register::analyze(&txns),
+            Workload::RwRegister => register::analyze(&txns, self.register),
         };
         mark("analyze");
-        if self.process {
-            process_edges(&txns, &mut edges);
-        }
-        if self.realtime {
-            realtime_edges(&txns, &mut edges);
+        match self.extra {
+            PROCESS => process_edges(&txns, &mut edges),
+            REALTIME => realtime_edges(&txns, &mut edges),
+            _ => {}
         }
         let estimate = (edges.len() * 12 + txns.txns.len() * 64 + txns.elems.len() * 8) as u64;
         if ctx.memory_limit.is_some_and(|m| estimate > m) {
@@ -142,8 +212,13 @@ impl ElleChecker {
                 "failed to check within the memory budget: the graph needs about {estimate} bytes"
             ));
         }
-        if edges.is_empty() && anomalies.is_empty() {
-            return empty(&self.models);
+        if edges.iter().all(|e| e.0 == e.1) {
+            // Elle's rule: a graph without edges is reported, whatever else is.
+            anomalies.push(Anomaly::new(
+                "empty-transaction-graph",
+                "no transaction depends on another: there is nothing to order".into(),
+                json!({}),
+            ));
         }
         mark("order-edges");
         let g = Graph::new(txns.txns.len(), edges);
@@ -151,7 +226,7 @@ impl ElleChecker {
         let core = g.cyclic_core();
         let nodes: Vec<u32> = (0..g.n as u32).filter(|&v| core[v as usize]).collect();
         mark("trim");
-        let (cycles, scc_count) = find_cycles(&g, &nodes, &mut budget);
+        let (cycles, scc_count) = find_cycles(&g, &nodes, self.extra, &mut budget);
         mark("search");
         let svgs = explain_all(ctx, &txns, explainer.as_ref(), &cycles, &mut anomalies);
         let stats = json!({
@@ -183,25 +258,38 @@ impl ElleChecker {
                 list.push(a.evidence);
             }
         }
-        let mut types: Vec<String> = by_type.keys().cloned().collect();
-        let (not, also_not) = models::boundary(&types);
+        if timed_out {
+            by_type.insert("cycle-search-timeout".into(), vec![json!({})]);
+            counts.insert("cycle-search-timeout".into(), 1);
+        }
+        // Elle's result-map: `not` from everything found; types, instances and
+        // the verdict only from what the options make reportable.
+        let all: Vec<String> = by_type.keys().cloned().collect();
+        let (not, also_not) = models::boundary(&all);
+        let (reported, allowed): (BTreeMap<_, _>, BTreeMap<_, _>) = by_type
+            .into_iter()
+            .partition(|(t, _)| self.reportable.contains(t.as_str()));
+        counts.retain(|t, _| reported.contains_key(t));
+        let types: Vec<&String> = reported.keys().collect();
         let bad = types.iter().any(|t| self.prohibited.contains(t.as_str()));
         let valid = if bad {
             Valid::Invalid
-        } else if timed_out {
+        } else if !types.is_empty() {
             Valid::Unknown
         } else {
             Valid::Valid
         };
-        if timed_out {
-            types.push("cycle-search-timeout".into());
-        }
+        let (not, also_not) = if types.is_empty() {
+            (vec![], vec![])
+        } else {
+            (not, also_not)
+        };
         let mut r = CheckResult::new(valid)
             .with("anomaly-types", json!(types))
             .with(
                 "anomalies",
                 Value::Object(
-                    by_type
+                    reported
                         .into_iter()
                         .map(|(k, v)| (k, Value::Array(v)))
                         .collect::<Map<_, _>>(),
@@ -212,6 +300,12 @@ impl ElleChecker {
             .with("also-not", json!(also_not))
             .with("consistency-models", json!(self.models))
             .with("stats", stats);
+        if !allowed.is_empty() {
+            r = r.with(
+                "allowed-anomaly-types",
+                json!(allowed.keys().collect::<Vec<_>>()),
+            );
+        }
         if !svgs.is_empty() {
             r = r.with("cycle-svgs", Value::Array(svgs));
         }
@@ -221,7 +315,7 @@ impl ElleChecker {
 
 /// Cycles of the strongly connected components among `nodes`, and how many
 /// components there were; stops early when the budget runs out.
-fn find_cycles(g: &Graph, nodes: &[u32], budget: &mut Budget) -> (Vec<Cycle>, usize) {
+fn find_cycles(g: &Graph, nodes: &[u32], extra: u8, budget: &mut Budget) -> (Vec<Cycle>, usize) {
     let components = sccs(g, nodes, 0xff);
     let mut cycles: Vec<Cycle> = Vec::new();
     if budget.deadline.is_some_and(|d| Instant::now() > d) {
@@ -231,7 +325,7 @@ fn find_cycles(g: &Graph, nodes: &[u32], budget: &mut Budget) -> (Vec<Cycle>, us
         if budget.exhausted {
             break;
         }
-        cycles.extend(search_component(g, scc, budget));
+        cycles.extend(search_component(g, scc, extra, budget));
     }
     (cycles, components.len())
 }
@@ -263,14 +357,4 @@ fn explain_all(
         anomalies.push(a);
     }
     svgs
-}
-
-/// Nothing to check: Elle's `empty-transaction-graph`, which is unknown.
-fn empty(models: &[&str]) -> CheckResult {
-    CheckResult::new(Valid::Unknown)
-        .with("anomaly-types", json!(["empty-transaction-graph"]))
-        .with("anomalies", json!({}))
-        .with("not", json!([]))
-        .with("also-not", json!([]))
-        .with("consistency-models", json!(models))
 }

@@ -1,15 +1,18 @@
 //! Finding and naming cycles inside strongly connected components.
 //!
-//! Each component is searched for the most specific anomalies first, Elle's way:
-//! a cycle of ww edges only (G0), then ww/wr (G1c), then exactly one rw edge
-//! (G-single), rw edges never adjacent (G-nonadjacent), any rw edge (G2-item), and
-//! the same again allowing process/realtime edges (the -process and -realtime
-//! variants). A search starts from one edge `a -> b` of the kind the anomaly needs
-//! and runs a breadth-first search from `b` back to `a` over the allowed edges, so
-//! the cycle found is the shortest through that edge. The search state carries how
-//! many rw edges were taken and whether the last one was rw, which is all that the
-//! G-single and G-nonadjacent constraints need. Once found, a cycle is named by
-//! what it contains, never by which search found it.
+//! Each component is searched the way Elle's `elle.txn` does it: for each cycle
+//! anomaly in Elle's order (G0, G1c, G-single-item, G-nonadjacent-item, G2-item,
+//! then their -process and -realtime variants), unless an anomaly already found in
+//! this component implies it (a G0 implies G1c, a G-single-item implies
+//! G-nonadjacent-item and G2-item, and so on, by the table in `models`). A search
+//! starts from one edge `a -> b` of the kind the anomaly needs and runs a
+//! breadth-first search from `b` back to `a` over the allowed edges, so the cycle
+//! found is the shortest through that edge. The search state carries how many rw
+//! edges were taken and whether the last one was rw, which is all that the
+//! single, nonadjacent and multiple-rw constraints need. A found cycle is named by
+//! what it contains ([`classify`]); as in Elle, a search for a G-single-item,
+//! G-nonadjacent-item or G2-item only counts a cycle that is named so, while G0
+//! and G1c searches report whatever their cycle turns out to be.
 
 use super::graph::{components, Graph, DATA, PROCESS, REALTIME, RW, WR, WW};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -29,6 +32,53 @@ enum Mode {
     Any,
     ExactlyOneRw,
     NonadjacentRw,
+    MultipleRw,
+}
+
+/// One cycle anomaly to look for: its name, the edges it may use, the kind of its
+/// first edge (one it must contain), its rw constraint, and whether the cycle
+/// found must be named like it (Elle's `:type`).
+struct Spec {
+    name: String,
+    allowed: u8,
+    start: u8,
+    mode: Mode,
+    typed: bool,
+}
+
+/// Elle's cycle specs in search order; `extra` is the process or realtime edge
+/// kind the graph carries (0 for none), for the variants.
+fn specs(extra: u8) -> Vec<Spec> {
+    let base = [
+        ("G0", WW, WW, Mode::Any, false),
+        ("G1c", WW | WR, WR, Mode::Any, false),
+        ("G-single-item", DATA, RW, Mode::ExactlyOneRw, true),
+        ("G-nonadjacent-item", DATA, RW, Mode::NonadjacentRw, true),
+        ("G2-item", DATA, RW, Mode::MultipleRw, true),
+    ];
+    let mut out: Vec<Spec> = base
+        .iter()
+        .map(|&(n, allowed, start, mode, typed)| Spec {
+            name: n.to_string(),
+            allowed,
+            start,
+            mode,
+            typed,
+        })
+        .collect();
+    let suffix = match extra {
+        PROCESS => "-process",
+        REALTIME => "-realtime",
+        _ => return out,
+    };
+    out.extend(base.iter().map(|&(n, allowed, _, mode, typed)| Spec {
+        name: format!("{n}{suffix}"),
+        allowed: allowed | extra,
+        start: extra,
+        mode,
+        typed,
+    }));
+    out
 }
 
 /// When to give up: a wall-clock deadline, and a cap on searches per component.
@@ -58,8 +108,8 @@ pub(crate) fn classify(c: &Cycle) -> String {
     let base = match rw {
         0 if !wr => "G0",
         0 => "G1c",
-        1 => "G-single",
-        _ if !adjacent => "G-nonadjacent",
+        1 => "G-single-item",
+        _ if !adjacent => "G-nonadjacent-item",
         _ => "G2-item",
     };
     if c.kinds.contains(&REALTIME) {
@@ -71,38 +121,41 @@ pub(crate) fn classify(c: &Cycle) -> String {
     }
 }
 
-/// Finds the cycles of one strongly connected component, at most one per anomaly.
-pub(crate) fn search_component(g: &Graph, scc: &[u32], budget: &mut Budget) -> Vec<Cycle> {
-    let extra = PROCESS | REALTIME;
-    let plan = [
-        (WW, WW, Mode::Any),
-        (WW | WR, WR, Mode::Any),
-        (DATA, RW, Mode::ExactlyOneRw),
-        (DATA, RW, Mode::NonadjacentRw),
-        (DATA, RW, Mode::Any),
-        (WW | extra, extra, Mode::Any),
-        (WW | WR | extra, extra, Mode::Any),
-        (DATA | extra, extra, Mode::ExactlyOneRw),
-        (DATA | extra, extra, Mode::NonadjacentRw),
-        (DATA | extra, extra, Mode::Any),
-    ];
+/// Finds the cycles of one strongly connected component, at most one per anomaly
+/// type, skipping types implied by one already found here. `extra` is the
+/// process or realtime edge kind the graph carries, or 0.
+pub(crate) fn search_component(
+    g: &Graph,
+    scc: &[u32],
+    extra: u8,
+    budget: &mut Budget,
+) -> Vec<Cycle> {
     let members: HashSet<u32> = scc.iter().copied().collect();
     let mut found: Vec<Cycle> = Vec::new();
-    let mut names: HashSet<String> = HashSet::new();
-    for (allowed, start, mode) in plan {
+    let mut redundant: HashSet<&'static str> = HashSet::new();
+    for spec in specs(extra) {
         if budget.out() {
             break;
+        }
+        if redundant.contains(spec.name.as_str()) {
+            continue;
         }
         let s = Searcher {
             g,
             members: &members,
-            allowed,
-            mode,
+            allowed: spec.allowed,
+            mode: spec.mode,
+            want: spec.typed.then_some(spec.name.as_str()),
         };
-        if let Some(c) = s.find(scc, start, budget) {
-            if names.insert(classify(&c)) {
-                found.push(c);
+        if let Some(c) = s.find(scc, spec.start, budget) {
+            let name = classify(&c);
+            if let Ok(n) = super::models::anomaly(&name) {
+                if redundant.contains(n) {
+                    continue;
+                }
+                redundant.extend(super::models::implied(n));
             }
+            found.push(c);
         }
     }
     found
@@ -113,6 +166,8 @@ struct Searcher<'a> {
     members: &'a HashSet<u32>,
     allowed: u8,
     mode: Mode,
+    /// The name a cycle must classify as to count, for typed searches.
+    want: Option<&'a str>,
 }
 
 impl Searcher<'_> {
@@ -153,7 +208,9 @@ impl Searcher<'_> {
                 }
                 let k0 = pick(kinds & start);
                 if let Some(c) = self.bfs(a, b, k0) {
-                    return Some(c);
+                    if self.want.is_none_or(|w| classify(&c) == w) {
+                        return Some(c);
+                    }
                 }
             }
         }
@@ -204,6 +261,7 @@ impl Searcher<'_> {
                 Mode::Any => non_rw == 0,
                 Mode::ExactlyOneRw => count == 0,
                 Mode::NonadjacentRw => !last_rw,
+                Mode::MultipleRw => true,
             };
         first.into_iter().chain(rw_ok.then_some(RW))
     }
@@ -214,6 +272,7 @@ impl Searcher<'_> {
             Mode::Any => true,
             Mode::ExactlyOneRw => count == 1,
             Mode::NonadjacentRw => count >= 2 && !(start_rw && last_rw),
+            Mode::MultipleRw => count >= 2,
         }
     }
 }
@@ -270,7 +329,15 @@ mod tests {
             exhausted: false,
         };
         for scc in super::super::graph::sccs(&g, &nodes, 0xff) {
-            for c in search_component(&g, &scc, &mut budget) {
+            let kinds: Vec<u8> = edges_kinds(&g, n);
+            let extra = if kinds.iter().any(|k| k & REALTIME != 0) {
+                REALTIME
+            } else if kinds.iter().any(|k| k & PROCESS != 0) {
+                PROCESS
+            } else {
+                0
+            };
+            for c in search_component(&g, &scc, extra, &mut budget) {
                 assert_eq!(c.nodes.len(), c.kinds.len());
                 for i in 0..c.nodes.len() {
                     let (x, y) = (c.nodes[i], c.nodes[(i + 1) % c.nodes.len()]);
@@ -283,21 +350,25 @@ mod tests {
         names
     }
 
+    fn edges_kinds(g: &Graph, n: usize) -> Vec<u8> {
+        (0..n as u32).flat_map(|v| g.out(v).map(|e| e.1)).collect()
+    }
+
     #[test]
     fn names_cycles_by_their_edges() {
         type Case = (Vec<(u32, u32, u8)>, Vec<&'static str>);
         let table: Vec<Case> = vec![
             (vec![(0, 1, WW), (1, 0, WW)], vec!["G0"]),
             (vec![(0, 1, WW), (1, 0, WR)], vec!["G1c"]),
-            (vec![(0, 1, RW), (1, 0, WR)], vec!["G-single"]),
+            (vec![(0, 1, RW), (1, 0, WR)], vec!["G-single-item"]),
             (vec![(0, 1, RW), (1, 0, RW)], vec!["G2-item"]),
             (
                 vec![(0, 1, RW), (1, 2, WR), (2, 3, RW), (3, 0, WW)],
-                vec!["G-nonadjacent"],
+                vec!["G-nonadjacent-item"],
             ),
             (
                 vec![(0, 1, RW), (1, 0, REALTIME)],
-                vec!["G-single-realtime"],
+                vec!["G-single-item-realtime"],
             ),
             (vec![(0, 1, WW), (1, 0, PROCESS)], vec!["G0-process"]),
             (vec![(0, 1, WW), (1, 2, WW), (2, 3, WW)], vec![]),
@@ -309,8 +380,16 @@ mod tests {
 
     #[test]
     fn prefers_the_specific_cycle_in_a_mixed_component() {
-        // G-single 0->1->0 and a G2-item 1->2->1 share node 1.
+        // A G-single-item 0->1->0 and a G2-item 1->2->1 share node 1: as in Elle,
+        // the G-single-item implies G2-item, so that search is skipped here.
         let names = find_all(3, vec![(0, 1, RW), (1, 0, WR), (1, 2, RW), (2, 1, RW)]);
-        assert_eq!(names, vec!["G-single", "G2-item"]);
+        assert_eq!(names, vec!["G-single-item"]);
+        // In separate components both are found.
+        let names = find_all(4, vec![(0, 1, RW), (1, 0, WR), (2, 3, RW), (3, 2, RW)]);
+        assert_eq!(names, vec!["G-single-item", "G2-item"]);
+        // A G0 component also shows a G-single-item (G0 does not imply it), but
+        // not a separate G1c.
+        let names = find_all(3, vec![(0, 1, WW), (1, 0, WW), (1, 2, RW), (2, 0, WR)]);
+        assert_eq!(names, vec!["G-single-item", "G0"]);
     }
 }

@@ -260,7 +260,8 @@ pub(crate) fn realtime_edges(txns: &Txns, edges: &mut EdgeList) {
             events.push((c, i as TxnId, true));
         }
     }
-    events.sort_unstable_by_key(|e| e.0);
+    // At one position (a completion without invocation), invoke first.
+    events.sort_unstable_by_key(|e| (e.0, e.2));
     let mut frontier: Vec<TxnId> = Vec::new();
     // preds[t] = the frontier members linked to t, as a range of `edges`.
     let mut first_edge = vec![0u32; txns.txns.len()];

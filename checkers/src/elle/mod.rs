@@ -4,7 +4,7 @@
 //! Like Jepsen's Elle, it infers write-write, write-read and read-write
 //! dependencies between transactions from what they read, adds process and
 //! realtime order when the chosen consistency models need them, finds cycles in
-//! the resulting graph, names each (G0, G1c, G-single, G-nonadjacent, G2-item and
+//! the resulting graph, names each as Elle does (G0, G1c, G-single-item, G-nonadjacent-item, G2-item and
 //! their -process/-realtime variants), reports the anomalies that need no cycle
 //! (G1a, G1b, internal, dirty-update, lost-update, duplicate-elements,
 //! incompatible-order, future-read, cyclic-versions), and says which consistency
@@ -29,6 +29,7 @@ mod svg;
 pub mod synth;
 mod tree;
 mod txn;
+mod versions;
 
-pub use checker::ElleChecker;
+pub use checker::{ElleChecker, ElleOptions};
 pub use txn::TxnError;

@@ -1,17 +1,24 @@
 //! Consistency models, the anomalies each rules out, and Elle's `not`/`also-not`.
 //!
-//! Three small tables, following the relations Elle documents (after Adya, Bailis,
-//! Cerone and others): which anomaly implies which (a G0 is also a G1c, a G1c is a
-//! G1...), which model implies which (strict-serializable implies serializable and
-//! snapshot-isolation...), and which anomalies each model directly proscribes.
-//! Everything else is a graph walk over them: the anomalies a set of models
-//! forbids, the models a set of anomalies rules out, and the weakest of those
-//! (`not`) versus the rest (`also-not`).
+//! Three tables mirror the graphs of Elle's `elle.consistency-model` (after Adya,
+//! Bailis, Cerone and others), under Elle's friendly model names: which anomaly
+//! implies which (a G-single-item is also a G-single and a G-nonadjacent-item, a
+//! G0 is also a G1c...), which model implies which (strict-serializable implies
+//! serializable, snapshot-isolation, linearizable...), and which anomalies each
+//! model directly proscribes. Everything else is a graph walk over them, the way
+//! Elle computes it: the anomalies a set of models forbids (their implied models'
+//! proscribed anomalies, plus every anomaly implying one of those), the models a
+//! set of anomalies rules out (the anomalies and all they imply, the models
+//! proscribing any of them, and every model implying one of those), and the
+//! weakest of those (`not`) versus the rest (`also-not`). Keeping the tables
+//! identical to Elle's is what makes the `not` sets agree.
 
 use std::collections::BTreeSet;
 
+type Dag = &'static [(&'static str, &'static [&'static str])];
+
 /// `a` implies each of `b`: finding `a` means `b` is present as well.
-const IMPLIES: &[(&str, &[&str])] = &[
+const IMPLIES: Dag = &[
     ("G0", &["G1c", "G0-process"]),
     ("G0-process", &["G1c-process", "G0-realtime"]),
     ("G0-realtime", &["G1c-realtime"]),
@@ -22,12 +29,44 @@ const IMPLIES: &[(&str, &[&str])] = &[
     ("G1c-realtime", &["G1-realtime"]),
     ("G1", &["G1-process"]),
     ("G1-process", &["G1-realtime"]),
-    ("G-single", &["G-nonadjacent", "G-single-process"]),
+    (
+        "G-single-item",
+        &["G-single", "G-single-item-process", "G-nonadjacent-item"],
+    ),
+    (
+        "G-single-item-process",
+        &[
+            "G-single-process",
+            "G-single-item-realtime",
+            "G-nonadjacent-item-process",
+        ],
+    ),
+    (
+        "G-single-item-realtime",
+        &["G-single-realtime", "G-nonadjacent-item-realtime"],
+    ),
+    ("G-single", &["G-nonadjacent", "GSIb", "G-single-process"]),
     (
         "G-single-process",
         &["G-nonadjacent-process", "G-single-realtime"],
     ),
     ("G-single-realtime", &["G-nonadjacent-realtime"]),
+    (
+        "G-nonadjacent-item",
+        &["G-nonadjacent", "G2-item", "G-nonadjacent-item-process"],
+    ),
+    (
+        "G-nonadjacent-item-process",
+        &[
+            "G-nonadjacent-process",
+            "G2-item-process",
+            "G-nonadjacent-item-realtime",
+        ],
+    ),
+    (
+        "G-nonadjacent-item-realtime",
+        &["G2-item-realtime", "G-nonadjacent-realtime"],
+    ),
     ("G-nonadjacent", &["G2", "G-nonadjacent-process"]),
     (
         "G-nonadjacent-process",
@@ -39,57 +78,44 @@ const IMPLIES: &[(&str, &[&str])] = &[
     ("G2-item-process", &["G2-process", "G2-item-realtime"]),
     ("G2-item-realtime", &["G2-realtime"]),
     ("G2-process", &["G2-realtime"]),
+    ("GSIa", &["GSI"]),
+    ("GSIb", &["GSI"]),
     ("incompatible-order", &["G1a"]),
     ("future-read", &["G1c"]),
     ("dirty-update", &["G1a"]),
-    ("lost-update", &["G2-item"]),
+    ("lost-update", &["write-skew", "G2-item"]),
+    ("write-skew", &["G2"]),
 ];
 
 /// A history satisfying the first model also satisfies each of the second.
-const MODEL_IMPLIES: &[(&str, &[&str])] = &[
-    (
-        "strict-serializable",
-        &[
-            "serializable",
-            "snapshot-isolation",
-            "strong-snapshot-isolation",
-            "strong-session-serializable",
-        ],
-    ),
-    (
-        "strong-session-serializable",
-        &["serializable", "strong-session-snapshot-isolation"],
-    ),
-    (
-        "strong-snapshot-isolation",
-        &["strong-session-snapshot-isolation", "strong-read-committed"],
-    ),
-    (
-        "strong-session-snapshot-isolation",
-        &["snapshot-isolation", "strong-session-read-committed"],
-    ),
-    (
-        "strong-read-committed",
-        &["strong-session-read-committed", "strong-read-uncommitted"],
-    ),
-    (
-        "strong-session-read-committed",
-        &["read-committed", "strong-session-read-uncommitted"],
-    ),
-    (
-        "strong-read-uncommitted",
-        &["strong-session-read-uncommitted"],
-    ),
-    ("strong-session-read-uncommitted", &["read-uncommitted"]),
+const MODEL_IMPLIES: Dag = &[
+    ("causal-cerone", &["read-atomic"]),
+    ("consistent-view", &["cursor-stability", "monotonic-view"]),
+    ("cursor-stability", &["read-committed"]),
+    ("forward-consistent-view", &["consistent-view"]),
+    ("read-committed", &["read-uncommitted"]),
     (
         "serializable",
         &[
             "repeatable-read",
-            "snapshot-isolation",
             "update-serializable",
+            "snapshot-isolation",
+            "view-serializable",
         ],
     ),
     ("update-serializable", &["forward-consistent-view"]),
+    ("monotonic-atomic-view", &["read-committed"]),
+    ("monotonic-view", &["read-committed"]),
+    ("monotonic-snapshot-read", &["read-committed"]),
+    ("parallel-snapshot-isolation", &["causal-cerone", "ROLA"]),
+    ("prefix", &["causal-cerone"]),
+    ("read-atomic", &["monotonic-atomic-view"]),
+    (
+        "repeatable-read",
+        &["cursor-stability", "monotonic-atomic-view"],
+    ),
+    ("ROLA", &["read-atomic"]),
+    ("session-serializable", &["1SR"]),
     (
         "snapshot-isolation",
         &[
@@ -100,42 +126,84 @@ const MODEL_IMPLIES: &[(&str, &[&str])] = &[
             "prefix",
         ],
     ),
-    ("parallel-snapshot-isolation", &["causal-cerone", "ROLA"]),
-    ("prefix", &["causal-cerone"]),
-    ("ROLA", &["read-atomic"]),
-    ("causal-cerone", &["read-atomic"]),
-    ("read-atomic", &["monotonic-atomic-view"]),
-    ("forward-consistent-view", &["consistent-view"]),
-    ("consistent-view", &["cursor-stability", "monotonic-view"]),
     (
-        "repeatable-read",
-        &["cursor-stability", "monotonic-atomic-view"],
+        "strict-serializable",
+        &[
+            "serializable",
+            "linearizable",
+            "snapshot-isolation",
+            "strong-snapshot-isolation",
+            "strong-session-serializable",
+            "session-serializable",
+        ],
     ),
-    ("cursor-stability", &["read-committed"]),
-    ("monotonic-atomic-view", &["read-committed"]),
-    ("monotonic-view", &["read-committed"]),
-    ("monotonic-snapshot-read", &["read-committed"]),
-    ("read-committed", &["read-uncommitted"]),
+    ("strong-session-read-uncommitted", &["read-uncommitted"]),
+    (
+        "strong-session-read-committed",
+        &["read-committed", "strong-session-read-uncommitted"],
+    ),
+    (
+        "strong-read-uncommitted",
+        &["strong-session-read-uncommitted"],
+    ),
+    (
+        "strong-read-committed",
+        &["strong-session-read-committed", "strong-read-uncommitted"],
+    ),
+    (
+        "strong-session-serializable",
+        &["serializable", "strong-session-snapshot-isolation"],
+    ),
+    (
+        "strong-session-snapshot-isolation",
+        &["snapshot-isolation", "strong-session-read-committed"],
+    ),
+    (
+        "strong-snapshot-isolation",
+        &["strong-session-snapshot-isolation", "strong-read-committed"],
+    ),
+    ("linearizable", &["sequential"]),
+    ("sequential", &["causal"]),
+    ("causal", &["writes-follow-reads", "PRAM"]),
+    (
+        "PRAM",
+        &["monotonic-reads", "monotonic-writes", "read-your-writes"],
+    ),
+    ("view-serializable", &[]),
+    ("1SR", &[]),
     ("read-uncommitted", &[]),
+    ("writes-follow-reads", &[]),
+    ("monotonic-reads", &[]),
+    ("monotonic-writes", &[]),
+    ("read-your-writes", &[]),
 ];
 
 /// Anomalies each model rules out directly (weaker models' add to these).
-const PROSCRIBES: &[(&str, &[&str])] = &[
+const PROSCRIBES: Dag = &[
+    ("causal-cerone", &["internal", "G1a"]),
+    ("cursor-stability", &["G1", "G-cursor", "lost-update"]),
+    ("monotonic-view", &["G1", "G-monotonic"]),
+    ("monotonic-snapshot-read", &["G1", "G-MSR"]),
+    ("consistent-view", &["G1", "G-single"]),
+    ("forward-consistent-view", &["G1", "G-SIb"]),
+    ("parallel-snapshot-isolation", &["internal", "G1a"]),
+    (
+        "serializable",
+        &["G1", "G2", "predicate-read-miss", "internal"],
+    ),
+    ("read-committed", &["G1"]),
     (
         "read-uncommitted",
         &["G0", "duplicate-elements", "cyclic-versions"],
     ),
-    ("read-committed", &["G1"]),
-    ("cursor-stability", &["G1", "lost-update"]),
-    ("consistent-view", &["G1", "G-single"]),
-    ("read-atomic", &["internal", "G1a", "future-read"]),
-    ("causal-cerone", &["internal", "G1a"]),
     ("prefix", &["internal", "G1a"]),
-    ("parallel-snapshot-isolation", &["internal", "G1a"]),
-    ("ROLA", &["lost-update"]),
+    (
+        "snapshot-isolation",
+        &["internal", "G1", "G-SI", "G-nonadjacent"],
+    ),
+    ("read-atomic", &["internal", "G1a", "future-read"]),
     ("repeatable-read", &["G1", "G2-item", "lost-update"]),
-    ("snapshot-isolation", &["internal", "G1", "G-nonadjacent"]),
-    ("serializable", &["internal", "G1", "G2"]),
+    ("ROLA", &["lost-update"]),
     (
         "strict-serializable",
         &["G1", "G1c-realtime", "G2-realtime"],
@@ -153,26 +221,51 @@ const PROSCRIBES: &[(&str, &[&str])] = &[
         &["internal", "G1-realtime", "G-nonadjacent-realtime"],
     ),
     ("strong-session-serializable", &["G1-process", "G2-process"]),
+    ("update-serializable", &["G1", "G-update"]),
 ];
 
-/// Other names Elle accepts for the same model.
+/// Other names Elle accepts for the same model (its canonical names map to the
+/// friendly ones it reports).
 const ALIASES: &[(&str, &str)] = &[
     ("strong-serializable", "strict-serializable"),
     ("conflict-serializable", "serializable"),
     ("PL-3", "serializable"),
+    ("PL-2+", "consistent-view"),
+    ("PL-CS", "cursor-stability"),
+    ("PL-FCV", "forward-consistent-view"),
+    ("PL-MSR", "monotonic-snapshot-read"),
+    ("PL-2L", "monotonic-view"),
     ("PL-2", "read-committed"),
     ("PL-1", "read-uncommitted"),
+    ("PL-2.99", "repeatable-read"),
     ("PL-SI", "snapshot-isolation"),
     ("PL-SS", "strict-serializable"),
-    ("PL-2.99", "repeatable-read"),
+    ("PL-3U", "update-serializable"),
+    ("strong-session-PL-1", "strong-session-read-uncommitted"),
+    ("strong-session-PL-2", "strong-session-read-committed"),
+    ("strong-PL-1", "strong-read-uncommitted"),
+    ("strong-PL-2", "strong-read-committed"),
 ];
 
-fn lookup<'a>(table: &'a [(&str, &'a [&'a str])], key: &str) -> &'a [&'a str] {
+/// Anomalies that make a verdict unknown rather than invalid (Elle's
+/// `unknown-anomaly-types`): always reported, never implying anything.
+pub(crate) const UNKNOWN_TYPES: [&str; 2] = ["empty-transaction-graph", "cycle-search-timeout"];
+
+fn lookup(table: Dag, key: &str) -> &'static [&'static str] {
     table
         .iter()
         .find(|e| e.0 == key)
         .map(|e| e.1)
         .unwrap_or(&[])
+}
+
+/// The `a`s with `b` among their successors.
+fn predecessors(table: Dag, b: &str) -> Vec<&'static str> {
+    table
+        .iter()
+        .filter(|e| e.1.contains(&b))
+        .map(|e| e.0)
+        .collect()
 }
 
 /// The canonical name of a model, or an error naming the known ones.
@@ -192,13 +285,37 @@ pub(crate) fn canonical(model: &str) -> Result<&'static str, String> {
         })
 }
 
+/// The static spelling of a known anomaly name, or an error naming the known ones.
+pub(crate) fn anomaly(name: &str) -> Result<&'static str, String> {
+    let a = name.trim_start_matches(':');
+    all_anomalies()
+        .into_iter()
+        .find(|&n| n == a)
+        .ok_or_else(|| {
+            format!(
+                "unknown anomaly {name:?}; known: {}",
+                all_anomalies().into_iter().collect::<Vec<_>>().join(", ")
+            )
+        })
+}
+
+/// Every anomaly name the tables know, plus the unknown-verdict ones.
+fn all_anomalies() -> BTreeSet<&'static str> {
+    IMPLIES
+        .iter()
+        .flat_map(|e| std::iter::once(e.0).chain(e.1.iter().copied()))
+        .chain(PROSCRIBES.iter().flat_map(|e| e.1.iter().copied()))
+        .chain(UNKNOWN_TYPES)
+        .collect()
+}
+
 /// Everything reachable from `start` along `next`, `start` included.
-fn closure<'a>(
-    start: impl IntoIterator<Item = &'a str>,
-    next: impl Fn(&str) -> Vec<&'a str>,
-) -> BTreeSet<&'a str> {
+fn closure(
+    start: impl IntoIterator<Item = &'static str>,
+    next: impl Fn(&str) -> Vec<&'static str>,
+) -> BTreeSet<&'static str> {
     let mut seen = BTreeSet::new();
-    let mut todo: Vec<&str> = start.into_iter().collect();
+    let mut todo: Vec<&'static str> = start.into_iter().collect();
     while let Some(x) = todo.pop() {
         if seen.insert(x) {
             todo.extend(next(x));
@@ -207,42 +324,41 @@ fn closure<'a>(
     seen
 }
 
-/// Every anomaly whose presence would violate one of `models`.
-pub(crate) fn prohibited(models: &[&'static str]) -> BTreeSet<&'static str> {
-    let implied = closure(models.iter().copied(), |m| {
+/// The anomalies `a` implies, `a` included (Elle's `all-implied-anomalies`).
+pub(crate) fn implied(a: &'static str) -> BTreeSet<&'static str> {
+    closure([a], |x| lookup(IMPLIES, x).to_vec())
+}
+
+/// Every anomaly that fails a check asked for `models` (their proscribed
+/// anomalies, Elle's `anomalies-prohibited-by`) plus `extra` (Elle's
+/// `:anomalies` option); both widened to every anomaly implying one of them.
+pub(crate) fn prohibited(
+    models: &[&'static str],
+    extra: &[&'static str],
+) -> BTreeSet<&'static str> {
+    let implied_models = closure(models.iter().copied(), |m| {
         lookup(MODEL_IMPLIES, m).to_vec()
     });
-    let direct = implied
+    let direct = implied_models
         .iter()
-        .flat_map(|m| lookup(PROSCRIBES, m).iter().copied());
-    // Plus every anomaly that implies a proscribed one.
-    closure(direct, |a| {
-        IMPLIES
-            .iter()
-            .filter(|e| e.1.contains(&a))
-            .map(|e| e.0)
-            .collect()
-    })
+        .flat_map(|m| lookup(PROSCRIBES, m).iter().copied())
+        .chain(extra.iter().copied());
+    closure(direct, |a| predecessors(IMPLIES, a))
 }
 
 /// Elle's boundary: the weakest models the anomalies rule out (`not`), and the
-/// stronger ones also ruled out (`also-not`).
+/// stronger ones also ruled out (`also-not`), both sorted.
 pub(crate) fn boundary(anomalies: &[String]) -> (Vec<&'static str>, Vec<&'static str>) {
-    let present = closure(anomalies.iter().filter_map(|a| static_name(a)), |a| {
-        lookup(IMPLIES, a).to_vec()
-    });
+    let known = all_anomalies();
+    let start = anomalies
+        .iter()
+        .filter_map(|a| known.iter().copied().find(|k| k == a));
+    let present = closure(start, |a| lookup(IMPLIES, a).to_vec());
     let direct = PROSCRIBES
         .iter()
         .filter(|e| e.1.iter().any(|a| present.contains(a)))
         .map(|e| e.0);
-    // Ruled out: those models and every model implying them.
-    let impossible = closure(direct, |m| {
-        MODEL_IMPLIES
-            .iter()
-            .filter(|e| e.1.contains(&m))
-            .map(|e| e.0)
-            .collect()
-    });
+    let impossible = closure(direct, |m| predecessors(MODEL_IMPLIES, m));
     let weakest: Vec<&str> = impossible
         .iter()
         .copied()
@@ -259,81 +375,5 @@ pub(crate) fn boundary(anomalies: &[String]) -> (Vec<&'static str>, Vec<&'static
     (weakest, rest)
 }
 
-/// The static spelling of a known anomaly name.
-fn static_name(a: &str) -> Option<&'static str> {
-    IMPLIES
-        .iter()
-        .flat_map(|e| std::iter::once(e.0).chain(e.1.iter().copied()))
-        .chain(PROSCRIBES.iter().flat_map(|e| e.1.iter().copied()))
-        .find(|&n| n == a)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn boundaries_match_elle() {
-        let table: &[(&str, &[&str], &[&str])] = &[
-            (
-                "G0",
-                &["read-uncommitted"],
-                &["read-committed", "serializable", "strict-serializable"],
-            ),
-            (
-                "G1c",
-                &["read-committed"],
-                &["repeatable-read", "snapshot-isolation"],
-            ),
-            (
-                "G-single",
-                &["consistent-view"],
-                &["snapshot-isolation", "serializable"],
-            ),
-            (
-                "G2-item",
-                &["repeatable-read"],
-                &["serializable", "strict-serializable"],
-            ),
-            (
-                "G-single-realtime",
-                &["strong-snapshot-isolation"],
-                &["strict-serializable"],
-            ),
-            ("G2-item-realtime", &["strict-serializable"], &[]),
-        ];
-        for (anomaly, not, also) in table {
-            let (n, a) = boundary(&[anomaly.to_string()]);
-            assert_eq!(&n, not, "{anomaly}");
-            for m in *also {
-                assert!(a.contains(m), "{anomaly}: {m} missing from {a:?}");
-            }
-            assert!(!a.contains(&"read-uncommitted") || *anomaly == "G0");
-        }
-        let (n, a) = boundary(&["G2-item".into()]);
-        assert!(!n.contains(&"snapshot-isolation") && !a.contains(&"snapshot-isolation"));
-    }
-
-    #[test]
-    fn prohibited_sets() {
-        let si = prohibited(&["snapshot-isolation"]);
-        assert!(si.contains("G-single") && si.contains("G1c") && si.contains("G0"));
-        assert!(!si.contains("G2-item") && !si.contains("G-single-realtime"));
-        let ss = prohibited(&["strict-serializable"]);
-        for a in [
-            "G2-item",
-            "G-single-realtime",
-            "G0-process",
-            "G1a",
-            "internal",
-        ] {
-            assert!(ss.contains(a), "{a}");
-        }
-        assert!(prohibited(&["read-uncommitted"]).contains("G0"));
-        assert!(!prohibited(&["read-uncommitted"]).contains("G1c"));
-        assert_eq!(canonical("strong-serializable"), Ok("strict-serializable"));
-        assert!(canonical("bogus")
-            .unwrap_err()
-            .contains("unknown consistency model"));
-    }
-}
+mod tests;

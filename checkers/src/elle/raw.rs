@@ -9,6 +9,7 @@
 
 use super::tree::{Flat, Node};
 use super::txn::{Mop, Outcome, TxnError, Txns};
+use rjepsen_core::op::NO_PROCESS;
 use rjepsen_core::{OpType, Process};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::borrow::Cow;
@@ -35,6 +36,14 @@ pub(crate) fn read_jsonl(path: &Path, lists: bool) -> Result<Txns, TxnError> {
     let parsers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 4);
+    let limit = match rjepsen_core::history::torn_final_line(path) {
+        Ok(Some(t)) => {
+            rjepsen_core::history::warn_torn(path, t);
+            t.offset
+        }
+        Ok(None) => u64::MAX,
+        Err(e) => return Err(line_error(path, 0, e.to_string())),
+    };
     let mut files = Vec::with_capacity(parsers);
     for _ in 0..parsers {
         files.push(std::fs::File::open(path).map_err(|e| line_error(path, 0, e.to_string()))?);
@@ -44,7 +53,7 @@ pub(crate) fn read_jsonl(path: &Path, lists: bool) -> Result<Txns, TxnError> {
         for (i, file) in files.into_iter().enumerate() {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Block>(4);
             inboxes.push(rx);
-            s.spawn(move || parse_blocks(path, file, i, parsers, tx));
+            s.spawn(move || parse_blocks(path, file, limit, i, parsers, tx));
         }
         let mut pairing = Pairing {
             out: Txns::new(lists),
@@ -96,7 +105,9 @@ impl Pairing {
             return Ok(());
         }
         let Some((ipos, iindex, mut mops)) = self.open.remove(&p) else {
-            return Ok(());
+            // A completion without an invocation: invoked at an unknown time,
+            // placed first (as `txn::from_history` does).
+            return self.alone(flat, (pos, p, kind, index, value));
         };
         let outcome = match kind {
             OpType::Ok => Outcome::Ok,
@@ -117,6 +128,22 @@ impl Pairing {
     }
 }
 
+impl Pairing {
+    fn alone(
+        &mut self,
+        flat: &Flat,
+        (pos, p, kind, index, value): (u32, u64, OpType, u64, Node),
+    ) -> Result<(), String> {
+        let outcome = match kind {
+            OpType::Ok => Outcome::Ok,
+            OpType::Fail => Outcome::Fail,
+            _ => Outcome::Info,
+        };
+        self.out
+            .push_tree((outcome, p, 0, Some(pos), index, index), flat, value)
+    }
+}
+
 fn line_error(path: &Path, line: usize, message: String) -> TxnError {
     TxnError {
         index: line as u64,
@@ -129,11 +156,12 @@ fn line_error(path: &Path, line: usize, message: String) -> TxnError {
 fn parse_blocks(
     path: &Path,
     file: std::fs::File,
+    limit: u64,
     me: usize,
     of: usize,
     tx: std::sync::mpsc::SyncSender<Block>,
 ) {
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, std::io::Read::take(file, limit));
     let (mut buf, mut line, mut pos) = (Vec::new(), 0usize, 0u32);
     let mut flat = Flat::default();
     let mut batch = Vec::with_capacity(BLOCK);
@@ -207,7 +235,7 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
             index: None,
             kind: None,
             process: None,
-            txn: false,
+            txn: true, // no `f` at all: a txn, as in Elle's own histories
             value: Node::Nil,
         };
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
@@ -217,7 +245,7 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
                 "process" => l.process = Some(map.next_value()?),
                 "f" => {
                     let f: Cow<'de, str> = map.next_value()?;
-                    l.txn = f.trim_start_matches(':') == "txn";
+                    l.txn = super::txn::is_txn(&f);
                 }
                 "value" => l.value = self.0.value(&mut map)?,
                 _ => {
@@ -228,9 +256,7 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
         if l.kind.is_none() {
             return Err(de::Error::missing_field("type"));
         }
-        if l.process.is_none() {
-            return Err(de::Error::missing_field("process"));
-        }
+        l.process.get_or_insert(Process::Client(NO_PROCESS));
         Ok(l)
     }
 }

@@ -1,22 +1,18 @@
-//! Read-write registers: version orders inferred as far as the history allows.
+//! Read-write registers: dependency edges from an inferred version order.
 //!
 //! Writes are unique per key, so a read names the write it saw (wr). The order of
-//! versions is not observed directly; it is inferred from two facts: every key
-//! starts as nil, which precedes every write, and a transaction that read `u` from
-//! a key and then wrote `w` to it installed `w` right after `u`. From those pairs
-//! come ww edges (writer of `u` -> writer of `w`) and rw edges (every reader of `u`
-//! -> writer of `w`). Pairs of one key that form a cycle are `cyclic-versions`
-//! and that key's order is not used.
+//! versions is not observed directly; [`versions`](super::versions) infers it as
+//! far as the options allow (nil first always; writes-follow-reads, process and
+//! realtime order when asked for, as Elle's `:wfr-keys?`, `:sequential-keys?` and
+//! `:linearizable-keys?`). Each version pair `u < w` of a key then gives ww edges
+//! (writer of `u` -> writer of `w`) and rw edges (every reader of `u` -> writer of
+//! `w`), as in Elle's `version-graphs->transaction-graph`.
 
 use super::explain::{Analysis, Anomaly, Explain};
-use super::graph::{sccs, EdgeList, Graph, RW, WR, WW};
+use super::graph::{EdgeList, RW, WR, WW};
 use super::txn::{FastMap, MopKind, Outcome, TxnId, Txns, UNKNOWN};
+use super::versions::{self, show, Externals, Inference, Pairs, NIL};
 use serde_json::json;
-
-/// The initial version of every key.
-const NIL: i64 = i64::MIN;
-/// A version pair justified by nil preceding every write, not by a transaction.
-const BY_NIL: TxnId = u32::MAX;
 
 struct Index {
     /// (key, value) -> the transaction that wrote it (its final write of the key).
@@ -24,8 +20,8 @@ struct Index {
     /// (key, value) -> a transaction that wrote it (consulted when no final write
     /// has that value: then the read saw an intermediate one).
     intermediate: FastMap<(u32, i64), TxnId>,
-    /// (key, earlier, later) -> the transaction that read `earlier` and wrote `later`.
-    pairs: FastMap<(u32, i64, i64), TxnId>,
+    /// The inferred version pairs, with their reasons.
+    pairs: Pairs,
 }
 
 /// What one committed transaction read from outside and finally wrote, per key.
@@ -48,28 +44,32 @@ fn externals(txns: &Txns, t: TxnId) -> Vec<(u32, Option<i64>, Option<i64>)> {
     out
 }
 
-pub(crate) fn analyze(txns: &Txns) -> Analysis {
+pub(crate) fn analyze(txns: &Txns, inference: Inference) -> Analysis {
     let mut ix = Index {
         writers: FastMap::default(),
         intermediate: FastMap::default(),
-        pairs: FastMap::default(),
+        pairs: Pairs::default(),
     };
     let mut anomalies = Vec::new();
     let mut readers: FastMap<(u32, i64), Vec<TxnId>> = FastMap::default();
     let mut lost: FastMap<(u32, i64), TxnId> = FastMap::default();
+    let mut ext: Vec<Externals> = Vec::with_capacity(txns.txns.len());
     for t in 0..txns.txns.len() as TxnId {
         let ok = txns.txns[t as usize].outcome == Outcome::Ok;
         for m in txns.mops(t).iter().filter(|m| m.kind == MopKind::Write) {
             ix.intermediate.insert((m.key, m.val), t);
         }
-        for (k, read, write) in externals(txns, t) {
+        let mut e = externals(txns, t);
+        for x in e.iter_mut().filter(|_| !ok) {
+            x.1 = None; // an indeterminate txn's reads are unknown
+        }
+        for &(k, read, write) in &e {
             if let Some(w) = write {
                 ix.writers.insert((k, w), t);
             }
-            if let (true, Some(u)) = (ok, read) {
+            if let Some(u) = read {
                 readers.entry((k, u)).or_default().push(t);
-                if let Some(w) = write {
-                    ix.pairs.insert((k, u, w), t);
+                if write.is_some() {
                     if let Some(other) = lost.insert((k, u), t).filter(|&o| o != t) {
                         anomalies.push(lost_update(txns, other, t, k, u));
                     }
@@ -79,12 +79,13 @@ pub(crate) fn analyze(txns: &Txns) -> Analysis {
         if ok {
             internal(txns, t, &mut anomalies);
         }
+        ext.push(e);
     }
-    nil_first(&mut ix);
-    drop_cyclic(txns, &mut ix, &mut anomalies);
+    ix.pairs = versions::infer(txns, &ext, inference, &mut anomalies);
+    drop(ext);
     let mut edges = EdgeList::new();
     let alive = |t: TxnId| txns.txns[t as usize].outcome != Outcome::Fail;
-    for (&(k, u, w), _) in ix.pairs.iter() {
+    for &(k, u, w) in ix.pairs.keys() {
         let Some(&ww) = ix.writers.get(&(k, w)).filter(|&&x| alive(x)) else {
             continue;
         };
@@ -104,68 +105,6 @@ pub(crate) fn analyze(txns: &Txns) -> Analysis {
         edges,
         anomalies,
         explainer: Box::new(ix),
-    }
-}
-
-/// nil precedes every write that nothing else is known to precede.
-fn nil_first(ix: &mut Index) {
-    let mut has_pred: FastMap<(u32, i64), ()> = FastMap::default();
-    for &(k, _, w) in ix.pairs.keys() {
-        has_pred.insert((k, w), ());
-    }
-    let roots: Vec<(u32, i64)> = ix
-        .writers
-        .keys()
-        .filter(|kv| !has_pred.contains_key(kv))
-        .copied()
-        .collect();
-    for (k, w) in roots {
-        ix.pairs.entry((k, NIL, w)).or_insert(BY_NIL);
-    }
-}
-
-/// Finds keys whose inferred version order has a cycle; drops their pairs.
-fn drop_cyclic(txns: &Txns, ix: &mut Index, anomalies: &mut Vec<Anomaly>) {
-    let mut ids: FastMap<(u32, i64), u32> = FastMap::default();
-    let mut names: Vec<(u32, i64)> = Vec::new();
-    let mut id = |kv: (u32, i64)| {
-        *ids.entry(kv).or_insert_with(|| {
-            names.push(kv);
-            names.len() as u32 - 1
-        })
-    };
-    let edges: EdgeList = ix
-        .pairs
-        .keys()
-        .map(|&(k, u, w)| (id((k, u)), id((k, w)), WW))
-        .collect();
-    let g = Graph::new(names.len(), edges);
-    let core = g.cyclic_core();
-    let nodes: Vec<u32> = (0..names.len() as u32)
-        .filter(|&v| core[v as usize])
-        .collect();
-    for comp in sccs(&g, &nodes, WW) {
-        let k = names[comp[0] as usize].0;
-        let mut vals: Vec<String> = comp
-            .iter()
-            .map(|&v| show(txns, names[v as usize].1))
-            .collect();
-        vals.sort();
-        let kn = txns.key_name(k);
-        anomalies.push(Anomaly::new(
-            "cyclic-versions",
-            format!("the versions {} of key {kn} each follow another: reads-then-writes order them in a cycle", vals.join(", ")),
-            json!({"key": kn, "versions": vals}),
-        ));
-        ix.pairs.retain(|p, _| p.0 != k);
-    }
-}
-
-fn show(txns: &Txns, v: i64) -> String {
-    if v == NIL {
-        "nil".into()
-    } else {
-        txns.val_name(v)
     }
 }
 
@@ -276,18 +215,7 @@ fn internal(txns: &Txns, t: TxnId, anomalies: &mut Vec<Anomaly>) {
 impl Explain for Index {
     fn data_edge(&self, txns: &Txns, a: TxnId, b: TxnId, kind: u8) -> String {
         let (an, bn) = (txns.name(a), txns.name(b));
-        let why = |k: u32, u: i64, w: i64| match self.pairs.get(&(k, u, w)) {
-            Some(&BY_NIL) | None => format!(
-                "every write follows the initial nil of key {}",
-                txns.key_name(k)
-            ),
-            Some(&t) => format!(
-                "{} read {} and then wrote {}",
-                txns.name(t),
-                show(txns, u),
-                show(txns, w)
-            ),
-        };
+        let why = |k: u32, u: i64, w: i64| versions::reason(txns, &self.pairs, k, u, w);
         let ea = externals(txns, a);
         let eb = externals(txns, b);
         for &(k, ra, wa) in &ea {
@@ -299,7 +227,7 @@ impl Explain for Index {
                 WW => {
                     if let (Some(u), Some(w)) = (wa, wb) {
                         if self.pairs.contains_key(&(k, u, w)) {
-                            return format!("{an} wrote {} to key {kn} and {bn} wrote {} right after it ({}), so {an} precedes {bn} (ww)", show(txns, u), show(txns, w), why(k, u, w));
+                            return format!("{an} wrote {} to key {kn} and {bn} wrote {} later ({}), so {an} precedes {bn} (ww)", show(txns, u), show(txns, w), why(k, u, w));
                         }
                     }
                 }
@@ -313,7 +241,7 @@ impl Explain for Index {
                 RW => {
                     if let (Some(u), Some(w)) = (ra, wb) {
                         if self.pairs.contains_key(&(k, u, w)) {
-                            return format!("{an} read key {kn} = {} without seeing {}; {bn} wrote {}, the next version ({}), so {an} precedes {bn} (rw)", show(txns, u), show(txns, w), show(txns, w), why(k, u, w));
+                            return format!("{an} read key {kn} = {} without seeing {}; {bn} wrote {}, a later version ({}), so {an} precedes {bn} (rw)", show(txns, u), show(txns, w), show(txns, w), why(k, u, w));
                         }
                     }
                 }

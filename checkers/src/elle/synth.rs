@@ -68,7 +68,7 @@ impl Plant {
     pub fn name(self) -> &'static str {
         match self {
             Plant::G1c => "G1c",
-            Plant::GSingle => "G-single",
+            Plant::GSingle => "G-single-item",
             Plant::G2Item => "G2-item",
         }
     }

@@ -226,16 +226,33 @@ pub struct TxnError {
 
 /// Flattens every client `txn` operation of the history. `list` says whether reads
 /// return lists (list-append) or single values (rw-register).
+/// A transaction's `f`: `txn`, or none at all (Elle's own histories omit it).
+pub(crate) fn is_txn(f: &str) -> bool {
+    matches!(f.trim_start_matches(':'), "txn" | "")
+}
+
 pub(crate) fn from_history(h: &History, list: bool) -> Result<Txns, TxnError> {
     let mut out = Txns::new(list);
     for (pos, op) in h.ops.iter().enumerate() {
-        if op.kind != OpType::Invoke || op.f.trim_start_matches(':') != "txn" {
+        if !is_txn(&op.f) {
             continue;
         }
         let Process::Client(process) = op.process else {
             continue;
         };
-        let comp = h.completion_of(pos);
+        // A completion without an invocation (Elle's test histories list only
+        // completions) is a transaction invoked at an unknown time: it is
+        // placed before everything, so nothing precedes it in real time.
+        let ipos = if op.kind == OpType::Invoke {
+            pos as u32
+        } else {
+            0
+        };
+        let comp = match op.kind {
+            OpType::Invoke => h.completion_of(pos),
+            _ if h.invocation_of(pos).is_none() => Some(pos),
+            _ => continue,
+        };
         let comp_op = comp.map(|c| &h.ops[c]);
         let outcome = match comp_op.map(|c| c.kind) {
             Some(OpType::Ok) => Outcome::Ok,
@@ -253,7 +270,7 @@ pub(crate) fn from_history(h: &History, list: bool) -> Result<Txns, TxnError> {
         let meta = (
             outcome,
             process,
-            pos as u32,
+            ipos,
             comp.map(|c| c as u32),
             index,
             op.index,
@@ -334,18 +351,25 @@ impl Txns {
 
     /// Puts transactions in invocation order, as a history lists them.
     pub fn sort_by_invocation(&mut self) {
-        self.txns.sort_unstable_by_key(|t| t.invoke_pos);
+        self.txns.sort_by_key(|t| t.invoke_pos);
     }
 
     fn parse_mop<'a, T: Tree<'a>>(&mut self, t: T, m: T::Node, known: bool) -> Result<Mop, String> {
-        if t.len(m) != Some(3) {
-            return Err(format!("micro-op {} is not [f, key, value]", t.show(m)));
-        }
-        let Some(f) = t.text(t.item(m, 0)) else {
+        let Some(f) = t
+            .len(m)
+            .filter(|&n| n >= 2)
+            .and_then(|_| t.text(t.item(m, 0)))
+        else {
             return Err(format!("micro-op {} has no function name", t.show(m)));
         };
+        // `[:r :x]` is a read whose value is unknown (Elle's invocations).
+        let known = known && t.len(m) == Some(3);
+        if t.len(m) != Some(3) && !(f == "r" && t.len(m) == Some(2)) {
+            return Err(format!("micro-op {} is not [f, key, value]", t.show(m)));
+        }
         let key = self.keys.id(t, t.item(m, 1));
-        let v = t.item(m, 2);
+        // A two-element read has no value; it is never looked at (known is false).
+        let v = t.item(m, if t.len(m) == Some(3) { 2 } else { 1 });
         let (kind, val, len) = match f {
             "append" => (MopKind::Append, self.value(t, v), 0),
             "w" => (MopKind::Write, self.value(t, v), 0),

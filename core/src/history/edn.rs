@@ -20,7 +20,16 @@ pub fn read_edn(path: &Path) -> Result<Vec<Op>, ReadError> {
         path: path.to_path_buf(),
         source,
     })?;
-    parse_history(&text).map_err(|(line, message)| ReadError::Parse {
+    let parsed = match parse_history(&text) {
+        // A torn final line (the writer died mid-op): check what came before.
+        Err((line, _)) if super::torn::torn_edn_line(&text, line).is_some() => {
+            let t = super::torn::torn_edn_line(&text, line).expect("torn");
+            super::torn::warn(path, t);
+            parse_history(&text[..t.offset as usize])
+        }
+        other => other,
+    };
+    parsed.map_err(|(line, message)| ReadError::Parse {
         path: path.to_path_buf(),
         line,
         message,
@@ -284,6 +293,35 @@ mod tests {
         assert_eq!(ops[1].index, 1);
         assert_eq!(ops[1].value, json!(1.5));
         assert_eq!(ops[1].extra.get("ts"), Some(&json!("2020-01-01")));
+    }
+
+    #[test]
+    fn ops_without_f_or_process_are_read_as_elle_does() {
+        let ops = parse_history("[{:type :ok, :value [[:r :x] [:append :y 1]]}]").unwrap();
+        assert_eq!(ops[0].f, "");
+        assert_eq!(ops[0].process, Process::Client(crate::op::NO_PROCESS));
+        assert_eq!(ops[0].value, json!([["r", "x"], ["append", "y", 1]]));
+    }
+
+    #[test]
+    fn a_torn_last_line_is_dropped_with_a_warning_elsewhere_an_error() {
+        let dir = std::env::temp_dir().join(format!("rjepsen-edn-torn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("history.edn");
+        std::fs::write(
+            &path,
+            "{:type :ok :process 1 :f :read :value 1}\n{:type :ok :pro",
+        )
+        .unwrap();
+        assert_eq!(read_edn(&path).unwrap().len(), 1);
+        std::fs::write(
+            &path,
+            "{:type :ok :pro\n{:type :ok :process 1 :f :read :value 1}",
+        )
+        .unwrap();
+        let err = read_edn(&path).unwrap_err().to_string();
+        assert!(err.contains("line 2") || err.contains("line 1"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

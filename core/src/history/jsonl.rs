@@ -24,7 +24,8 @@ pub enum ReadError {
 }
 
 /// Reads a JSON Lines history. Blank lines are skipped; any other line that is not
-/// an op is an error naming its line number.
+/// an op is an error naming its line number, except a torn final line (see
+/// [`super::torn`]), which is dropped with a warning.
 ///
 /// Parsing dominates the check of a large history and lines are independent, so
 /// the file is cut at line boundaries into one range per core and each range is
@@ -34,7 +35,11 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Op>, ReadError> {
         path: path.to_path_buf(),
         source,
     };
-    let len = std::fs::metadata(path).map_err(io_err)?.len();
+    let mut len = std::fs::metadata(path).map_err(io_err)?.len();
+    if let Some(t) = super::torn::torn_final_line(path).map_err(io_err)? {
+        super::torn::warn(path, t);
+        len = t.offset;
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let ranges =
         split_at_lines(path, len, if len < (1 << 20) { 1 } else { threads }).map_err(io_err)?;

@@ -7,9 +7,11 @@
 
 mod jsonl;
 mod pairs;
+mod torn;
 
 pub use jsonl::{read_jsonl, HistoryWriter, ReadError};
 pub use pairs::History;
+pub use torn::{torn_final_line, warn as warn_torn, Torn};
 mod edn;
 
 pub use edn::read_edn;

@@ -151,7 +151,7 @@ async fn run_guarded(
     );
     match AssertUnwindSafe(fut).catch_unwind().await {
         Ok(r) => Ok(r?),
-        Err(p) => Err(RunError::Panic(super::worker::panic_text(p))),
+        Err(p) => Err(RunError::Panic(crate::checker::panic_text(&*p))),
     }
 }
 

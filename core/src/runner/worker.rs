@@ -6,6 +6,7 @@
 //! history always says what happened to each invocation.
 
 use super::scheduler::Completion;
+use crate::checker::panic_text;
 use crate::client::Client;
 use crate::nemesis::Nemesis;
 use crate::op::{Op, OpType};
@@ -14,14 +15,6 @@ use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use tokio::sync::mpsc;
-
-/// Text of a panic payload (also used for a panic of the whole run).
-pub(super) fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
-}
 
 /// Makes `completion` a well-formed completion of `invocation`.
 fn conform(invocation: &Op, mut completion: Op) -> Op {
@@ -63,7 +56,7 @@ pub(crate) async fn client_worker(
         let result = AssertUnwindSafe(c.invoke(&test, &op)).catch_unwind().await;
         let mut completion = match result {
             Ok(completion) => conform(&op, completion),
-            Err(p) => op.info(format!("client panicked: {}", panic_text(p))),
+            Err(p) => op.info(format!("client panicked: {}", panic_text(&*p))),
         };
         completion.node.get_or_insert_with(|| node.clone());
         if completion.kind == OpType::Info {
@@ -93,7 +86,7 @@ pub(crate) async fn nemesis_worker(
             .await;
         let completion = match result {
             Ok(c) => conform(&op, c),
-            Err(p) => op.info(format!("nemesis panicked: {}", panic_text(p))),
+            Err(p) => op.info(format!("nemesis panicked: {}", panic_text(&*p))),
         };
         if done.send((None, completion)).await.is_err() {
             break;
