@@ -8,6 +8,7 @@ mod cmd_analyze;
 mod cmd_check;
 mod cmd_cluster;
 mod cmd_test;
+mod cmd_traces;
 mod config;
 mod logging;
 
@@ -35,6 +36,7 @@ fn main() {
             .map(|()| 0)
             .map_err(Into::into),
         Command::Cluster(a) => cmd_cluster::run(a),
+        Command::Traces(a) => cmd_traces::run(a),
     };
     let code = match result {
         Ok(code) => code,

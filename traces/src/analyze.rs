@@ -1,0 +1,208 @@
+//! One analysis run: read trace files, build flows, classify SQL, find pairs.
+//!
+//! A malformed file is skipped with its reason (the caller prints it) so that one
+//! truncated export does not hide the rest; the summary counts the skipped files.
+
+use crate::error::TraceError;
+use crate::flows::{self, Flows, Rules};
+use crate::model::Span;
+use crate::pairs::{self, PairOptions, Stages};
+use crate::sql::{self, Op};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Trace formats the readers understand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    SkyWalking,
+    /// Decide per file from its content.
+    Auto,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub format: Format,
+    pub rules: Rules,
+    pub pairs: PairOptions,
+}
+
+/// The classification of one statement, with the ids its parameters bind.
+#[derive(Debug, Clone)]
+pub struct AccessInfo {
+    pub op: Op,
+    pub tables: Vec<String>,
+    pub ids: Vec<String>,
+    pub parsed: bool,
+}
+
+/// Classification of every access, addressed by (step, access index).
+#[derive(Debug, Default)]
+pub struct Classified {
+    offsets: Vec<usize>,
+    infos: Vec<AccessInfo>,
+    pub unparsed: Vec<String>,
+}
+
+impl Classified {
+    pub fn of(&self, step: usize, k: usize) -> &AccessInfo {
+        &self.infos[self.offsets[step] + k]
+    }
+}
+
+/// A file that could not be read, and why.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+#[derive(Debug)]
+pub struct Analysis {
+    pub traces: usize,
+    pub flows: Flows,
+    pub sql: Classified,
+    pub stages: Stages,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Analysis {
+    pub fn db_accesses(&self) -> usize {
+        self.flows.steps.iter().map(|s| s.accesses.len()).sum()
+    }
+
+    /// Flows that take part in pairing (parents of forks are not counted).
+    pub fn leaf_flows(&self) -> usize {
+        self.flows.flows.iter().filter(|f| f.is_leaf()).count()
+    }
+}
+
+/// Every `*.json`/`*.jsonl`/`*.pb` file under the directories (or the files given), sorted.
+pub fn list_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, TraceError> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_file() {
+            files.push(input.clone());
+            continue;
+        }
+        let dir = if input.join("traces").is_dir() {
+            input.join("traces")
+        } else {
+            input.clone()
+        };
+        let entries = std::fs::read_dir(&dir).map_err(|source| TraceError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_file() {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Read all files; returns the spans, the number of traces and the skipped files.
+pub fn load_dirs(
+    inputs: &[PathBuf],
+    _format: Format,
+) -> Result<(Vec<Span>, usize, Vec<Skipped>), TraceError> {
+    let mut spans = Vec::new();
+    let mut skipped = Vec::new();
+    let mut traces = std::collections::HashSet::new();
+    for path in list_files(inputs)? {
+        match read_one(&path) {
+            Ok(mut s) => {
+                traces.extend(s.iter().map(|x| x.trace.clone()));
+                spans.append(&mut s);
+            }
+            Err(reason) => skipped.push(Skipped { path, reason }),
+        }
+    }
+    Ok((spans, traces.len(), skipped))
+}
+
+fn read_one(path: &Path) -> Result<Vec<Span>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    crate::skywalking::parse(&text)
+}
+
+/// Classify each access once per distinct statement text.
+pub fn classify(flows: &Flows) -> Classified {
+    let mut cache: HashMap<&str, Result<sql::SqlInfo, String>> = HashMap::new();
+    let mut out = Classified::default();
+    for step in &flows.steps {
+        out.offsets.push(out.infos.len());
+        for a in &step.accesses {
+            let parsed = cache
+                .entry(a.statement.as_str())
+                .or_insert_with(|| sql::classify(&a.statement));
+            out.infos.push(match parsed {
+                Ok(info) => AccessInfo {
+                    op: info.op,
+                    tables: info.tables().cloned().collect(),
+                    ids: info
+                        .ids(&a.params)
+                        .into_iter()
+                        .filter(|v| v != "NULL")
+                        .collect(),
+                    parsed: true,
+                },
+                Err(_) => AccessInfo {
+                    op: fallback_op(&a.statement),
+                    tables: Vec::new(),
+                    ids: Vec::new(),
+                    parsed: false,
+                },
+            });
+        }
+    }
+    let mut unparsed: Vec<String> = cache
+        .into_iter()
+        .filter_map(|(s, r)| r.err().map(|e| format!("{s}: {e}")))
+        .collect();
+    unparsed.sort();
+    out.unparsed = unparsed;
+    out
+}
+
+/// An unparsed statement binds no ids, so it cannot pair; its op is only a label.
+fn fallback_op(statement: &str) -> Op {
+    match statement
+        .trim_start()
+        .get(..6)
+        .map(str::to_lowercase)
+        .as_deref()
+    {
+        Some("select") => Op::Read,
+        Some("insert") => Op::Insert,
+        _ => Op::Write,
+    }
+}
+
+/// Analyse the spans of `traces` traces.
+pub fn analyze_spans(
+    spans: &[Span],
+    traces: usize,
+    skipped: Vec<Skipped>,
+    opts: &Options,
+) -> Analysis {
+    let flows = flows::build(spans, &opts.rules);
+    let sql = classify(&flows);
+    let stages = pairs::find(&flows, &sql, &opts.pairs);
+    Analysis {
+        traces,
+        flows,
+        sql,
+        stages,
+        skipped,
+    }
+}
+
+/// Read the inputs and analyse them.
+pub fn analyze(inputs: &[PathBuf], opts: &Options) -> Result<Analysis, TraceError> {
+    let (spans, traces, skipped) = load_dirs(inputs, opts.format)?;
+    Ok(analyze_spans(&spans, traces, skipped, opts))
+}
