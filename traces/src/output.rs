@@ -185,25 +185,23 @@ pub fn microracer_candidates(a: &Analysis) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// MicroRacer's `pre_validate_report.txt`: the flows' root requests of each early pair.
+/// MicroRacer's `pre_validate_report.txt`: per early pair, the root requests of
+/// both flows, then each conflicting statement pair with an INSERT.
 pub fn pre_validate_report(a: &Analysis) -> String {
     let mut out = String::new();
     for p in &a.stages.early {
-        let Some((ka, kb, id)) = &p.insert else {
-            continue;
-        };
         out.push_str("=====\n");
         for s in [p.a, p.b] {
             let root = &a.flows.steps[a.flows.flows[a.flows.steps[s].flow].steps[0]];
             let _ = writeln!(out, "{} {}\n{}", root.method, root.url, root.body);
         }
-        let _ = writeln!(out, "\"{id}\"");
-        for (s, k) in [(p.a, *ka), (p.b, *kb)] {
-            let info = a.sql.of(s, k);
-            let ids: Vec<String> = info.ids.iter().map(|v| format!("'{v}'")).collect();
-            let _ = writeln!(out, "\t{} [{}]", info.op.name(), ids.join(", "));
+        for &(ka, kb) in &p.inserts {
+            for info in [a.sql.of(p.a, ka), a.sql.of(p.b, kb)] {
+                let ids: Vec<String> = info.ids.iter().map(|v| format!("'{v}'")).collect();
+                let _ = writeln!(out, "\t{} [{}]", info.op.name(), ids.join(", "));
+            }
+            out.push_str("\tThis dataSpanPair has an issue!\n\n");
         }
-        out.push_str("\tThis dataSpanPair has an issue!\n\n");
     }
     out
 }

@@ -50,8 +50,9 @@ pub struct Pair {
     pub shared: BTreeSet<String>,
     /// The databases where they conflict.
     pub databases: BTreeSet<String>,
-    /// One conflicting statement pair with an INSERT, `(access of a, access of b)`.
-    pub insert: Option<(usize, usize, String)>,
+    /// The conflicting statement pairs with an INSERT, `(access of a, access of b)`;
+    /// a pair with any is reported early.
+    pub inserts: BTreeSet<(usize, usize)>,
     /// Did the two requests run at overlapping times in the traces?
     pub overlap: bool,
 }
@@ -107,9 +108,10 @@ pub fn find(flows: &Flows, sql: &Classified, opts: &PairOptions) -> Stages {
             continue;
         }
         stages.flow += 1;
-        match pair.insert {
-            Some(_) => stages.early.push(pair),
-            None => stages.candidates.push(pair),
+        if pair.inserts.is_empty() {
+            stages.candidates.push(pair);
+        } else {
+            stages.early.push(pair);
         }
     }
     stages
@@ -151,14 +153,14 @@ fn compare(
         b: sb,
         shared: BTreeSet::new(),
         databases: BTreeSet::new(),
-        insert: None,
+        inserts: BTreeSet::new(),
         overlap: a.start <= b.end && b.start <= a.end,
     });
     pair.shared.insert(id.to_string());
     pair.databases.insert(da.clone());
     pair.databases.insert(db.clone());
-    if pair.insert.is_none() && (ia.op == Op::Insert || ib.op == Op::Insert) {
-        pair.insert = Some((ka, kb, id.to_string()));
+    if ia.op == Op::Insert || ib.op == Op::Insert {
+        pair.inserts.insert((ka, kb));
     }
 }
 
