@@ -17,6 +17,8 @@ pub mod output;
 pub mod pairs;
 pub mod skywalking;
 pub mod sql;
+#[cfg(test)]
+mod testkit;
 
 pub use analyze::{analyze, load_dirs, Analysis, Options};
 pub use error::TraceError;
