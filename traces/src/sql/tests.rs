@@ -8,10 +8,18 @@ fn p(values: &[&str]) -> Vec<String> {
     values.iter().map(|v| v.to_string()).collect()
 }
 
+/// (statement, params, op, tables, ids)
+type Case = (
+    &'static str,
+    &'static [&'static str],
+    Op,
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
 #[test]
 fn statements_of_the_shared_cases() {
-    // (statement, params, op, tables, ids)
-    let table: &[(&str, &[&str], Op, &[&str], &[&str])] = &[
+    let table: &[Case] = &[
         ("select contacts0_.id as id1_0_ from contacts contacts0_ where contacts0_.account_id=?", &["u1"], Op::Read, &["contacts"], &["u1"]),
         ("select order0_.id as id1_0_0_ from orders_other order0_ where order0_.id=?", &["o1"], Op::Read, &["orders_other"], &["o1"]),
         ("select payment0_.id as id1_1_ from inside_payment payment0_ where payment0_.user_id is null", &[], Op::Read, &["inside_payment"], &[]),

@@ -237,7 +237,7 @@ fn a_malformed_file_is_skipped_and_counted() {
         std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
     }
     std::fs::write(dir.join("broken.json"), "{\"data\": {\"trace\": ").unwrap();
-    let a = analyze(&[dir.clone()], &compat(true)).unwrap();
+    let a = analyze(std::slice::from_ref(&dir), &compat(true)).unwrap();
     assert_eq!(a.skipped.len(), 1);
     assert!(a.skipped[0].path.ends_with("broken.json"));
     assert!(
