@@ -1,5 +1,6 @@
 //! `rjepsen traces analyze`: conflicting request pairs from distributed traces
-//! (the analysis half of MicroRacer). The arguments live here, not in `cli.rs`, so
+//! (the analysis half of MicroRacer); `rjepsen traces convert`: SkyWalking exports
+//! to OTLP files. The arguments live here, not in `cli.rs`, so
 //! that the traces commands stay one file; the work is in the `rjepsen-traces` crate.
 
 use crate::config::BadArgs;
@@ -21,11 +22,33 @@ pub struct TracesArgs {
 pub enum TracesCommand {
     /// Rebuild request flows and find conflicting request pairs.
     Analyze(AnalyzeTracesArgs),
+    /// Convert SkyWalking exports to OTLP, one output file per trace.
+    Convert(ConvertArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum OtlpFormat {
+    OtlpJson,
+    OtlpProto,
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    #[arg(long, value_enum)]
+    pub to: OtlpFormat,
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// SkyWalking trace files or directories of them.
+    #[arg(required = true, value_name = "SRC")]
+    pub src: Vec<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum FormatArg {
     Skywalking,
+    OtlpJson,
+    OtlpProto,
     Auto,
 }
 
@@ -64,6 +87,7 @@ pub struct AnalyzeTracesArgs {
 pub fn run(args: &TracesArgs) -> anyhow::Result<i32> {
     match &args.command {
         TracesCommand::Analyze(a) => analyze(a),
+        TracesCommand::Convert(a) => convert(a),
     }
 }
 
@@ -86,6 +110,8 @@ fn options(a: &AnalyzeTracesArgs) -> anyhow::Result<Options> {
     Ok(Options {
         format: match a.format {
             FormatArg::Skywalking => Format::SkyWalking,
+            FormatArg::OtlpJson => Format::OtlpJson,
+            FormatArg::OtlpProto => Format::OtlpProto,
             FormatArg::Auto => Format::Auto,
         },
         rules,
@@ -107,5 +133,45 @@ fn analyze(a: &AnalyzeTracesArgs) -> anyhow::Result<i32> {
     }
     output::write_all(&analysis, &a.out, a.compat.is_some())?;
     println!("{}", output::summary_line(&analysis));
+    Ok(0)
+}
+
+fn convert(a: &ConvertArgs) -> anyhow::Result<i32> {
+    use rjepsen_traces::analyze::{list_files, read_one};
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("failed to create {}", a.out.display()))?;
+    let (mut written, mut skipped) = (0, 0);
+    for path in list_files(&a.src)? {
+        let spans = match read_one(&path, Format::SkyWalking) {
+            Ok(s) => s,
+            Err(reason) => {
+                eprintln!("skipped {}: {reason}", path.display());
+                skipped += 1;
+                continue;
+            }
+        };
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let (name, bytes) = match a.to {
+            OtlpFormat::OtlpJson => (
+                format!("{stem}.otlp.json"),
+                rjepsen_traces::convert::to_json(&spans).into_bytes(),
+            ),
+            OtlpFormat::OtlpProto => (
+                format!("{stem}.otlp.pb"),
+                rjepsen_traces::convert::to_proto(&spans),
+            ),
+        };
+        let out = a.out.join(name);
+        std::fs::write(&out, bytes)
+            .with_context(|| format!("failed to write {}", out.display()))?;
+        written += 1;
+    }
+    println!(
+        "converted {written} traces ({skipped} skipped) into {}",
+        a.out.display()
+    );
     Ok(0)
 }

@@ -15,8 +15,28 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     SkyWalking,
-    /// Decide per file from its content.
+    OtlpJson,
+    OtlpProto,
+    /// Decide per file from its content: JSON with `resourceSpans` is OTLP, other
+    /// JSON is SkyWalking, anything else OTLP protobuf.
     Auto,
+}
+
+impl Format {
+    fn detect(self, bytes: &[u8]) -> Format {
+        if self != Format::Auto {
+            return self;
+        }
+        let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+        if start.is_some_and(|i| bytes[i] == b'{') {
+            let head = &bytes[..bytes.len().min(4096)];
+            if head.windows(15).any(|w| w == b"\"resourceSpans\"") {
+                return Format::OtlpJson;
+            }
+            return Format::SkyWalking;
+        }
+        Format::OtlpProto
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -107,13 +127,13 @@ pub fn list_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, TraceError> {
 /// Read all files; returns the spans, the number of traces and the skipped files.
 pub fn load_dirs(
     inputs: &[PathBuf],
-    _format: Format,
+    format: Format,
 ) -> Result<(Vec<Span>, usize, Vec<Skipped>), TraceError> {
     let mut spans = Vec::new();
     let mut skipped = Vec::new();
     let mut traces = std::collections::HashSet::new();
     for path in list_files(inputs)? {
-        match read_one(&path) {
+        match read_one(&path, format) {
             Ok(mut s) => {
                 traces.extend(s.iter().map(|x| x.trace.clone()));
                 spans.append(&mut s);
@@ -124,9 +144,15 @@ pub fn load_dirs(
     Ok((spans, traces.len(), skipped))
 }
 
-fn read_one(path: &Path) -> Result<Vec<Span>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    crate::skywalking::parse(&text)
+/// Read one file in `format`; the error is the reason.
+pub fn read_one(path: &Path, format: Format) -> Result<Vec<Span>, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let text = || std::str::from_utf8(&bytes).map_err(|e| format!("not UTF-8: {e}"));
+    match format.detect(&bytes) {
+        Format::SkyWalking | Format::Auto => crate::skywalking::parse(text()?),
+        Format::OtlpJson => crate::otlp::parse_json(text()?),
+        Format::OtlpProto => crate::otlp::parse_proto(&bytes),
+    }
 }
 
 /// Classify each access once per distinct statement text.

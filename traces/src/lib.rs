@@ -10,9 +10,11 @@
 //! after that knows no format.
 
 pub mod analyze;
+pub mod convert;
 pub mod error;
 pub mod flows;
 pub mod model;
+pub mod otlp;
 pub mod output;
 pub mod pairs;
 pub mod skywalking;

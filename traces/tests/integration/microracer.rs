@@ -258,3 +258,56 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// The cases converted to OTLP JSON and to OTLP protobuf give the same stages and
+/// the same candidate sets as the SkyWalking originals.
+#[test]
+fn converted_to_otlp_the_cases_give_the_same_results() {
+    use rjepsen_traces::analyze::{list_files, read_one};
+    use rjepsen_traces::convert;
+    for case in 1..=3 {
+        let src = data().join(format!("case{case}"));
+        let (json_dir, proto_dir) = (
+            tempdir(&format!("json{case}")),
+            tempdir(&format!("pb{case}")),
+        );
+        for path in list_files(std::slice::from_ref(&src)).unwrap() {
+            let spans = read_one(&path, Format::SkyWalking).unwrap();
+            let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+            std::fs::write(
+                json_dir.join(format!("{stem}.json")),
+                convert::to_json(&spans),
+            )
+            .unwrap();
+            std::fs::write(
+                proto_dir.join(format!("{stem}.pb")),
+                convert::to_proto(&spans),
+            )
+            .unwrap();
+        }
+        let original = run(case, true);
+        let want = output::summary(&original);
+        let want_sets = {
+            let d = tempdir(&format!("orig{case}"));
+            output::write_all(&original, &d, true).unwrap();
+            candidate_sets(&d)
+        };
+        for dir in [json_dir, proto_dir] {
+            let a = analyze(std::slice::from_ref(&dir), &compat(true)).unwrap();
+            assert_eq!(
+                output::summary(&a),
+                want,
+                "case {case} from {}",
+                dir.display()
+            );
+            let out = tempdir(&format!("conv-out{case}"));
+            output::write_all(&a, &out, true).unwrap();
+            assert_eq!(
+                candidate_sets(&out),
+                want_sets,
+                "case {case} from {}",
+                dir.display()
+            );
+        }
+    }
+}
