@@ -108,7 +108,10 @@ fn to_spans(requests: &[ExportTraceServiceRequest]) -> Vec<Span> {
         })
         .collect();
     let head: Vec<bool> = (0..flat.len())
-        .map(|i| !parent[i].is_some_and(|p| !starts_segment(&flat[p], &flat[i])))
+        .map(|i| match parent[i] {
+            Some(p) => starts_segment(&flat[p], &flat[i]),
+            None => true,
+        })
         .collect();
     // The head of each span's segment (following parents up to one).
     let mut seg_head: Vec<Option<usize>> = vec![None; flat.len()];
