@@ -1,5 +1,5 @@
 //! The files of an analysis: ours (`summary.json`, `candidates.json`, `early.json`,
-//! `flows.txt`) and, under `--compat microracer`, MicroRacer's own
+//! `flows.txt`, `traces.html`) and, under `--compat microracer`, MicroRacer's own
 //! (`candidatePairs_<id>.json`, `pre_validate_report.txt`) so that its interleaving
 //! script can consume them. Everything is sorted, so output is byte-identical
 //! across runs.
@@ -149,6 +149,7 @@ pub fn write_all(a: &Analysis, dir: &Path, compat: bool) -> Result<(), TraceErro
     let early: Vec<Value> = a.stages.early.iter().map(|p| pair_json(a, p)).collect();
     write(dir, "early.json", &pretty(&Value::Array(early)))?;
     write(dir, "flows.txt", &flows_txt(a))?;
+    write(dir, "traces.html", &crate::html::page(a))?;
     if !a.sql.unparsed.is_empty() {
         write(dir, "unparsed_sql.txt", &(a.sql.unparsed.join("\n") + "\n"))?;
     }
