@@ -2,7 +2,8 @@
 # Trace-analysis benchmark (issue 11): `rjepsen traces analyze` on the shared
 # MicroRacer cases, then on a 32-trace case replicated x10, x100 and x1000 with every
 # UUID and every trace/segment id renamed per copy (independent users, so the pairs
-# grow linearly). Prints wall time and peak RSS (GNU time -v) per run. Not run by CI.
+# grow linearly). Prints wall time, CPU time (user + system) and peak RSS (GNU
+# time -v) per run. Not run by CI.
 #   scripts/bench-traces.sh            everything (x1000 writes ~640 MB under $TMPDIR)
 #   scripts/bench-traces.sh 10 100     only these replication factors
 set -euo pipefail
@@ -19,10 +20,11 @@ trap 'rm -rf "$work"' EXIT
 measure() { # label, then the command
   local label=$1; shift
   /usr/bin/time -v "$@" >"$work/out" 2>"$work/time"
-  local wall rss
+  local wall cpu rss
   wall=$(grep 'Elapsed (wall clock)' "$work/time" | awk '{print $NF}')
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2fs", s}' "$work/time")
   rss=$(grep 'Maximum resident set size' "$work/time" | awk '{print $NF}')
-  printf '%-28s wall %-9s peak RSS %7d MiB   %s\n' "$label" "$wall" $((rss / 1024)) "$(cat "$work/out")"
+  printf '%-24s wall %-8s cpu %-7s peak RSS %5d MiB  %s\n' "$label" "$wall" "$cpu" $((rss / 1024)) "$(cat "$work/out")"
 }
 
 for c in case1 case2 case3; do

@@ -124,7 +124,13 @@ fn options(a: &AnalyzeTracesArgs) -> anyhow::Result<Options> {
 
 fn analyze(a: &AnalyzeTracesArgs) -> anyhow::Result<i32> {
     let opts = options(a)?;
-    let analysis = rjepsen_traces::analyze(&a.dirs, &opts).context("failed to analyse traces")?;
+    let t0 = std::time::Instant::now();
+    let (spans, traces, skipped) =
+        rjepsen_traces::load_dirs(&a.dirs, opts.format).context("failed to read traces")?;
+    let t1 = std::time::Instant::now();
+    let analysis = rjepsen_traces::analyze::analyze_spans(&spans, traces, skipped, &opts);
+    drop(spans);
+    let t2 = std::time::Instant::now();
     for s in &analysis.skipped {
         eprintln!("skipped {}: {}", s.path.display(), s.reason);
     }
@@ -132,6 +138,12 @@ fn analyze(a: &AnalyzeTracesArgs) -> anyhow::Result<i32> {
         eprintln!("unparsed SQL: {s}");
     }
     output::write_all(&analysis, &a.out, a.compat.is_some())?;
+    eprintln!(
+        "read {:.3} s, flows+sql+pairs {:.3} s, write {:.3} s",
+        (t1 - t0).as_secs_f64(),
+        (t2 - t1).as_secs_f64(),
+        t2.elapsed().as_secs_f64()
+    );
     println!("{}", output::summary_line(&analysis));
     Ok(0)
 }

@@ -124,16 +124,33 @@ pub fn list_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, TraceError> {
     Ok(files)
 }
 
-/// Read all files; returns the spans, the number of traces and the skipped files.
+/// Read all files (in parallel, one chunk per core; results kept in file order, so
+/// the outcome does not depend on the thread count); returns the spans, the number
+/// of traces and the skipped files.
 pub fn load_dirs(
     inputs: &[PathBuf],
     format: Format,
 ) -> Result<(Vec<Span>, usize, Vec<Skipped>), TraceError> {
+    let files = list_files(inputs)?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = files.len().div_ceil(threads).max(1);
+    let results: Vec<Vec<Result<Vec<Span>, String>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|p| read_one(p, format)).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("reader thread"))
+            .collect()
+    });
     let mut spans = Vec::new();
     let mut skipped = Vec::new();
     let mut traces = std::collections::HashSet::new();
-    for path in list_files(inputs)? {
-        match read_one(&path, format) {
+    for (path, result) in files.into_iter().zip(results.into_iter().flatten()) {
+        match result {
             Ok(mut s) => {
                 traces.extend(s.iter().map(|x| x.trace.clone()));
                 spans.append(&mut s);

@@ -72,7 +72,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn to_spans(requests: &[ExportTraceServiceRequest]) -> Vec<Span> {
+fn flatten(requests: &[ExportTraceServiceRequest]) -> Vec<Flat<'_>> {
     let mut flat = Vec::new();
     for r in requests {
         for rs in &r.resource_spans {
@@ -94,6 +94,49 @@ fn to_spans(requests: &[ExportTraceServiceRequest]) -> Vec<Span> {
             }
         }
     }
+    flat
+}
+
+/// For each span, the head of its segment: follow parents until a segment start.
+fn segment_heads(parent: &[Option<usize>], head: &[bool]) -> Vec<usize> {
+    let mut seg_head: Vec<Option<usize>> = vec![None; parent.len()];
+    for i in 0..parent.len() {
+        let mut path = vec![i];
+        let mut j = i;
+        while !head[j] && seg_head[j].is_none() && path.len() <= parent.len() {
+            j = parent[j].expect("a non-head has a parent");
+            path.push(j);
+        }
+        let h = if head[j] {
+            j
+        } else {
+            seg_head[j].expect("resolved")
+        };
+        for k in path {
+            seg_head[k] = Some(h);
+        }
+    }
+    seg_head.into_iter().map(|h| h.expect("resolved")).collect()
+}
+
+/// Position in the segment: the head first, then by start time, then file order.
+fn positions(flat: &[Flat], heads: &[usize], head: &[bool]) -> Vec<i64> {
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, &h) in heads.iter().enumerate() {
+        members.entry(h).or_default().push(i);
+    }
+    let mut pos = vec![0i64; flat.len()];
+    for list in members.values_mut() {
+        list.sort_by_key(|&i| (!head[i], flat[i].span.start_time_unix_nano, i));
+        for (n, &i) in list.iter().enumerate() {
+            pos[i] = n as i64;
+        }
+    }
+    pos
+}
+
+fn to_spans(requests: &[ExportTraceServiceRequest]) -> Vec<Span> {
+    let flat = flatten(requests);
     let by_id: HashMap<(&[u8], &[u8]), usize> = flat
         .iter()
         .enumerate()
@@ -113,38 +156,10 @@ fn to_spans(requests: &[ExportTraceServiceRequest]) -> Vec<Span> {
             None => true,
         })
         .collect();
-    // The head of each span's segment (following parents up to one).
-    let mut seg_head: Vec<Option<usize>> = vec![None; flat.len()];
-    for i in 0..flat.len() {
-        let mut path = vec![i];
-        let mut j = i;
-        while !head[j] && seg_head[j].is_none() && path.len() <= flat.len() {
-            j = parent[j].expect("a non-head has a parent");
-            path.push(j);
-        }
-        let h = if head[j] {
-            j
-        } else {
-            seg_head[j].expect("resolved")
-        };
-        for k in path {
-            seg_head[k] = Some(h);
-        }
-    }
-    // Position in the segment: the head first, then by start time, then file order.
-    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (i, h) in seg_head.iter().enumerate() {
-        members.entry(h.expect("resolved")).or_default().push(i);
-    }
-    let mut pos = vec![0i64; flat.len()];
-    for list in members.values_mut() {
-        list.sort_by_key(|&i| (!head[i], flat[i].span.start_time_unix_nano, i));
-        for (n, &i) in list.iter().enumerate() {
-            pos[i] = n as i64;
-        }
-    }
+    let heads = segment_heads(&parent, &head);
+    let pos = positions(&flat, &heads, &head);
     let name = |i: usize| {
-        let h = flat[seg_head[i].expect("resolved")].span;
+        let h = flat[heads[i]].span;
         format!("{}.{}", hex(&h.trace_id), hex(&h.span_id))
     };
     (0..flat.len())

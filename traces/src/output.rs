@@ -9,7 +9,7 @@ use crate::error::TraceError;
 use crate::flows::Step;
 use crate::pairs::Pair;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -77,10 +77,27 @@ fn step_json(a: &Analysis, step: &Step) -> Value {
     })
 }
 
-fn pair_json(a: &Analysis, p: &Pair) -> Value {
+/// Each paired step rendered once (bodies are parsed as JSON, which is the cost).
+type StepCache = HashMap<usize, Value>;
+
+fn step_cache(a: &Analysis) -> StepCache {
+    let stages = &a.stages;
+    stages
+        .candidates
+        .iter()
+        .chain(&stages.early)
+        .flat_map(|p| [p.a, p.b])
+        .map(|s| (s, Value::Null))
+        .collect::<HashMap<_, _>>()
+        .into_keys()
+        .map(|s| (s, step_json(a, &a.flows.steps[s])))
+        .collect()
+}
+
+fn pair_json(cache: &StepCache, p: &Pair) -> Value {
     json!({
-        "a": step_json(a, &a.flows.steps[p.a]),
-        "b": step_json(a, &a.flows.steps[p.b]),
+        "a": cache[&p.a],
+        "b": cache[&p.b],
         "shared_ids": p.shared,
         "databases": p.databases,
         "overlap": p.overlap,
@@ -139,14 +156,20 @@ pub fn write_all(a: &Analysis, dir: &Path, compat: bool) -> Result<(), TraceErro
         source,
     })?;
     write(dir, "summary.json", &pretty(&summary(a)))?;
+    let cache = step_cache(a);
     let cands: Vec<Value> = a
         .stages
         .candidates
         .iter()
-        .map(|p| pair_json(a, p))
+        .map(|p| pair_json(&cache, p))
         .collect();
     write(dir, "candidates.json", &pretty(&Value::Array(cands)))?;
-    let early: Vec<Value> = a.stages.early.iter().map(|p| pair_json(a, p)).collect();
+    let early: Vec<Value> = a
+        .stages
+        .early
+        .iter()
+        .map(|p| pair_json(&cache, p))
+        .collect();
     write(dir, "early.json", &pretty(&Value::Array(early)))?;
     write(dir, "flows.txt", &flows_txt(a))?;
     write(dir, "traces.html", &crate::html::page(a))?;
@@ -154,7 +177,7 @@ pub fn write_all(a: &Analysis, dir: &Path, compat: bool) -> Result<(), TraceErro
         write(dir, "unparsed_sql.txt", &(a.sql.unparsed.join("\n") + "\n"))?;
     }
     if compat {
-        for (id, text) in microracer_candidates(a) {
+        for (id, text) in microracer_candidates(a, &cache) {
             write(dir, &format!("candidatePairs_{id}.json"), &text)?;
         }
         write(dir, "pre_validate_report.txt", &pre_validate_report(a))?;
@@ -163,7 +186,8 @@ pub fn write_all(a: &Analysis, dir: &Path, compat: bool) -> Result<(), TraceErro
 }
 
 /// MicroRacer's `candidatePairs_<id>.json`: per shared id, `{"0": [{"databases": ..}, a, b]}`.
-pub fn microracer_candidates(a: &Analysis) -> BTreeMap<String, String> {
+fn microracer_candidates(a: &Analysis, cache: &StepCache) -> BTreeMap<String, String> {
+    let mut dbs_of: HashMap<usize, BTreeSet<String>> = HashMap::new();
     let mut by_id: BTreeMap<&str, Vec<&Pair>> = BTreeMap::new();
     for p in &a.stages.candidates {
         for id in &p.shared {
@@ -175,10 +199,19 @@ pub fn microracer_candidates(a: &Analysis) -> BTreeMap<String, String> {
         .map(|(id, pairs)| {
             let mut file = serde_json::Map::new();
             for (i, p) in pairs.iter().enumerate() {
-                let (sa, sb) = (&a.flows.steps[p.a], &a.flows.steps[p.b]);
-                let mut dbs = flow_databases(a, sa.flow);
-                dbs.extend(flow_databases(a, sb.flow));
-                let entry = json!([{ "databases": dbs }, step_json(a, sa), step_json(a, sb)]);
+                let (fa, fb) = (a.flows.steps[p.a].flow, a.flows.steps[p.b].flow);
+                let mut dbs = dbs_of
+                    .entry(fa)
+                    .or_insert_with(|| flow_databases(a, fa))
+                    .clone();
+                dbs.extend(
+                    dbs_of
+                        .entry(fb)
+                        .or_insert_with(|| flow_databases(a, fb))
+                        .iter()
+                        .cloned(),
+                );
+                let entry = json!([{ "databases": dbs }, cache[&p.a], cache[&p.b]]);
                 file.insert(i.to_string(), entry);
             }
             (id.to_string(), pretty(&Value::Object(file)))
