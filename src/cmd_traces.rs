@@ -125,8 +125,8 @@ fn options(a: &AnalyzeTracesArgs) -> anyhow::Result<Options> {
 fn analyze(a: &AnalyzeTracesArgs) -> anyhow::Result<i32> {
     let opts = options(a)?;
     let t0 = std::time::Instant::now();
-    let (spans, traces, skipped) =
-        rjepsen_traces::load_dirs(&a.dirs, opts.format).context("failed to read traces")?;
+    let (spans, traces, skipped) = rjepsen_traces::load_dirs(&a.dirs, opts.format, &opts.rules)
+        .context("failed to read traces")?;
     let t1 = std::time::Instant::now();
     let analysis = rjepsen_traces::analyze::analyze_spans(&spans, traces, skipped, &opts);
     drop(spans);

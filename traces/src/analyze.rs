@@ -126,20 +126,34 @@ pub fn list_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, TraceError> {
 
 /// Read all files (in parallel, one chunk per core; results kept in file order, so
 /// the outcome does not depend on the thread count); returns the spans, the number
-/// of traces and the skipped files.
+/// of traces and the skipped files. Noise (by `rules`) is dropped as each file is
+/// read, which keeps memory down on big runs.
 pub fn load_dirs(
     inputs: &[PathBuf],
     format: Format,
+    rules: &Rules,
 ) -> Result<(Vec<Span>, usize, Vec<Skipped>), TraceError> {
     let files = list_files(inputs)?;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     let chunk = files.len().div_ceil(threads).max(1);
-    let results: Vec<Vec<Result<Vec<Span>, String>>> = std::thread::scope(|scope| {
+    let results: Vec<Vec<Result<(Vec<Span>, Vec<String>), String>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|p| read_one(p, format)).collect()))
+            .map(|part| {
+                scope.spawn(move || {
+                    let read = |p: &PathBuf| {
+                        let mut spans = read_one(p, format)?;
+                        let mut ids: Vec<String> = spans.iter().map(|s| s.trace.clone()).collect();
+                        ids.sort_unstable();
+                        ids.dedup();
+                        spans.retain(|s| rules.keeps(s));
+                        Ok((spans, ids))
+                    };
+                    part.iter().map(read).collect()
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -151,8 +165,8 @@ pub fn load_dirs(
     let mut traces = std::collections::HashSet::new();
     for (path, result) in files.into_iter().zip(results.into_iter().flatten()) {
         match result {
-            Ok(mut s) => {
-                traces.extend(s.iter().map(|x| x.trace.clone()));
+            Ok((mut s, ids)) => {
+                traces.extend(ids);
                 spans.append(&mut s);
             }
             Err(reason) => skipped.push(Skipped { path, reason }),
@@ -246,6 +260,6 @@ pub fn analyze_spans(
 
 /// Read the inputs and analyse them.
 pub fn analyze(inputs: &[PathBuf], opts: &Options) -> Result<Analysis, TraceError> {
-    let (spans, traces, skipped) = load_dirs(inputs, opts.format)?;
+    let (spans, traces, skipped) = load_dirs(inputs, opts.format, &opts.rules)?;
     Ok(analyze_spans(&spans, traces, skipped, opts))
 }

@@ -34,7 +34,8 @@ impl Rules {
         }
     }
 
-    fn keeps(&self, s: &Span) -> bool {
+    /// Is `s` kept (not noise)?
+    pub fn keeps(&self, s: &Span) -> bool {
         !self
             .ignore_services
             .iter()
