@@ -124,6 +124,9 @@ pub fn list_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, TraceError> {
     Ok(files)
 }
 
+/// One file's kept spans and trace ids, or why it was skipped.
+type FileResult = Result<(Vec<Span>, Vec<String>), String>;
+
 /// Read all files (in parallel, one chunk per core; results kept in file order, so
 /// the outcome does not depend on the thread count); returns the spans, the number
 /// of traces and the skipped files. Noise (by `rules`) is dropped as each file is
@@ -138,7 +141,7 @@ pub fn load_dirs(
         .map_or(1, |n| n.get())
         .min(8);
     let chunk = files.len().div_ceil(threads).max(1);
-    let results: Vec<Vec<Result<(Vec<Span>, Vec<String>), String>>> = std::thread::scope(|scope| {
+    let results: Vec<Vec<FileResult>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
             .map(|part| {
