@@ -30,6 +30,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Local nodes made of Linux namespaces (root).
     Cluster(ClusterArgs),
+    /// Conflicting request pairs from distributed traces (MicroRacer's analysis).
+    Traces(crate::cmd::traces::TracesArgs),
 }
 
 /// How to reach the nodes.

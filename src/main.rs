@@ -30,6 +30,7 @@ fn main() {
             .map(|()| 0)
             .map_err(Into::into),
         Command::Cluster(a) => cmd::cluster::run(a),
+        Command::Traces(a) => cmd::traces::run(a),
     };
     let code = match result {
         Ok(code) => code,
