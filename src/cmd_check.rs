@@ -4,7 +4,7 @@
 //! read names its line; the other files are still checked.
 
 use crate::cli::CheckArgs;
-use crate::config::{comma_list, BadArgs};
+use crate::config::{comma_list, register_options, BadArgs};
 use rjepsen_checkers::elle::ElleChecker;
 use rjepsen_checkers::linear::Linearizable;
 use rjepsen_core::checker::{CheckContext, CheckResult, Checker};
@@ -49,12 +49,18 @@ fn file_checker(args: &CheckArgs) -> Result<FileChecker, BadArgs> {
 
 fn checker(args: &CheckArgs) -> Result<Box<dyn Checker>, BadArgs> {
     match (&args.model, &args.workload) {
-        (Some(m), _) => Ok(Box::new(
-            Linearizable::new(m, args.independent).map_err(BadArgs)?,
-        )),
+        (Some(m), _) => {
+            let opts = register_options(&args.register)?;
+            Ok(Box::new(
+                Linearizable::new(m, args.independent)
+                    .and_then(|l| l.with_options(opts))
+                    .map_err(BadArgs)?,
+            ))
+        }
         (None, Some(w)) => {
             let opts = WorkloadOptions {
                 consistency_models: comma_list(&args.consistency_models),
+                register: register_options(&args.register)?,
                 ..WorkloadOptions::default()
             };
             Ok(rjepsen_workloads::build(w, &opts).map_err(BadArgs)?.checker)

@@ -10,5 +10,7 @@ mod elle;
 mod elle_synth;
 #[path = "integration/linear_brute.rs"]
 mod linear_brute;
+#[path = "integration/linear_knossos.rs"]
+mod linear_knossos;
 #[path = "integration/linear_models.rs"]
 mod linear_models;

@@ -47,6 +47,8 @@ pub struct WorkloadOptions {
     pub max_writes_per_key: usize,
     /// Elle: consistency models to check (empty = strict-serializable).
     pub consistency_models: Vec<String>,
+    /// Register: the initial value and what a read of `null` means.
+    pub register: rjepsen_checkers::linear::RegisterOptions,
 }
 
 impl Default for WorkloadOptions {
@@ -58,6 +60,7 @@ impl Default for WorkloadOptions {
             threads_per_key: 5,
             max_writes_per_key: 32,
             consistency_models: Vec::new(),
+            register: Default::default(),
         }
     }
 }
