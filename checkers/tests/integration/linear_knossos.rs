@@ -145,12 +145,8 @@ fn options_apply_per_key_and_only_to_registers() {
 }
 
 /// A CAS register that starts at 0, as Knossos' `(cas-register 0)`.
+#[derive(Default)]
 struct ZeroCas(i64);
-impl Default for ZeroCas {
-    fn default() -> Self {
-        ZeroCas(0)
-    }
-}
 impl SimObject for ZeroCas {
     fn random_op(&self, rng: &mut ChaCha8Rng) -> (String, Value) {
         match rng.gen_range(0..3) {
