@@ -165,6 +165,13 @@ pub trait Model: Sync {
         Vec::new()
     }
 
+    /// Whether the op never changes the state, in any state where it is legal (a
+    /// read). The search takes such an op as soon as it is legal, without trying
+    /// the alternatives: any linearization can take it there instead. Default: no.
+    fn read_only(&self, _op: &Self::Op) -> bool {
+        false
+    }
+
     /// Bytes a state holds, heap included, for the memory budget.
     fn state_bytes(&self, _state: &Self::State) -> usize {
         std::mem::size_of::<Self::State>()

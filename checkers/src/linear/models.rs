@@ -116,6 +116,13 @@ macro_rules! register_model {
             fn show_state(&self, s: &Atom, atoms: &Atoms) -> String {
                 show_atom(atoms, *s)
             }
+            fn read_only(&self, op: &RegOp) -> bool {
+                match *op {
+                    RegOp::Read(_) => true,
+                    RegOp::Cas(old, new) => old == new,
+                    RegOp::Write(_) => false,
+                }
+            }
         }
     };
 }
@@ -176,6 +183,9 @@ impl Model for MultiRegister {
             }
         }
         next.push(st);
+    }
+    fn read_only(&self, op: &Self::Op) -> bool {
+        op.iter().all(|m| !m.0)
     }
     fn observes(&self, op: &Self::Op) -> Vec<Atom> {
         op.iter()

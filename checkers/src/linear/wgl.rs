@@ -59,8 +59,12 @@ pub(crate) struct Failure<S> {
 
 #[derive(Clone, Copy)]
 enum Cur {
+    /// A configuration just reached: look for a forced move first.
+    Fresh,
     List(u32),
     Crash(u32),
+    /// No (further) candidate: the configuration is a dead end.
+    Done,
 }
 
 #[derive(Clone, Copy)]
@@ -74,6 +78,9 @@ struct Frame<S> {
     call: u32,
     before: S,
     alt: usize,
+    /// A forced move (see [`Search::forced`]): if it fails, so does the
+    /// configuration it was made from, so no other candidate is tried.
+    forced: bool,
 }
 
 pub(crate) struct Search<'a, M: Model> {
@@ -86,6 +93,10 @@ pub(crate) struct Search<'a, M: Model> {
     ret_entry: Vec<u32>,
     classes: Vec<Vec<u32>>,
     used: Vec<u32>,
+    /// Per ok call, the previous ok call with an equal op by (return, id), or MAX.
+    twin_before: Vec<u32>,
+    /// Per call: linearized on the current path.
+    lin: Vec<bool>,
     bits: LinSet,
     ok_index: Vec<u32>,
     best_order: Vec<u32>,
@@ -132,7 +143,10 @@ impl<'a, M: Model> Search<'a, M> {
             }
         }
         let n = events.len() as u32 + 1;
+        let twin_before = twins(calls);
         Search {
+            twin_before,
+            lin: vec![false; calls.len()],
             model,
             calls,
             ret_call: events.iter().map(|&(_, id, r)| (id, r)).collect(),
@@ -206,18 +220,31 @@ impl<'a, M: Model> Search<'a, M> {
         usize::MAX
     }
 
-    fn candidate(&self, cur: Cur) -> Option<(Cand, u32, Cur)> {
+    fn candidate(&mut self, cur: Cur, state: &M::State) -> Option<(Cand, u32, Cur)> {
         let head = self.head();
-        let mut class = 0;
-        if let Cur::List(e) = cur {
-            if e != head && !self.ret_call[e as usize].1 {
-                let id = self.ret_call[e as usize].0;
-                return Some((Cand::Ok(id), id, Cur::List(self.next[e as usize])));
-            }
-        } else if let Cur::Crash(c) = cur {
-            class = c;
-        }
         let frontier = self.frontier();
+        let mut class = 0;
+        let mut cur = cur;
+        if let Cur::Fresh = cur {
+            if let Some(id) = self.forced(state) {
+                return Some((Cand::Ok(id), id, Cur::Done));
+            }
+            cur = Cur::List(self.next[head as usize]);
+        }
+        match cur {
+            Cur::Done => return None,
+            Cur::List(mut e) => {
+                while e != head && !self.ret_call[e as usize].1 {
+                    let id = self.ret_call[e as usize].0;
+                    e = self.next[e as usize];
+                    if !self.has_earlier_twin(id, frontier) {
+                        return Some((Cand::Ok(id), id, Cur::List(e)));
+                    }
+                }
+            }
+            Cur::Crash(c) => class = c,
+            Cur::Fresh => {}
+        }
         for c in class..self.classes.len() as u32 {
             let members = &self.classes[c as usize];
             if let Some(&id) = members.get(self.used[c as usize] as usize) {
@@ -229,9 +256,57 @@ impl<'a, M: Model> Search<'a, M> {
         None
     }
 
+    /// An ok candidate that is read-only ([`Model::read_only`]) and legal in
+    /// `state`: taking it now is never wrong. Any linearization that takes it later
+    /// can take it here instead (nothing it must follow is still pending, it changes
+    /// no state here nor where it stood), so if taking it now fails, the
+    /// configuration fails, and the other candidates need not be tried. (An op that
+    /// merely leaves this state unchanged, a write of the current value, is not
+    /// enough: where it stood it may have changed the state.)
+    fn forced(&mut self, state: &M::State) -> Option<u32> {
+        let head = self.head();
+        let mut e = self.next[head as usize];
+        let mut buf = Vec::new();
+        while e != head && !self.ret_call[e as usize].1 {
+            let id = self.ret_call[e as usize].0;
+            let op = &self.calls[id as usize].op;
+            if self.model.read_only(op) {
+                buf.clear();
+                self.model.step(state, op, &mut buf);
+                if buf.len() == 1 && buf[0] == *state {
+                    return Some(id);
+                }
+            }
+            e = self.next[e as usize];
+        }
+        None
+    }
+
+    /// Whether an ok op equal to `id`'s, returning earlier, is also a candidate:
+    /// then only that one is tried. Exchanging the two in any linearization keeps it
+    /// legal (equal ops, equal effects) and within real time (the earlier-returning
+    /// one moves earlier; the later-returning one moves later, but no later than
+    /// where the earlier-returning one stood). Ops returning before the frontier
+    /// are all linearized, so the walk stops there.
+    fn has_earlier_twin(&self, id: u32, frontier: usize) -> bool {
+        let mut p = self.twin_before[id as usize];
+        while p != u32::MAX {
+            let c = &self.calls[p as usize];
+            if c.ret.is_some_and(|r| r < frontier) {
+                return false;
+            }
+            if !self.lin[p as usize] && c.invoke < frontier {
+                return true;
+            }
+            p = self.twin_before[p as usize];
+        }
+        false
+    }
+
     fn lift(&mut self, cand: Cand) {
         match cand {
             Cand::Ok(id) => {
+                self.lin[id as usize] = true;
                 self.unlink(self.call_entry[id as usize]);
                 self.unlink(self.ret_entry[id as usize]);
                 self.remaining -= 1;
@@ -243,6 +318,7 @@ impl<'a, M: Model> Search<'a, M> {
     fn unlift(&mut self, cand: Cand) {
         match cand {
             Cand::Ok(id) => {
+                self.lin[id as usize] = false;
                 self.relink(self.ret_entry[id as usize]);
                 self.relink(self.call_entry[id as usize]);
                 self.remaining += 1;
@@ -275,7 +351,7 @@ impl<'a, M: Model> Search<'a, M> {
     pub(crate) fn run(mut self, budget: &Budget) -> Outcome<M::State> {
         let mut state = self.init.take().unwrap_or_else(|| self.model.init());
         let mut stack: Vec<Frame<M::State>> = Vec::new();
-        let mut cur = Cur::List(self.next[self.head() as usize]);
+        let mut cur = Cur::Fresh;
         let (mut alt, mut buf, mut steps) = (0usize, Vec::new(), 0u64);
         let mut charged = 0u64;
         loop {
@@ -294,7 +370,7 @@ impl<'a, M: Model> Search<'a, M> {
                     return Outcome::Unknown(reason, self.take_best(&state, &stack));
                 }
             }
-            let Some((cand, id, after)) = self.candidate(cur) else {
+            let Some((cand, id, after)) = self.candidate(cur, &state) else {
                 self.record_dead_end(&state, &stack);
                 let Some(f) = stack.pop() else {
                     budget.memory_used.fetch_sub(charged, Ordering::Relaxed);
@@ -305,6 +381,7 @@ impl<'a, M: Model> Search<'a, M> {
                 self.low_water = self.low_water.min(stack.len());
                 state = f.before;
                 cur = match f.cand {
+                    _ if f.forced => Cur::Done,
                     Cand::Ok(id) => Cur::List(self.call_entry[id as usize]),
                     Cand::Crash(c) => Cur::Crash(c),
                 };
@@ -325,9 +402,10 @@ impl<'a, M: Model> Search<'a, M> {
                         call: id,
                         before,
                         alt,
+                        forced: matches!(after, Cur::Done),
                     });
                     self.lift(cand);
-                    cur = Cur::List(self.next[self.head() as usize]);
+                    cur = Cur::Fresh;
                     moved = true;
                     break;
                 }
@@ -428,4 +506,23 @@ impl<'a, M: Model> Search<'a, M> {
             }
         }
     }
+}
+
+/// For each ok call, the previous ok call with an equal op, ordered by (return, id);
+/// `u32::MAX` for the first of its kind and for crashed calls.
+fn twins<O: Eq + std::hash::Hash>(calls: &[Call<O>]) -> Vec<u32> {
+    let mut by_ret: Vec<(usize, u32)> = calls
+        .iter()
+        .enumerate()
+        .filter_map(|(id, c)| c.ret.map(|r| (r, id as u32)))
+        .collect();
+    by_ret.sort_unstable();
+    let mut last: HashMap<&O, u32> = HashMap::new();
+    let mut out = vec![u32::MAX; calls.len()];
+    for (_, id) in by_ret {
+        if let Some(p) = last.insert(&calls[id as usize].op, id) {
+            out[id as usize] = p;
+        }
+    }
+    out
 }
