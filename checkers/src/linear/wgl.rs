@@ -420,12 +420,20 @@ impl<'a, M: Model> Search<'a, M> {
     }
 
     fn over_budget(&self, budget: &Budget, charged: &mut u64) -> Option<String> {
+        // The cache can shrink (a dominated entry replaced by smaller ones), so the
+        // charge moves either way.
         let want = self.cache.bytes;
-        let used = budget
-            .memory_used
-            .fetch_add(want - *charged, Ordering::Relaxed)
-            + want
-            - *charged;
+        let used = if want >= *charged {
+            budget
+                .memory_used
+                .fetch_add(want - *charged, Ordering::Relaxed)
+                + (want - *charged)
+        } else {
+            budget
+                .memory_used
+                .fetch_sub(*charged - want, Ordering::Relaxed)
+                .saturating_sub(*charged - want)
+        };
         *charged = want;
         if used > budget.memory_limit {
             return Some(format!(
