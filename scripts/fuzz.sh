@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 secs="${1:-30}"
 shift || true
 if ! cargo +nightly --version >/dev/null 2>&1; then
-  echo "fuzz.sh: the nightly toolchain is needed (rustup toolchain install nightly)" >&2
-  exit 1
+  echo "fuzz.sh: installing the nightly toolchain (libFuzzer's sanitizer flags need it)" >&2
+  rustup toolchain install nightly --profile minimal
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "fuzz.sh: installing cargo-fuzz" >&2
