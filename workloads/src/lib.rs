@@ -70,6 +70,11 @@ pub const WORKLOADS: &[&str] = &["register", "set", "list-append", "rw-register"
 
 /// Builds the named workload.
 pub fn build(name: &str, opts: &WorkloadOptions) -> Result<Workload, String> {
+    if name != "register" && opts.register != Default::default() {
+        return Err(format!(
+            "--initial-value and --nil-reads-unknown apply to the register workload, not {name:?}"
+        ));
+    }
     match name {
         "register" => Ok(register(opts)),
         "set" => Ok(set(opts)),
