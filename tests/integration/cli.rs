@@ -164,11 +164,6 @@ fn check_takes_knossos_initial_value_and_nil_reads() {
             254,
             "register workload",
         ),
-        (
-            &["--workload", "register", "--initial-value", "0"],
-            1,
-            "invalid",
-        ),
     ];
     for (args, code, says) in cases {
         let mut all = vec!["check"];
