@@ -9,7 +9,7 @@
 #
 # Sizes: "ops" in the targets counts history entries, as Jepsen does (an invocation
 # and its completion are two entries); the 1M-entry history holds 500,000 operations.
-# The single-key case uses 5,000 operations (10,000 entries). The last two cases
+# The single-key cases use 5,000 operations (10,000 entries). The last two cases
 # count operations instead: 1M operations (2M entries), with the same goals.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +34,9 @@ gen() { "$BENCH" gen "$@" 2>/dev/null; }
 gen "$TMP/indep-1m.jsonl" --ops 500000 --keys 1000 --threads 50 --threads-per-key 5 --info 0.02 --seed 1
 gen "$TMP/indep-1m-bad.jsonl" --ops 500000 --keys 1000 --threads 50 --threads-per-key 5 --info 0.02 --seed 1 --bad-read 99
 gen "$TMP/single-bad.jsonl" --ops 5000 --threads 10 --info 0.05 --seed 2 --bad-read 99
+# The 50-process moonshot (issue 9): one key, 50 processes, 5% info, 5,000 ops.
+gen "$TMP/single50.jsonl" --ops 5000 --threads 50 --info 0.05 --seed 2
+gen "$TMP/single50-bad.jsonl" --ops 5000 --threads 50 --info 0.05 --seed 2 --bad-read 99
 gen "$TMP/indep-2m.jsonl" --ops 1000000 --keys 1000 --threads 50 --threads-per-key 5 --info 0.02 --seed 1
 gen "$TMP/indep-2m-bad.jsonl" --ops 1000000 --keys 1000 --threads 50 --threads-per-key 5 --info 0.02 --seed 1 --bad-read 99
 
@@ -56,6 +59,8 @@ run "porcupine-etcd: 102 files in one call" "<0.3 s" --model cas-register "$ETCD
 run "1M entries, 1000 keys, valid" "<3 s, <1 GiB" --model cas-register --independent "$TMP/indep-1m.jsonl"
 run "1M entries, 1000 keys, one bad read" "<5 s" --model cas-register --independent "$TMP/indep-1m-bad.jsonl"
 run "1 key, 10 procs, 5% info, 5k ops, bad read" "<10 s, <1 GiB" --model cas-register "$TMP/single-bad.jsonl"
+run "1 key, 50 procs, 5% info, 5k ops, valid" "<30 s, <2 GiB" --model cas-register "$TMP/single50.jsonl"
+run "1 key, 50 procs, 5% info, 5k ops, bad read" "<30 s, <2 GiB" --model cas-register "$TMP/single50-bad.jsonl"
 # Counting operations rather than entries, "1M ops" is 2M entries: same goals.
 run "2M entries (1M ops), 1000 keys, valid" "<3 s, <1 GiB" --model cas-register --independent "$TMP/indep-2m.jsonl"
 run "2M entries (1M ops), one bad read" "<5 s" --model cas-register --independent "$TMP/indep-2m-bad.jsonl"

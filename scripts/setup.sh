@@ -18,8 +18,9 @@ PACKAGES=(
   procps psmisc time
 )
 
-# The report's browser test (scripts/test.sh) drives Debian's headless Chromium.
-[ "${1:-}" = "--test-deps" ] && PACKAGES+=(chromium)
+# The report's browser test (scripts/test.sh) drives Debian's headless Chromium;
+# the fuzz targets (scripts/fuzz.sh) build libFuzzer, which is C++.
+[ "${1:-}" = "--test-deps" ] && PACKAGES+=(chromium g++)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check CI runs: formatting, clippy, unit and integration tests (the
 # integration tests bring up local nodes and a real etcd cluster: root needed),
-# and the report's headless-browser test.
+# the report's headless-browser test, and 30 s of each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test-deps
@@ -11,3 +11,5 @@ cargo nextest run --workspace --locked --no-fail-fast
 if [ -x scripts/report-browser-test.sh ]; then
   scripts/report-browser-test.sh
 fi
+# Fuzzing (nightly + cargo-fuzz; fuzz.sh installs cargo-fuzz when missing).
+scripts/fuzz.sh 30

@@ -57,10 +57,25 @@ pub struct NodeArgs {
     pub strict_host_key_checking: bool,
 }
 
+/// How a register starts and what a read of `null` means (Knossos' models).
+#[derive(Args, Debug, Clone, Default)]
+pub struct RegisterArgs {
+    /// Register models: the value before any write, as JSON (Knossos'
+    /// `(cas-register 0)` is `--initial-value 0`; default: unset, `null`).
+    #[arg(long, value_name = "JSON")]
+    pub initial_value: Option<String>,
+    /// Register models: an ok read of `null` is consistent with any value (Knossos'
+    /// rule), instead of meaning "unset".
+    #[arg(long)]
+    pub nil_reads_unknown: bool,
+}
+
 #[derive(Args, Debug)]
 pub struct TestArgs {
     #[command(flatten)]
     pub nodes: NodeArgs,
+    #[command(flatten)]
+    pub register: RegisterArgs,
     /// Workload: register, set, list-append, rw-register, bank.
     #[arg(long, default_value = "register")]
     pub workload: String,
@@ -136,6 +151,8 @@ pub struct CheckArgs {
     /// With --model: values are [key, value] tuples, checked per key.
     #[arg(long)]
     pub independent: bool,
+    #[command(flatten)]
+    pub register: RegisterArgs,
     /// Check as this workload does: register, set, list-append, rw-register, bank.
     #[arg(long)]
     pub workload: Option<String>,

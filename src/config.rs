@@ -2,7 +2,8 @@
 //! concurrency multiplied out, the seed chosen. Every mistake here is a
 //! [`BadArgs`] (exit code 254) that says what was wrong with which argument.
 
-use crate::cli::{NodeArgs, TestArgs};
+use crate::cli::{NodeArgs, RegisterArgs, TestArgs};
+use rjepsen_checkers::linear::RegisterOptions;
 use rjepsen_core::control::SshOptions;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ pub struct TestConfig {
     pub ops_per_key: usize,
     pub max_writes_per_key: usize,
     pub consistency_models: Vec<String>,
+    /// Register workload: initial value and reading of `null` (Knossos' models).
+    pub register: RegisterOptions,
     pub recovery_time: f64,
     pub leave_db_running: bool,
     pub store: PathBuf,
@@ -110,6 +113,22 @@ pub fn parse_concurrency(s: &str, node_count: usize) -> Result<usize, BadArgs> {
 }
 
 /// Splits a comma list, dropping empty items.
+/// `--initial-value` (JSON) and `--nil-reads-unknown` as the register models take them.
+pub fn register_options(a: &RegisterArgs) -> Result<RegisterOptions, BadArgs> {
+    let initial_value = match &a.initial_value {
+        None => Value::Null,
+        Some(s) => serde_json::from_str(s).map_err(|e| {
+            BadArgs(format!(
+                "bad --initial-value {s:?}: expected a JSON value such as 0, \"a\" or null ({e})"
+            ))
+        })?,
+    };
+    Ok(RegisterOptions {
+        initial_value,
+        nil_reads_unknown: a.nil_reads_unknown,
+    })
+}
+
 pub fn comma_list(s: &str) -> Vec<String> {
     s.split(',')
         .map(str::trim)
@@ -179,6 +198,7 @@ impl TestConfig {
             ops_per_key: a.ops_per_key.max(1),
             max_writes_per_key: a.max_writes_per_key.max(1),
             consistency_models: comma_list(&a.consistency_models),
+            register: register_options(&a.register)?,
             recovery_time: positive("recovery-time", a.recovery_time)?,
             leave_db_running: a.leave_db_running,
             store: a.store.clone(),
@@ -213,6 +233,12 @@ impl TestConfig {
         if self.workload == "register" && self.ops_per_key != rjepsen_workloads::DEFAULT_OPS_PER_KEY
         {
             c += &format!(" --ops-per-key {}", self.ops_per_key);
+        }
+        if !self.register.initial_value.is_null() {
+            c += &format!(" --initial-value '{}'", self.register.initial_value);
+        }
+        if self.register.nil_reads_unknown {
+            c += " --nil-reads-unknown";
         }
         if !self.consistency_models.is_empty() {
             c += &format!(

@@ -14,5 +14,7 @@ mod elle_inputs;
 mod elle_synth;
 #[path = "integration/linear_brute.rs"]
 mod linear_brute;
+#[path = "integration/linear_knossos.rs"]
+mod linear_knossos;
 #[path = "integration/linear_models.rs"]
 mod linear_models;

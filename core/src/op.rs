@@ -264,6 +264,24 @@ impl<'de> Deserialize<'de> for Op {
 
 struct OpVisitor;
 
+/// Trims every array in `v` to its length: the parser grows arrays from room for
+/// four, and a history is mostly `[key, value]` pairs, so a million-op history
+/// would otherwise carry about 100 MB of empty room.
+fn compact(mut v: Value) -> Value {
+    fn trim(v: &mut Value) {
+        match v {
+            Value::Array(a) => {
+                a.iter_mut().for_each(trim);
+                a.shrink_to_fit();
+            }
+            Value::Object(m) => m.values_mut().for_each(trim),
+            _ => {}
+        }
+    }
+    trim(&mut v);
+    v
+}
+
 impl<'de> Visitor<'de> for OpVisitor {
     type Value = Op;
 
@@ -282,7 +300,7 @@ impl<'de> Visitor<'de> for OpVisitor {
                 "type" => kind = Some(map.next_value::<OpType>()?),
                 "process" => process = Some(map.next_value::<Process>()?),
                 "f" => f = Some(map.next_value::<String>()?),
-                "value" => value = map.next_value()?,
+                "value" => value = compact(map.next_value()?),
                 "node" => node = map.next_value()?,
                 "error" => error = map.next_value()?,
                 other => {
@@ -320,6 +338,22 @@ mod tests {
             let op: Op = serde_json::from_str(line).unwrap();
             assert_eq!(serde_json::to_string(&op).unwrap(), line);
         }
+    }
+
+    #[test]
+    fn parsed_arrays_hold_no_spare_room() {
+        let op: Op = serde_json::from_str(
+            r#"{"type":"ok","process":1,"f":"cas","value":[3,[1,2]],"x":{"y":[1]}}"#,
+        )
+        .unwrap();
+        let Value::Array(kv) = &op.value else {
+            panic!("not an array")
+        };
+        assert_eq!((kv.len(), kv.capacity()), (2, 2));
+        let Value::Array(inner) = &kv[1] else {
+            panic!("not an array")
+        };
+        assert_eq!(inner.capacity(), 2);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::analysis::{check_and_record, print_summary};
 use crate::cli::AnalyzeArgs;
 use crate::config::BadArgs;
+use rjepsen_checkers::linear::RegisterOptions;
 use rjepsen_core::fault::FaultBook;
 use rjepsen_core::history::read_history;
 use rjepsen_core::store::StoreRun;
@@ -33,6 +34,10 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
                     .collect()
             })
             .unwrap_or_default(),
+        register: RegisterOptions {
+            initial_value: test["initial_value"].clone(),
+            nil_reads_unknown: test["nil_reads_unknown"].as_bool().unwrap_or(false),
+        },
         ..defaults
     };
     let checker = rjepsen_workloads::build(workload, &opts)

@@ -4,7 +4,7 @@
 //! read names its line; the other files are still checked.
 
 use crate::cli::CheckArgs;
-use crate::config::{comma_list, BadArgs};
+use crate::config::{comma_list, register_options, BadArgs};
 use rjepsen_checkers::elle::{ElleChecker, ElleOptions};
 use rjepsen_checkers::linear::Linearizable;
 use rjepsen_core::checker::{panic_text, CheckContext, CheckResult, Checker};
@@ -53,17 +53,30 @@ pub(crate) fn elle_options(args: &CheckArgs) -> ElleOptions {
 
 fn checker(args: &CheckArgs) -> Result<Box<dyn Checker>, BadArgs> {
     match (&args.model, args.workload.as_deref()) {
-        (Some(m), _) => Ok(Box::new(
-            Linearizable::new(m, args.independent).map_err(BadArgs)?,
-        )),
+        (Some(m), _) => {
+            let opts = register_options(&args.register)?;
+            Ok(Box::new(
+                Linearizable::new(m, args.independent)
+                    .and_then(|l| l.with_options(opts))
+                    .map_err(BadArgs)?,
+            ))
+        }
         // The bare Elle checker, which streams files (the workload's composition
         // adds op statistics, which need a `History`).
-        (None, Some(w @ ("list-append" | "rw-register"))) => Ok(Box::new(
-            ElleChecker::with_options(w, &elle_options(args)).map_err(BadArgs)?,
-        )),
+        (None, Some(w @ ("list-append" | "rw-register"))) => {
+            if register_options(&args.register)? != Default::default() {
+                return Err(BadArgs(format!(
+                    "--initial-value and --nil-reads-unknown apply to the register workload, not {w:?}"
+                )));
+            }
+            Ok(Box::new(
+                ElleChecker::with_options(w, &elle_options(args)).map_err(BadArgs)?,
+            ))
+        }
         (None, Some(w)) => {
             let opts = WorkloadOptions {
                 consistency_models: comma_list(&args.consistency_models),
+                register: register_options(&args.register)?,
                 ..WorkloadOptions::default()
             };
             Ok(rjepsen_workloads::build(w, &opts).map_err(BadArgs)?.checker)

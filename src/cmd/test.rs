@@ -138,6 +138,7 @@ fn workload_options(cfg: &TestConfig) -> WorkloadOptions {
         ops_per_key: cfg.ops_per_key,
         max_writes_per_key: cfg.max_writes_per_key,
         consistency_models: cfg.consistency_models.clone(),
+        register: cfg.register.clone(),
         ..WorkloadOptions::default()
     }
 }
@@ -185,6 +186,8 @@ fn test_json(cfg: &TestConfig) -> Value {
         "ops_per_key": cfg.ops_per_key,
         "max_writes_per_key": cfg.max_writes_per_key,
         "consistency_models": cfg.consistency_models,
+        "initial_value": cfg.register.initial_value,
+        "nil_reads_unknown": cfg.register.nil_reads_unknown,
         "options": cfg.options,
         "command": cfg.command(),
         "start_time": timestamp(SystemTime::now()),

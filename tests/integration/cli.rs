@@ -227,3 +227,67 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(o.status.code(), Some(1), "{err}");
 }
+
+#[test]
+fn check_takes_knossos_initial_value_and_nil_reads() {
+    let dir = std::env::temp_dir().join(format!("rjepsen-cli-knossos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("cas-from-0.jsonl");
+    // cas 0 -> 1 succeeds on a fresh register, then a read of null: linearizable
+    // only if the register starts at 0 and a nil read says nothing.
+    let lines = [
+        r#"{"index":0,"type":"invoke","process":0,"f":"cas","value":[0,1]}"#,
+        r#"{"index":1,"type":"ok","process":0,"f":"cas","value":[0,1]}"#,
+        r#"{"index":2,"type":"invoke","process":1,"f":"read","value":null}"#,
+        r#"{"index":3,"type":"ok","process":1,"f":"read","value":null}"#,
+    ];
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let f = file.to_str().unwrap();
+    let cases: &[(&[&str], i32, &str)] = &[
+        (&["--model", "cas-register"], 1, "invalid"),
+        (
+            &["--model", "cas-register", "--initial-value", "0"],
+            1,
+            "invalid",
+        ),
+        (
+            &["--model", "cas-register", "--nil-reads-unknown"],
+            1,
+            "invalid",
+        ),
+        (
+            &[
+                "--model",
+                "cas-register",
+                "--initial-value",
+                "0",
+                "--nil-reads-unknown",
+            ],
+            0,
+            "valid",
+        ),
+        (
+            &["--model", "cas-register", "--initial-value", "{x"],
+            254,
+            "--initial-value",
+        ),
+        (&["--model", "set", "--initial-value", "0"], 254, "register"),
+        (
+            &["--workload", "set", "--initial-value", "0"],
+            254,
+            "register workload",
+        ),
+    ];
+    for (args, code, says) in cases {
+        let mut all = vec!["check"];
+        all.extend_from_slice(args);
+        all.push(f);
+        let o = rjepsen(&all);
+        assert_eq!(o.status.code(), Some(*code), "{args:?}: {}", text(&o));
+        assert!(
+            text(&o).contains(says),
+            "{args:?} should say {says:?}: {}",
+            text(&o)
+        );
+    }
+}

@@ -53,6 +53,8 @@ pub struct WorkloadOptions {
     pub max_writes_per_key: usize,
     /// Elle: consistency models to check (empty = strict-serializable).
     pub consistency_models: Vec<String>,
+    /// Register: the initial value and what a read of `null` means.
+    pub register: rjepsen_checkers::linear::RegisterOptions,
 }
 
 impl Default for WorkloadOptions {
@@ -64,6 +66,7 @@ impl Default for WorkloadOptions {
             threads_per_key: 5,
             max_writes_per_key: DEFAULT_MAX_WRITES_PER_KEY,
             consistency_models: Vec::new(),
+            register: Default::default(),
         }
     }
 }
@@ -73,6 +76,11 @@ pub const WORKLOADS: &[&str] = &["register", "set", "list-append", "rw-register"
 
 /// Builds the named workload.
 pub fn build(name: &str, opts: &WorkloadOptions) -> Result<Workload, String> {
+    if name != "register" && opts.register != Default::default() {
+        return Err(format!(
+            "--initial-value and --nil-reads-unknown apply to the register workload, not {name:?}"
+        ));
+    }
     match name {
         "register" => Ok(register(opts)),
         "set" => Ok(set(opts)),

@@ -41,7 +41,9 @@ pub fn register(opts: &WorkloadOptions) -> Workload {
         (
             "linear".to_string(),
             Box::new(
-                Linearizable::new("cas-register", true).expect("cas-register is a known model"),
+                Linearizable::new("cas-register", true)
+                    .and_then(|l| l.with_options(opts.register.clone()))
+                    .expect("cas-register is a known model and takes register options"),
             ) as Box<dyn rjepsen_core::Checker>,
         ),
         ("stats".to_string(), Box::new(Stats)),

@@ -21,6 +21,9 @@ pub struct SetModel;
 impl Model for SetModel {
     type State = Vec<Atom>;
     type Op = SetOp;
+    fn read_only(&self, op: &SetOp) -> bool {
+        matches!(op, SetOp::Read(_))
+    }
     fn state_bytes(&self, s: &Vec<Atom>) -> usize {
         24 + 16 + s.capacity() * 4
     }

@@ -27,7 +27,7 @@ mod window;
 pub use check::{check_model, DEFAULT_MEMORY_LIMIT};
 pub use collections::{FifoQueue, Mutex, MutexOp, QueueOp, SetModel, SetOp, UnorderedQueue};
 pub use model::{Atom, Atoms, Model, NIL};
-pub use models::{CasRegister, MultiRegister, RegOp, Register};
+pub use models::{CasRegister, MultiRegister, RegOp, Register, RegisterOptions};
 
 use rjepsen_core::checker::CheckContext;
 use rjepsen_core::{CheckResult, Checker, History, Op};
@@ -70,16 +70,39 @@ pub fn model_by_name(name: &str) -> Option<ModelKind> {
 }
 
 impl ModelKind {
-    /// Checks `ops` with this model.
-    pub fn check(self, independent: bool, ops: &[Op], ctx: &CheckContext) -> CheckResult {
+    /// Checks `ops` with this model; `opts` apply to the two registers (see
+    /// [`ModelKind::accepts`]).
+    pub fn check(
+        self,
+        opts: &RegisterOptions,
+        independent: bool,
+        ops: &[Op],
+        ctx: &CheckContext,
+    ) -> CheckResult {
+        let reg = || opts.clone();
         match self {
-            ModelKind::Register => check_model(&Register, independent, ops, ctx),
-            ModelKind::CasRegister => check_model(&CasRegister, independent, ops, ctx),
+            ModelKind::Register => check_model(&Register(reg()), independent, ops, ctx),
+            ModelKind::CasRegister => check_model(&CasRegister(reg()), independent, ops, ctx),
             ModelKind::MultiRegister => check_model(&MultiRegister, independent, ops, ctx),
             ModelKind::Set => check_model(&SetModel, independent, ops, ctx),
             ModelKind::Mutex => check_model(&Mutex, independent, ops, ctx),
             ModelKind::UnorderedQueue => check_model(&UnorderedQueue, independent, ops, ctx),
             ModelKind::FifoQueue => check_model(&FifoQueue, independent, ops, ctx),
+        }
+    }
+
+    /// Whether this model takes `opts`: only the registers have an initial value
+    /// to set and reads of `null` to reinterpret; the others refuse anything but
+    /// the defaults, naming the model, rather than ignore them.
+    pub fn accepts(self, opts: &RegisterOptions, name: &str) -> Result<(), String> {
+        let register = matches!(self, ModelKind::Register | ModelKind::CasRegister);
+        if register || *opts == RegisterOptions::default() {
+            Ok(())
+        } else {
+            Err(format!(
+                "failed to apply --initial-value / --nil-reads-unknown to model {name:?}: \
+                 they apply to register and cas-register only"
+            ))
         }
     }
 }
@@ -93,7 +116,9 @@ pub fn check_ops(
     ctx: &CheckContext,
 ) -> CheckResult {
     match model_by_name(model_name) {
-        Some(m) => m.check(independent, ops, ctx).with("model", model_name),
+        Some(m) => m
+            .check(&RegisterOptions::default(), independent, ops, ctx)
+            .with("model", model_name),
         None => CheckResult::unknown(unknown_model(model_name)),
     }
 }
@@ -111,6 +136,7 @@ pub struct Linearizable {
     model: ModelKind,
     name: String,
     independent: bool,
+    options: RegisterOptions,
 }
 
 impl Linearizable {
@@ -122,14 +148,23 @@ impl Linearizable {
             model,
             name: model_name.to_string(),
             independent,
+            options: RegisterOptions::default(),
         })
+    }
+
+    /// The same checker with a register's initial value and reading of `null` set
+    /// (Knossos' `(cas-register 0)`); an error for models without them.
+    pub fn with_options(mut self, options: RegisterOptions) -> Result<Linearizable, String> {
+        self.model.accepts(&options, &self.name)?;
+        self.options = options;
+        Ok(self)
     }
 }
 
 impl Checker for Linearizable {
     fn check(&self, ctx: &CheckContext, history: &History) -> CheckResult {
         self.model
-            .check(self.independent, &history.ops, ctx)
+            .check(&self.options, self.independent, &history.ops, ctx)
             .with("model", self.name.as_str())
     }
 }

@@ -48,13 +48,15 @@ use std::collections::HashMap;
 use std::fmt::Debug;
 use std::hash::Hash;
 
-/// An interned value: `0` is `null`, every other value gets the next number.
+/// An interned value: `0` is `null` (or the initial value, see
+/// [`Atoms::set_initial`]), every other value gets the next number.
 pub type Atom = u32;
 
 /// The `null` atom: an unset register, an empty dequeue.
 pub const NIL: Atom = 0;
 
-/// Interns JSON values into [`Atom`]s (one table per key being checked).
+/// Interns JSON values into [`Atom`]s (one table per key being checked). [`NIL`]
+/// stands for `null`, or for the initial value given to [`Atoms::set_initial`].
 #[derive(Debug)]
 pub struct Atoms {
     ints: HashMap<i64, Atom, super::cache::FxBuild>,
@@ -73,11 +75,24 @@ impl Default for Atoms {
 }
 
 impl Atoms {
+    /// Makes [`NIL`] stand for `initial` instead of `null` (a register that starts
+    /// at 0): `initial` then interns to `NIL` and `null` gets an atom of its own.
+    /// Call it before interning anything else; calling it again with the same value
+    /// changes nothing.
+    pub fn set_initial(&mut self, initial: &Value) {
+        if self.values[0] != *initial {
+            debug_assert_eq!(self.values.len(), 1, "set_initial after interning");
+            self.values[0] = initial.clone();
+        }
+    }
+
     /// The atom of `v`; equal values get equal atoms.
     pub fn intern(&mut self, v: &Value) -> Atom {
         let next = self.values.len() as Atom;
+        if *v == self.values[0] {
+            return NIL;
+        }
         let atom = match v {
-            Value::Null => return NIL,
             Value::Number(n) if n.as_i64().is_some() => {
                 *self.ints.entry(n.as_i64().unwrap_or(0)).or_insert(next)
             }
@@ -148,6 +163,13 @@ pub trait Model: Sync {
     /// out. Ops that return nothing here are always kept.
     fn produces(&self, _op: &Self::Op) -> Vec<Atom> {
         Vec::new()
+    }
+
+    /// Whether the op never changes the state, in any state where it is legal (a
+    /// read). The search takes such an op as soon as it is legal, without trying
+    /// the alternatives: any linearization can take it there instead. Default: no.
+    fn read_only(&self, _op: &Self::Op) -> bool {
+        false
     }
 
     /// Bytes a state holds, heap included, for the memory budget.

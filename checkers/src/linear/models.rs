@@ -2,10 +2,27 @@
 //!
 //! Each state is a few atoms (see [`super::model`]); collections keep their atoms
 //! sorted (set, unordered queue) or in order (FIFO queue) so that equal contents hash
-//! equal. An `ok` read of `null` on a register means the register is unset.
+//! equal. An `ok` read of `null` on a register means the register is unset, unless
+//! [`RegisterOptions`] say otherwise (Knossos' `(cas-register 0)` and its rule that
+//! a read of nil is consistent with any value).
 
 use super::model::{Atom, Atoms, Model, NIL};
 use serde_json::Value;
+
+/// How a register starts and what a read of `null` means, as in Knossos.
+///
+/// The initial value is given atom [`NIL`] (see [`Atoms::set_initial`]), so that
+/// every pass that treats `NIL` as "what the register held before any write" (the
+/// never-written pass, the dropping of useless crashed writes) stays right for any
+/// initial value without knowing about it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RegisterOptions {
+    /// The value before any write (`null`: unset). Knossos' `(cas-register 0)` is 0.
+    pub initial_value: Value,
+    /// An `ok` read of `null` is consistent with any value and changes nothing
+    /// (Knossos' models), so it is left out like a read whose result is unknown.
+    pub nil_reads_unknown: bool,
+}
 
 /// A register op: reads carry the value seen, cas carries `[old, new]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -28,10 +45,13 @@ fn parse_reg(
     input: &Value,
     output: Option<&Value>,
     atoms: &mut Atoms,
-    cas: bool,
+    (cas, opts): (bool, &RegisterOptions),
 ) -> Result<Option<RegOp>, String> {
+    atoms.set_initial(&opts.initial_value);
     match f {
-        "read" | "r" => Ok(output.map(|v| RegOp::Read(atoms.intern(v)))),
+        "read" | "r" => Ok(output
+            .filter(|v| !(opts.nil_reads_unknown && v.is_null()))
+            .map(|v| RegOp::Read(atoms.intern(v)))),
         "write" | "w" => Ok(Some(RegOp::Write(atoms.intern(input)))),
         "cas" if cas => match input {
             Value::Array(p) if p.len() == 2 => {
@@ -53,10 +73,12 @@ fn step_reg(s: Atom, op: &RegOp) -> Option<Atom> {
     }
 }
 
-/// A read/write register, initially `null`.
-pub struct Register;
-/// A register with compare-and-set, initially `null`.
-pub struct CasRegister;
+/// A read/write register, initially `null` unless its options say otherwise.
+#[derive(Clone, Debug, Default)]
+pub struct Register(pub RegisterOptions);
+/// A register with compare-and-set, initially `null` unless its options say otherwise.
+#[derive(Clone, Debug, Default)]
+pub struct CasRegister(pub RegisterOptions);
 
 /// The two registers differ only in whether `cas` is an op they accept.
 macro_rules! register_model {
@@ -74,7 +96,7 @@ macro_rules! register_model {
                 o: Option<&Value>,
                 a: &mut Atoms,
             ) -> PResult<RegOp> {
-                parse_reg(f, i, o, a, $cas)
+                parse_reg(f, i, o, a, ($cas, &self.0))
             }
             fn step(&self, s: &Atom, op: &RegOp, next: &mut Vec<Atom>) {
                 next.extend(step_reg(*s, op));
@@ -93,6 +115,13 @@ macro_rules! register_model {
             }
             fn show_state(&self, s: &Atom, atoms: &Atoms) -> String {
                 show_atom(atoms, *s)
+            }
+            fn read_only(&self, op: &RegOp) -> bool {
+                match *op {
+                    RegOp::Read(_) => true,
+                    RegOp::Cas(old, new) => old == new,
+                    RegOp::Write(_) => false,
+                }
             }
         }
     };
@@ -155,6 +184,9 @@ impl Model for MultiRegister {
         }
         next.push(st);
     }
+    fn read_only(&self, op: &Self::Op) -> bool {
+        op.iter().all(|m| !m.0)
+    }
     fn observes(&self, op: &Self::Op) -> Vec<Atom> {
         op.iter()
             .filter(|m| !m.0 && m.2 != NIL)
@@ -200,10 +232,13 @@ mod tests {
     fn sequential_semantics() {
         let n = || Some(json!(null));
         let table: Vec<(bool, bool)> = vec![
-            (run(&CasRegister, &[("read", json!(null), n())]), true),
+            (
+                run(&CasRegister::default(), &[("read", json!(null), n())]),
+                true,
+            ),
             (
                 run(
-                    &CasRegister,
+                    &CasRegister::default(),
                     &[
                         ("write", json!(1), n()),
                         ("cas", json!([1, 2]), n()),
@@ -212,10 +247,13 @@ mod tests {
                 ),
                 true,
             ),
-            (run(&CasRegister, &[("cas", json!([1, 2]), n())]), false),
+            (
+                run(&CasRegister::default(), &[("cas", json!([1, 2]), n())]),
+                false,
+            ),
             (
                 run(
-                    &Register,
+                    &Register::default(),
                     &[
                         ("write", json!("a"), n()),
                         ("read", json!(null), Some(json!("b"))),
@@ -312,11 +350,11 @@ mod tests {
 
     #[test]
     fn unknown_function_is_an_error() {
-        let err = CasRegister
+        let err = CasRegister::default()
             .parse("frob", &json!(1), None, &mut Atoms::default())
             .unwrap_err();
         assert!(err.contains("frob"), "{err}");
-        assert!(Register
+        assert!(Register::default()
             .parse("cas", &json!([1, 2]), None, &mut Atoms::default())
             .is_err());
     }

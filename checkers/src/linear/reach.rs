@@ -278,7 +278,7 @@ mod tests {
             call(RegOp::Read(2), 2, Some(3)),
             call(RegOp::Write(2), 4, Some(5)),
         ];
-        let found = impossible(&CasRegister, &calls).expect("impossible read");
+        let found = impossible(&CasRegister::default(), &calls).expect("impossible read");
         assert_eq!(found.call, 1);
         let mut states = found.states;
         states.sort();
@@ -288,7 +288,7 @@ mod tests {
             call(RegOp::Read(2), 2, Some(5)),
             call(RegOp::Write(2), 3, None),
         ];
-        assert!(impossible(&CasRegister, &calls).is_none());
+        assert!(impossible(&CasRegister::default(), &calls).is_none());
     }
 
     #[test]
@@ -299,13 +299,13 @@ mod tests {
             call(RegOp::Write(2), 2, Some(3)),
             call(RegOp::Read(1), 4, Some(5)),
         ];
-        assert!(impossible(&CasRegister, &calls).is_none());
-        let found = impossible_after(&CasRegister, &calls).expect("stale read");
+        assert!(impossible(&CasRegister::default(), &calls).is_none());
+        let found = impossible_after(&CasRegister::default(), &calls).expect("stale read");
         assert_eq!((found.call, found.after), (2, Some(1)));
         assert_eq!(found.states, vec![2]);
         // A crashed write of 1, invoked before the read returns, may explain it.
         calls.push(call(RegOp::Write(1), 4, None));
-        assert!(impossible_after(&CasRegister, &calls).is_none());
+        assert!(impossible_after(&CasRegister::default(), &calls).is_none());
     }
 
     #[test]
@@ -318,7 +318,7 @@ mod tests {
             call(RegOp::Write(7), 4, None),
             call(RegOp::Read(2), 5, Some(6)),
         ];
-        assert_eq!(drop_unobserved(&CasRegister, &mut calls), 1);
+        assert_eq!(drop_unobserved(&CasRegister::default(), &mut calls), 1);
         assert_eq!(calls.len(), 4);
         assert!(calls.iter().all(|c| c.op != RegOp::Write(7)));
     }

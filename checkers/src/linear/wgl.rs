@@ -25,6 +25,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+mod prune;
+use prune::twins;
+
 /// Limits shared by every key of one check.
 pub(crate) struct Budget<'a> {
     pub deadline: Option<Instant>,
@@ -59,8 +62,12 @@ pub(crate) struct Failure<S> {
 
 #[derive(Clone, Copy)]
 enum Cur {
+    /// A configuration just reached: look for a forced move first.
+    Fresh,
     List(u32),
     Crash(u32),
+    /// No (further) candidate: the configuration is a dead end.
+    Done,
 }
 
 #[derive(Clone, Copy)]
@@ -74,6 +81,9 @@ struct Frame<S> {
     call: u32,
     before: S,
     alt: usize,
+    /// A forced move (see [`Search::forced`]): if it fails, so does the
+    /// configuration it was made from, so no other candidate is tried.
+    forced: bool,
 }
 
 pub(crate) struct Search<'a, M: Model> {
@@ -86,6 +96,10 @@ pub(crate) struct Search<'a, M: Model> {
     ret_entry: Vec<u32>,
     classes: Vec<Vec<u32>>,
     used: Vec<u32>,
+    /// Per ok call, the previous ok call with an equal op by (return, id), or MAX.
+    twin_before: Vec<u32>,
+    /// Per call: linearized on the current path.
+    lin: Vec<bool>,
     bits: LinSet,
     ok_index: Vec<u32>,
     best_order: Vec<u32>,
@@ -132,7 +146,10 @@ impl<'a, M: Model> Search<'a, M> {
             }
         }
         let n = events.len() as u32 + 1;
+        let twin_before = twins(calls);
         Search {
+            twin_before,
+            lin: vec![false; calls.len()],
             model,
             calls,
             ret_call: events.iter().map(|&(_, id, r)| (id, r)).collect(),
@@ -206,18 +223,31 @@ impl<'a, M: Model> Search<'a, M> {
         usize::MAX
     }
 
-    fn candidate(&self, cur: Cur) -> Option<(Cand, u32, Cur)> {
+    fn candidate(&mut self, cur: Cur, state: &M::State) -> Option<(Cand, u32, Cur)> {
         let head = self.head();
-        let mut class = 0;
-        if let Cur::List(e) = cur {
-            if e != head && !self.ret_call[e as usize].1 {
-                let id = self.ret_call[e as usize].0;
-                return Some((Cand::Ok(id), id, Cur::List(self.next[e as usize])));
-            }
-        } else if let Cur::Crash(c) = cur {
-            class = c;
-        }
         let frontier = self.frontier();
+        let mut class = 0;
+        let mut cur = cur;
+        if let Cur::Fresh = cur {
+            if let Some(id) = self.forced(state) {
+                return Some((Cand::Ok(id), id, Cur::Done));
+            }
+            cur = Cur::List(self.next[head as usize]);
+        }
+        match cur {
+            Cur::Done => return None,
+            Cur::List(mut e) => {
+                while e != head && !self.ret_call[e as usize].1 {
+                    let id = self.ret_call[e as usize].0;
+                    e = self.next[e as usize];
+                    if !self.has_earlier_twin(id, frontier) {
+                        return Some((Cand::Ok(id), id, Cur::List(e)));
+                    }
+                }
+            }
+            Cur::Crash(c) => class = c,
+            Cur::Fresh => {}
+        }
         for c in class..self.classes.len() as u32 {
             let members = &self.classes[c as usize];
             if let Some(&id) = members.get(self.used[c as usize] as usize) {
@@ -232,6 +262,7 @@ impl<'a, M: Model> Search<'a, M> {
     fn lift(&mut self, cand: Cand) {
         match cand {
             Cand::Ok(id) => {
+                self.lin[id as usize] = true;
                 self.unlink(self.call_entry[id as usize]);
                 self.unlink(self.ret_entry[id as usize]);
                 self.remaining -= 1;
@@ -243,6 +274,7 @@ impl<'a, M: Model> Search<'a, M> {
     fn unlift(&mut self, cand: Cand) {
         match cand {
             Cand::Ok(id) => {
+                self.lin[id as usize] = false;
                 self.relink(self.ret_entry[id as usize]);
                 self.relink(self.call_entry[id as usize]);
                 self.remaining += 1;
@@ -275,7 +307,7 @@ impl<'a, M: Model> Search<'a, M> {
     pub(crate) fn run(mut self, budget: &Budget) -> Outcome<M::State> {
         let mut state = self.init.take().unwrap_or_else(|| self.model.init());
         let mut stack: Vec<Frame<M::State>> = Vec::new();
-        let mut cur = Cur::List(self.next[self.head() as usize]);
+        let mut cur = Cur::Fresh;
         let (mut alt, mut buf, mut steps) = (0usize, Vec::new(), 0u64);
         let mut charged = 0u64;
         loop {
@@ -294,7 +326,7 @@ impl<'a, M: Model> Search<'a, M> {
                     return Outcome::Unknown(reason, self.take_best(&state, &stack));
                 }
             }
-            let Some((cand, id, after)) = self.candidate(cur) else {
+            let Some((cand, id, after)) = self.candidate(cur, &state) else {
                 self.record_dead_end(&state, &stack);
                 let Some(f) = stack.pop() else {
                     budget.memory_used.fetch_sub(charged, Ordering::Relaxed);
@@ -305,6 +337,7 @@ impl<'a, M: Model> Search<'a, M> {
                 self.low_water = self.low_water.min(stack.len());
                 state = f.before;
                 cur = match f.cand {
+                    _ if f.forced => Cur::Done,
                     Cand::Ok(id) => Cur::List(self.call_entry[id as usize]),
                     Cand::Crash(c) => Cur::Crash(c),
                 };
@@ -325,9 +358,10 @@ impl<'a, M: Model> Search<'a, M> {
                         call: id,
                         before,
                         alt,
+                        forced: matches!(after, Cur::Done),
                     });
                     self.lift(cand);
-                    cur = Cur::List(self.next[self.head() as usize]);
+                    cur = Cur::Fresh;
                     moved = true;
                     break;
                 }
@@ -342,12 +376,20 @@ impl<'a, M: Model> Search<'a, M> {
     }
 
     fn over_budget(&self, budget: &Budget, charged: &mut u64) -> Option<String> {
+        // The cache can shrink (a dominated entry replaced by smaller ones), so the
+        // charge moves either way.
         let want = self.cache.bytes;
-        let used = budget
-            .memory_used
-            .fetch_add(want - *charged, Ordering::Relaxed)
-            + want
-            - *charged;
+        let used = if want >= *charged {
+            budget
+                .memory_used
+                .fetch_add(want - *charged, Ordering::Relaxed)
+                + (want - *charged)
+        } else {
+            budget
+                .memory_used
+                .fetch_sub(*charged - want, Ordering::Relaxed)
+                .saturating_sub(*charged - want)
+        };
         *charged = want;
         if used > budget.memory_limit {
             return Some(format!(

@@ -113,6 +113,9 @@ mod tests {
             memory_used: &used,
             max_configs: usize::MAX,
         };
-        assert_eq!(smallest(&CasRegister, &calls, 3, &budget), Some(2));
+        assert_eq!(
+            smallest(&CasRegister::default(), &calls, 3, &budget),
+            Some(2)
+        );
     }
 }

@@ -302,3 +302,26 @@ fn budgets_turn_into_unknown() {
         .unwrap_err()
         .contains("cas-register"));
 }
+
+/// One key, 30 processes, 5% crashed: dozens of concurrent ops on one register,
+/// where the search's pruning of twins and forced reads must still find the
+/// linearization of a correct history, and still miss none of a mutated one.
+#[test]
+fn many_processes_on_one_key_pass_and_mutated_fail() {
+    for seed in 0..4 {
+        let cfg = SynthConfig {
+            seed,
+            ops: 600,
+            keys: 0,
+            threads: 30,
+            threads_per_key: 30,
+            info_rate: 0.05,
+        };
+        let mut ops = synth::register_history(&cfg);
+        let r = check_ops("cas-register", false, &ops, &CheckContext::default());
+        assert_eq!(r.valid, Valid::Valid, "seed {seed}: {:?}", r.details);
+        synth::plant_bad_read(&mut ops, 0.5, json!(99)).expect("a read to mutate");
+        let r = check_ops("cas-register", false, &ops, &CheckContext::default());
+        assert_eq!(r.valid, Valid::Invalid, "seed {seed}");
+    }
+}

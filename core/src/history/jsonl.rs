@@ -41,8 +41,10 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Op>, ReadError> {
         len = t.offset;
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // A few ranges per core: joining them costs the size of one range on top of
+    // the history itself (see the end), so small ranges keep the peak low.
     let ranges =
-        split_at_lines(path, len, if len < (1 << 20) { 1 } else { threads }).map_err(io_err)?;
+        split_at_lines(path, len, if len < (1 << 20) { 1 } else { threads * 4 }).map_err(io_err)?;
     let parsed: Vec<Result<(Vec<Op>, usize), ChunkError>> = std::thread::scope(|s| {
         let handles: Vec<_> = ranges
             .windows(2)
