@@ -14,23 +14,46 @@ use std::time::Duration;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Fault {
     /// Delay every chunk by `latency` ms, ± `jitter` ms.
-    Latency { latency: u64, jitter: u64 },
+    Latency {
+        #[serde(default)]
+        latency: u64,
+        #[serde(default)]
+        jitter: u64,
+    },
     /// Limit throughput to `rate` KB/s.
-    Bandwidth { rate: u64 },
+    Bandwidth {
+        #[serde(default)]
+        rate: u64,
+    },
     /// Delay the close (EOF) by `delay` ms.
-    SlowClose { delay: u64 },
+    SlowClose {
+        #[serde(default)]
+        delay: u64,
+    },
     /// Stop data; close after `timeout` ms, or hold data forever when 0.
-    Timeout { timeout: u64 },
+    Timeout {
+        #[serde(default)]
+        timeout: u64,
+    },
     /// After `timeout` ms, close both sides with a TCP RST.
-    ResetPeer { timeout: u64 },
+    ResetPeer {
+        #[serde(default)]
+        timeout: u64,
+    },
     /// Cut data into pieces of `average_size` ± `size_variation` bytes, `delay` µs apart.
     Slicer {
+        #[serde(default)]
         average_size: u64,
+        #[serde(default)]
         size_variation: u64,
+        #[serde(default)]
         delay: u64,
     },
     /// Let `bytes` through, then close.
-    LimitData { bytes: u64 },
+    LimitData {
+        #[serde(default)]
+        bytes: u64,
+    },
     /// The listener refuses new connections; existing ones are closed.
     Down,
 }
