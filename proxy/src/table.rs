@@ -168,3 +168,91 @@ impl Earlier for Option<(Instant, bool)> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fault::{FaultSet, Link, Toxic};
+
+    fn conn(from: Option<&str>, roll: u64) -> ConnId {
+        ConnId {
+            proxy: "n1".into(),
+            from: from.map(str::to_string),
+            roll,
+            opened: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn links_cover_the_right_connections() {
+        let cases = [
+            (Link::into("n1"), "n1", Some("n2"), true),
+            (Link::into("n1"), "n1", None, true),
+            (Link::into("n1"), "n2", Some("n1"), false),
+            (Link::between("n2", "n1"), "n1", Some("n2"), true),
+            (Link::between("n2", "n1"), "n1", Some("n3"), false),
+            (Link::between("n2", "n1"), "n1", None, false),
+        ];
+        for (link, to, from, want) in cases {
+            assert_eq!(
+                link.covers(to, from),
+                want,
+                "{link:?} covers {from:?} -> {to}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_partition_holds_both_directions_and_latency_only_its_own() {
+        let mut set = FaultSet::partition(&[Link::between("n2", "n1")]);
+        let lat = Toxic::new(
+            "l",
+            Fault::Latency {
+                latency: 5,
+                jitter: 0,
+            },
+            Link::into("n1"),
+        )
+        .direction(Direction::Upstream);
+        set = set.with(lat);
+        let t = Table::empty().next(set.toxics, Instant::now());
+        let from_n2 = conn(Some("n2"), 1);
+        assert!(View::of(&t, &from_n2, Direction::Upstream).hold);
+        assert!(View::of(&t, &from_n2, Direction::Downstream).hold);
+        let from_n3 = conn(Some("n3"), 1);
+        let up = View::of(&t, &from_n3, Direction::Upstream);
+        assert_eq!((up.hold, up.latency), (false, Some((5, 0))));
+        assert_eq!(
+            View::of(&t, &from_n3, Direction::Downstream),
+            View::default()
+        );
+    }
+
+    #[test]
+    fn an_unchanged_toxic_keeps_its_start_time_across_tables() {
+        let rst = Toxic::new("r", Fault::ResetPeer { timeout: 100 }, Link::into("n1"));
+        let t0 = Instant::now();
+        let a = Table::empty().next(vec![rst.clone()], t0);
+        let b = a.next(
+            vec![rst.clone(), Toxic::new("d", Fault::Down, Link::into("n2"))],
+            t0 + Duration::from_secs(5),
+        );
+        assert_eq!(b.toxics[0].since, t0);
+        assert!(b.listener_down("n2") && !b.listener_down("n1"));
+        assert_eq!(b.version, 2);
+    }
+
+    #[test]
+    fn toxicity_draws_depend_on_roll_and_name_only() {
+        let t = Toxic::new("half", Fault::Timeout { timeout: 0 }, Link::into("n1")).toxicity(0.5);
+        let hits: Vec<bool> = (0..200).map(|r| conn(None, r).affected_by(&t)).collect();
+        let again: Vec<bool> = (0..200)
+            .map(|r| conn(Some("n9"), r).affected_by(&t))
+            .collect();
+        assert_eq!(hits, again);
+        let n = hits.iter().filter(|h| **h).count();
+        assert!((60..=140).contains(&n), "{n} of 200 at toxicity 0.5");
+        assert!(!conn(None, 3).affected_by(&t.clone().toxicity(0.0)));
+        assert!(conn(None, 3).affected_by(&t.toxicity(1.0)));
+    }
+}
