@@ -49,13 +49,20 @@ struct Running {
     task: JoinHandle<()>,
 }
 
-struct Inner {
+/// What listeners and connections share. They hold this, not [`Inner`], so that
+/// dropping the last `ProxyGroup` drops the table's sender: every task then sees
+/// the channel close and ends.
+struct Shared {
     journal: Journal,
-    table: watch::Sender<Arc<Table>>,
-    proxies: Mutex<BTreeMap<String, Running>>,
-    lookup: Arc<dyn SourceLookup>,
+    lookup: Box<dyn SourceLookup>,
     seed: u64,
     next_conn: AtomicU64,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    table: watch::Sender<Arc<Table>>,
+    proxies: Mutex<BTreeMap<String, Running>>,
 }
 
 /// Proxies for an address book, with one fault table.
@@ -68,13 +75,16 @@ impl ProxyGroup {
     /// An empty group; `seed` decides which connections a partial toxicity hits.
     pub fn new(seed: u64, lookup: impl SourceLookup) -> ProxyGroup {
         let (table, _) = watch::channel(Arc::new(Table::empty()));
-        let inner = Inner {
+        let shared = Shared {
             journal: Journal::new(),
-            table,
-            proxies: Mutex::default(),
-            lookup: Arc::new(lookup),
+            lookup: Box::new(lookup),
             seed,
             next_conn: AtomicU64::new(0),
+        };
+        let inner = Inner {
+            shared: Arc::new(shared),
+            table,
+            proxies: Mutex::default(),
         };
         ProxyGroup {
             inner: Arc::new(inner),
@@ -112,10 +122,13 @@ impl ProxyGroup {
             source: e,
         })?;
         let (ack_tx, ack) = watch::channel(0);
+        let rx = self.inner.table.subscribe();
+        let shared = self.inner.shared.clone();
         let task = tokio::spawn(listen_loop(
-            self.inner.clone(),
+            shared,
             spec.clone(),
             Some(listener),
+            rx,
             ack_tx,
         ));
         self.lock().insert(
@@ -152,6 +165,7 @@ impl ProxyGroup {
             version = t.version;
             ns = self
                 .inner
+                .shared
                 .journal
                 .record(EventKind::FaultChange { toxics: names });
         });
@@ -182,17 +196,17 @@ impl ProxyGroup {
     }
 
     pub fn events(&self) -> Vec<Event> {
-        self.inner.journal.events()
+        self.inner.shared.journal.events()
     }
 
     /// Bytes per link `(from, to)`; `from` is `"?"` for an unknown source.
     pub fn bytes(&self) -> BTreeMap<(String, String), LinkBytes> {
-        self.inner.journal.bytes()
+        self.inner.shared.journal.bytes()
     }
 
     /// Nanoseconds since the group started, on the clock of events.
     pub fn now_ns(&self) -> u64 {
-        self.inner.journal.now_ns()
+        self.inner.shared.journal.now_ns()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Running>> {
@@ -205,7 +219,7 @@ impl Drop for Inner {
         for r in self
             .proxies
             .get_mut()
-            .map(|m| std::mem::take(m))
+            .map(std::mem::take)
             .unwrap_or_default()
             .into_values()
         {
@@ -216,12 +230,12 @@ impl Drop for Inner {
 
 /// Accepts while the proxy is up; closes the listener while it is down.
 async fn listen_loop(
-    inner: Arc<Inner>,
+    inner: Arc<Shared>,
     spec: ProxySpec,
     mut listener: Option<TcpListener>,
+    mut table: watch::Receiver<Arc<Table>>,
     ack: watch::Sender<u64>,
 ) {
-    let mut table = inner.table.subscribe();
     let mut rng = ChaCha8Rng::seed_from_u64(inner.seed);
     rng.set_stream(fnv1a(spec.name.as_bytes()));
     loop {
@@ -241,7 +255,7 @@ async fn listen_loop(
         tokio::select! {
             r = l.accept() => if let Ok((client, peer)) = r {
                 let roll = rng.next_u64();
-                tokio::spawn(serve(inner.clone(), spec.clone(), client, peer, roll));
+                tokio::spawn(serve(inner.clone(), spec.clone(), client, peer, roll, table.clone()));
             },
             r = table.changed() => if r.is_err() { return },
         }
@@ -259,7 +273,14 @@ async fn rebind(addr: SocketAddr) -> Option<TcpListener> {
 }
 
 /// One accepted connection: dial upstream, pipe, record connect and close.
-async fn serve(inner: Arc<Inner>, spec: ProxySpec, client: TcpStream, peer: SocketAddr, roll: u64) {
+async fn serve(
+    inner: Arc<Shared>,
+    spec: ProxySpec,
+    client: TcpStream,
+    peer: SocketAddr,
+    roll: u64,
+    table: watch::Receiver<Arc<Table>>,
+) {
     let local = client.local_addr().unwrap_or(spec.listen);
     let from = inner.lookup.source_of(peer, local);
     let id = inner.next_conn.fetch_add(1, Ordering::Relaxed);
@@ -282,7 +303,7 @@ async fn serve(inner: Arc<Inner>, spec: ProxySpec, client: TcpStream, peer: Sock
             let counters = inner
                 .journal
                 .counters(from.as_deref().unwrap_or("?"), &proxy);
-            pipe(client, server, conn, inner.table.subscribe(), counters)
+            pipe(client, server, conn, table, counters)
                 .await
                 .as_str()
                 .to_string()

@@ -128,3 +128,26 @@ async fn removing_latency_releases_a_chunk_in_flight() {
         t.elapsed()
     );
 }
+
+#[tokio::test]
+async fn dropping_the_group_closes_listeners_and_connections() {
+    let (g, addrs) = group(1).await;
+    let mut c = dial_from(ip(12), addrs[0]).await.unwrap();
+    round_trip(&mut c, b"alive").await.unwrap();
+    drop(g);
+    let mut buf = [0u8; 4];
+    let r = tokio::time::timeout(
+        Duration::from_secs(1),
+        tokio::io::AsyncReadExt::read(&mut c, &mut buf),
+    )
+    .await;
+    assert!(
+        matches!(r, Ok(Ok(0)) | Ok(Err(_))),
+        "connection outlived its group: {r:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        dial_from(ip(12), addrs[0]).await.is_err(),
+        "listener outlived its group"
+    );
+}
