@@ -2,8 +2,10 @@
 //! tools that speak toxiproxy's HTTP API).
 //!
 //! ```text
-//! rjepsen-proxy --proxy NAME=LISTEN=UPSTREAM [--proxy ...] [--api ADDR] [--seed S]
+//! rjepsen-proxy --proxy NAME=LISTEN=UPSTREAM [--proxy ...] [--api ADDR] [--seed S] [--threads N]
 //! ```
+//! `--threads N`: worker threads (0, the default: one per core; 1: a single-threaded
+//! runtime). On this loopback machine the two made no measurable difference.
 //! Progress goes to stderr; it runs until killed.
 
 use anyhow::{bail, Context, Result};
@@ -13,6 +15,7 @@ struct Args {
     proxies: Vec<ProxySpec>,
     api: Option<String>,
     seed: u64,
+    threads: usize,
 }
 
 fn parse_proxy(s: &str) -> Result<ProxySpec> {
@@ -36,6 +39,7 @@ fn parse_args() -> Result<Args> {
         proxies: Vec::new(),
         api: None,
         seed: 0,
+        threads: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -44,7 +48,8 @@ fn parse_args() -> Result<Args> {
             "--proxy" => args.proxies.push(parse_proxy(&value()?)?),
             "--api" => args.api = Some(value()?),
             "--seed" => args.seed = value()?.parse().context("--seed: expected an integer")?,
-            other => bail!("unknown argument {other:?}; usage: rjepsen-proxy --proxy NAME=LISTEN=UPSTREAM ... [--api ADDR] [--seed S]"),
+            "--threads" => args.threads = value()?.parse().context("--threads: expected an integer")?,
+            other => bail!("unknown argument {other:?}; usage: rjepsen-proxy --proxy NAME=LISTEN=UPSTREAM ... [--api ADDR] [--seed S] [--threads N]"),
         }
     }
     if args.proxies.is_empty() && args.api.is_none() {
@@ -53,9 +58,24 @@ fn parse_args() -> Result<Args> {
     Ok(args)
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
     let args = parse_args()?;
+    let rt = match args.threads {
+        0 => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?,
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        n => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()?,
+    };
+    rt.block_on(run(args))
+}
+
+async fn run(args: Args) -> Result<()> {
     let group = ProxyGroup::start(&args.proxies, args.seed, Anonymous).await?;
     for p in group.proxies() {
         eprintln!(
