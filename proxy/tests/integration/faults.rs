@@ -191,3 +191,48 @@ async fn slow_close_delays_the_eof() {
         t.elapsed()
     );
 }
+
+#[tokio::test]
+async fn down_from_one_source_closes_only_its_connections() {
+    let (g, addrs) = group(1).await;
+    let t = Toxic::new("down-n2", Fault::Down, Link::between("n2", "n1"));
+    g.apply(FaultSet::none().with(t)).await.unwrap();
+    let mut from_n2 = dial_from(ip(12), addrs[0]).await.unwrap();
+    assert!(
+        round_trip(&mut from_n2, b"x").await.is_err(),
+        "n2 -> n1 should be closed"
+    );
+    let mut from_n3 = dial_from(ip(13), addrs[0]).await.unwrap();
+    round_trip(&mut from_n3, b"n3 still gets in").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_bad_fault_set_is_refused_and_changes_nothing() {
+    let (g, _) = group(1).await;
+    let ok = on_n1(
+        "lat",
+        Fault::Latency {
+            latency: 5,
+            jitter: 0,
+        },
+    );
+    g.apply(ok.clone()).await.unwrap();
+    let too_likely = Toxic::new("p", Fault::Down, Link::into("n2")).toxicity(2.0);
+    let err = g
+        .apply(FaultSet::none().with(too_likely))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("toxicity 2 is not in 0..=1"),
+        "{err}"
+    );
+    let twice = ok
+        .clone()
+        .with(Toxic::new("lat", Fault::Down, Link::into("n2")));
+    let err = g.apply(twice).await.unwrap_err();
+    assert!(
+        err.to_string().contains("duplicate toxic name \"lat\""),
+        "{err}"
+    );
+    assert_eq!(g.faults(), ok);
+}
