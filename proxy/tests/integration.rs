@@ -1,0 +1,8 @@
+//! Integration tests of rjepsen-proxy with real sockets on loopback.
+
+mod integration {
+    mod common;
+    mod engine;
+    mod faults;
+    mod http;
+}
