@@ -163,7 +163,14 @@ pub fn load_dirs(
             .map(|h| h.join().expect("reader thread"))
             .collect()
     });
-    let mut spans = Vec::new();
+    // Sized once: doubling a vector of this many spans would briefly hold 1.5x.
+    let kept = results
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|(s, _)| s.len())
+        .sum();
+    let mut spans = Vec::with_capacity(kept);
     let mut skipped = Vec::new();
     let mut traces = std::collections::HashSet::new();
     for (path, result) in files.into_iter().zip(results.into_iter().flatten()) {
