@@ -249,14 +249,16 @@ fn fallback_op(statement: &str) -> Op {
     }
 }
 
-/// Analyse the spans of `traces` traces.
+/// Analyse the spans of `traces` traces. The spans are taken so that they are freed
+/// as soon as the flows hold what they need, before SQL and pairs allocate theirs.
 pub fn analyze_spans(
-    spans: &[Span],
+    spans: Vec<Span>,
     traces: usize,
     skipped: Vec<Skipped>,
     opts: &Options,
 ) -> Analysis {
-    let flows = flows::build(spans, &opts.rules);
+    let flows = flows::build(&spans, &opts.rules);
+    drop(spans);
     let sql = classify(&flows);
     let stages = pairs::find(&flows, &sql, &opts.pairs);
     Analysis {
@@ -271,5 +273,5 @@ pub fn analyze_spans(
 /// Read the inputs and analyse them.
 pub fn analyze(inputs: &[PathBuf], opts: &Options) -> Result<Analysis, TraceError> {
     let (spans, traces, skipped) = load_dirs(inputs, opts.format, &opts.rules)?;
-    Ok(analyze_spans(&spans, traces, skipped, opts))
+    Ok(analyze_spans(spans, traces, skipped, opts))
 }
