@@ -5,10 +5,10 @@
 
 use crate::error::TraceError;
 use crate::flows::{self, Flows, Rules};
+use crate::hash::{FastMap, FastSet};
 use crate::model::Span;
 use crate::pairs::{self, PairOptions, Stages};
 use crate::sql::{self, Op};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Trace formats the readers understand.
@@ -172,7 +172,7 @@ pub fn load_dirs(
         .sum();
     let mut spans = Vec::with_capacity(kept);
     let mut skipped = Vec::new();
-    let mut traces = std::collections::HashSet::new();
+    let mut traces = FastSet::default();
     for (path, result) in files.into_iter().zip(results.into_iter().flatten()) {
         match result {
             Ok((mut s, ids)) => {
@@ -198,7 +198,7 @@ pub fn read_one(path: &Path, format: Format) -> Result<Vec<Span>, String> {
 
 /// Classify each access once per distinct statement text.
 pub fn classify(flows: &Flows) -> Classified {
-    let mut cache: HashMap<&str, Result<sql::SqlInfo, String>> = HashMap::new();
+    let mut cache: FastMap<&str, Result<sql::SqlInfo, String>> = FastMap::default();
     let mut out = Classified::default();
     for step in &flows.steps {
         out.offsets.push(out.infos.len());

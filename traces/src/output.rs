@@ -7,10 +7,11 @@
 use crate::analyze::Analysis;
 use crate::error::TraceError;
 use crate::flows::Step;
+use crate::hash::FastMap;
 use crate::pairs::Pair;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write as _};
@@ -81,7 +82,7 @@ fn step_json(a: &Analysis, step: &Step) -> Value {
 }
 
 /// Each paired step rendered once (bodies are parsed as JSON, which is the cost).
-type StepCache = HashMap<usize, Value>;
+type StepCache = FastMap<usize, Value>;
 
 fn step_cache(a: &Analysis) -> StepCache {
     let stages = &a.stages;
@@ -227,7 +228,7 @@ struct Databases {
 /// MicroRacer's `candidatePairs_<id>.json`: per shared id, `{"0": [{"databases": ..}, a, b]}`.
 /// Keys are strings, so `"10"` sorts before `"2"`, as in a `serde_json` object.
 fn microracer_candidates(a: &Analysis, cache: &StepCache, dir: &Path) -> Result<(), TraceError> {
-    let mut dbs_of: HashMap<usize, BTreeSet<String>> = HashMap::new();
+    let mut dbs_of: FastMap<usize, BTreeSet<String>> = FastMap::default();
     let mut by_id: BTreeMap<&str, Vec<&Pair>> = BTreeMap::new();
     for p in &a.stages.candidates {
         for id in &p.shared {
