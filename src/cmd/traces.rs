@@ -128,8 +128,7 @@ fn analyze(a: &AnalyzeTracesArgs) -> anyhow::Result<i32> {
     let (spans, traces, skipped) = rjepsen_traces::load_dirs(&a.dirs, opts.format, &opts.rules)
         .context("failed to read traces")?;
     let t1 = std::time::Instant::now();
-    let analysis = rjepsen_traces::analyze::analyze_spans(&spans, traces, skipped, &opts);
-    drop(spans);
+    let analysis = rjepsen_traces::analyze::analyze_spans(spans, traces, skipped, &opts);
     let t2 = std::time::Instant::now();
     for s in &analysis.skipped {
         eprintln!("skipped {}: {}", s.path.display(), s.reason);

@@ -5,10 +5,10 @@
 
 use crate::error::TraceError;
 use crate::flows::{self, Flows, Rules};
+use crate::hash::{FastMap, FastSet};
 use crate::model::Span;
 use crate::pairs::{self, PairOptions, Stages};
 use crate::sql::{self, Op};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Trace formats the readers understand.
@@ -163,9 +163,16 @@ pub fn load_dirs(
             .map(|h| h.join().expect("reader thread"))
             .collect()
     });
-    let mut spans = Vec::new();
+    // Sized once: doubling a vector of this many spans would briefly hold 1.5x.
+    let kept = results
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|(s, _)| s.len())
+        .sum();
+    let mut spans = Vec::with_capacity(kept);
     let mut skipped = Vec::new();
-    let mut traces = std::collections::HashSet::new();
+    let mut traces = FastSet::default();
     for (path, result) in files.into_iter().zip(results.into_iter().flatten()) {
         match result {
             Ok((mut s, ids)) => {
@@ -191,7 +198,7 @@ pub fn read_one(path: &Path, format: Format) -> Result<Vec<Span>, String> {
 
 /// Classify each access once per distinct statement text.
 pub fn classify(flows: &Flows) -> Classified {
-    let mut cache: HashMap<&str, Result<sql::SqlInfo, String>> = HashMap::new();
+    let mut cache: FastMap<&str, Result<sql::SqlInfo, String>> = FastMap::default();
     let mut out = Classified::default();
     for step in &flows.steps {
         out.offsets.push(out.infos.len());
@@ -242,14 +249,16 @@ fn fallback_op(statement: &str) -> Op {
     }
 }
 
-/// Analyse the spans of `traces` traces.
+/// Analyse the spans of `traces` traces. The spans are taken so that they are freed
+/// as soon as the flows hold what they need, before SQL and pairs allocate theirs.
 pub fn analyze_spans(
-    spans: &[Span],
+    spans: Vec<Span>,
     traces: usize,
     skipped: Vec<Skipped>,
     opts: &Options,
 ) -> Analysis {
-    let flows = flows::build(spans, &opts.rules);
+    let flows = flows::build(&spans, &opts.rules);
+    drop(spans);
     let sql = classify(&flows);
     let stages = pairs::find(&flows, &sql, &opts.pairs);
     Analysis {
@@ -264,5 +273,5 @@ pub fn analyze_spans(
 /// Read the inputs and analyse them.
 pub fn analyze(inputs: &[PathBuf], opts: &Options) -> Result<Analysis, TraceError> {
     let (spans, traces, skipped) = load_dirs(inputs, opts.format, &opts.rules)?;
-    Ok(analyze_spans(&spans, traces, skipped, opts))
+    Ok(analyze_spans(spans, traces, skipped, opts))
 }

@@ -9,8 +9,8 @@
 //! their own segment. Each step belongs to exactly one flow (the one that ran it), so
 //! a step inherited by two children is still one step.
 
+use crate::hash::FastMap;
 use crate::model::{Kind, Layer, Span};
-use std::collections::HashMap;
 
 /// Which spans are noise (gateways, connection pools, commits).
 #[derive(Debug, Clone, Default)]
@@ -111,12 +111,12 @@ type SegKey<'a> = (&'a str, &'a str);
 
 struct Index<'a> {
     segments: Vec<Vec<&'a Span>>,
-    callees: HashMap<(SegKey<'a>, i64), Vec<usize>>,
+    callees: FastMap<(SegKey<'a>, i64), Vec<usize>>,
 }
 
 impl<'a> Index<'a> {
     fn new(spans: &'a [Span], rules: &Rules) -> Index<'a> {
-        let mut by_key: HashMap<SegKey<'a>, usize> = HashMap::new();
+        let mut by_key: FastMap<SegKey<'a>, usize> = FastMap::default();
         let mut segments: Vec<Vec<&Span>> = Vec::new();
         for s in spans.iter().filter(|s| rules.keeps(s)) {
             let n = segments.len();
@@ -129,7 +129,7 @@ impl<'a> Index<'a> {
         for seg in &mut segments {
             seg.sort_by_key(|s| s.span_id);
         }
-        let mut callees: HashMap<(SegKey<'a>, i64), Vec<usize>> = HashMap::new();
+        let mut callees: FastMap<(SegKey<'a>, i64), Vec<usize>> = FastMap::default();
         for (i, seg) in segments.iter().enumerate() {
             for r in &seg[0].refs {
                 callees

@@ -13,6 +13,7 @@ pub mod analyze;
 pub mod convert;
 pub mod error;
 pub mod flows;
+mod hash;
 pub mod html;
 pub mod model;
 pub mod otlp;

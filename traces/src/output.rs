@@ -3,15 +3,24 @@
 //! (`candidatePairs_<id>.json`, `pre_validate_report.txt`) so that its interleaving
 //! script can consume them. Everything is sorted, so output is byte-identical
 //! across runs.
+//!
+//! Each paired step is rendered to a JSON value once; the JSON files are streamed
+//! through a buffered writer from borrowed structs, so a step shared by many pairs
+//! is never copied and no file is held whole in memory (at 32,000 traces the copies
+//! and whole-file strings were most of the write time).
 
 use crate::analyze::Analysis;
 use crate::error::TraceError;
 use crate::flows::Step;
+use crate::hash::FastMap;
 use crate::pairs::Pair;
+use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
 
 /// `summary.json`, exactly MicroRacer's stage vocabulary.
 pub fn summary(a: &Analysis) -> Value {
@@ -78,30 +87,51 @@ fn step_json(a: &Analysis, step: &Step) -> Value {
 }
 
 /// Each paired step rendered once (bodies are parsed as JSON, which is the cost).
-type StepCache = HashMap<usize, Value>;
+type StepCache = FastMap<usize, Value>;
 
 fn step_cache(a: &Analysis) -> StepCache {
     let stages = &a.stages;
-    stages
+    let mut ids: Vec<usize> = stages
         .candidates
         .iter()
         .chain(&stages.early)
         .flat_map(|p| [p.a, p.b])
-        .map(|s| (s, Value::Null))
-        .collect::<HashMap<_, _>>()
-        .into_keys()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
         .map(|s| (s, step_json(a, &a.flows.steps[s])))
         .collect()
 }
 
-fn pair_json(cache: &StepCache, p: &Pair) -> Value {
-    json!({
-        "a": cache[&p.a],
-        "b": cache[&p.b],
-        "shared_ids": p.shared,
-        "databases": p.databases,
-        "overlap": p.overlap,
-    })
+/// One pair as written: borrowed, so a step shared by many pairs is not copied.
+/// Fields are in key order, as a `serde_json::Value` object would write them.
+#[derive(Serialize)]
+struct PairOut<'a> {
+    a: &'a Value,
+    b: &'a Value,
+    databases: &'a BTreeSet<String>,
+    overlap: bool,
+    shared_ids: &'a BTreeSet<String>,
+}
+
+fn pair_out<'a>(cache: &'a StepCache, p: &'a Pair) -> PairOut<'a> {
+    PairOut {
+        a: &cache[&p.a],
+        b: &cache[&p.b],
+        databases: &p.databases,
+        overlap: p.overlap,
+        shared_ids: &p.shared,
+    }
+}
+
+/// A pair list, serialised as it is streamed out (no array of values is built).
+struct PairsOut<'a>(&'a StepCache, &'a [Pair]);
+
+impl Serialize for PairsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(self.1.iter().map(|p| pair_out(self.0, p)))
+    }
 }
 
 /// Databases touched anywhere in a flow (inherited steps included).
@@ -138,15 +168,34 @@ pub fn flows_txt(a: &Analysis) -> String {
     out
 }
 
+fn create(dir: &Path, name: &str) -> Result<(BufWriter<File>, PathBuf), TraceError> {
+    let path = dir.join(name);
+    match File::create(&path) {
+        Ok(f) => Ok((BufWriter::with_capacity(1 << 16, f), path)),
+        Err(source) => Err(TraceError::Write { path, source }),
+    }
+}
+
+fn finish(mut w: BufWriter<File>, path: PathBuf) -> Result<(), TraceError> {
+    w.flush()
+        .map_err(|source| TraceError::Write { path, source })
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> Result<(), TraceError> {
     let path = dir.join(name);
     std::fs::write(&path, text).map_err(|source| TraceError::Write { path, source })
 }
 
-fn pretty(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).expect("json values serialise");
-    s.push('\n');
-    s
+/// `v` pretty-printed with a final newline, streamed into `dir/name`.
+fn write_pretty(dir: &Path, name: &str, v: &impl Serialize) -> Result<(), TraceError> {
+    let (mut w, path) = create(dir, name)?;
+    let res = serde_json::to_writer_pretty(&mut w, v)
+        .map_err(std::io::Error::from)
+        .and_then(|()| w.write_all(b"\n"));
+    match res {
+        Ok(()) => finish(w, path),
+        Err(source) => Err(TraceError::Write { path, source }),
+    }
 }
 
 /// Write our files (and MicroRacer's with `compat`) into `dir`.
@@ -155,68 +204,60 @@ pub fn write_all(a: &Analysis, dir: &Path, compat: bool) -> Result<(), TraceErro
         path: dir.to_path_buf(),
         source,
     })?;
-    write(dir, "summary.json", &pretty(&summary(a)))?;
+    write_pretty(dir, "summary.json", &summary(a))?;
     let cache = step_cache(a);
-    let cands: Vec<Value> = a
-        .stages
-        .candidates
-        .iter()
-        .map(|p| pair_json(&cache, p))
-        .collect();
-    write(dir, "candidates.json", &pretty(&Value::Array(cands)))?;
-    let early: Vec<Value> = a
-        .stages
-        .early
-        .iter()
-        .map(|p| pair_json(&cache, p))
-        .collect();
-    write(dir, "early.json", &pretty(&Value::Array(early)))?;
+    write_pretty(
+        dir,
+        "candidates.json",
+        &PairsOut(&cache, &a.stages.candidates),
+    )?;
+    write_pretty(dir, "early.json", &PairsOut(&cache, &a.stages.early))?;
     write(dir, "flows.txt", &flows_txt(a))?;
     write(dir, "traces.html", &crate::html::page(a))?;
     if !a.sql.unparsed.is_empty() {
         write(dir, "unparsed_sql.txt", &(a.sql.unparsed.join("\n") + "\n"))?;
     }
     if compat {
-        for (id, text) in microracer_candidates(a, &cache) {
-            write(dir, &format!("candidatePairs_{id}.json"), &text)?;
-        }
+        microracer_candidates(a, &cache, dir)?;
         write(dir, "pre_validate_report.txt", &pre_validate_report(a))?;
     }
     Ok(())
 }
 
+/// The databases entry of a MicroRacer pair.
+#[derive(Serialize)]
+struct Databases {
+    databases: BTreeSet<String>,
+}
+
 /// MicroRacer's `candidatePairs_<id>.json`: per shared id, `{"0": [{"databases": ..}, a, b]}`.
-fn microracer_candidates(a: &Analysis, cache: &StepCache) -> BTreeMap<String, String> {
-    let mut dbs_of: HashMap<usize, BTreeSet<String>> = HashMap::new();
+/// Keys are strings, so `"10"` sorts before `"2"`, as in a `serde_json` object.
+fn microracer_candidates(a: &Analysis, cache: &StepCache, dir: &Path) -> Result<(), TraceError> {
+    let mut dbs_of: FastMap<usize, BTreeSet<String>> = FastMap::default();
     let mut by_id: BTreeMap<&str, Vec<&Pair>> = BTreeMap::new();
     for p in &a.stages.candidates {
         for id in &p.shared {
             by_id.entry(id).or_default().push(p);
         }
     }
-    by_id
-        .into_iter()
-        .map(|(id, pairs)| {
-            let mut file = serde_json::Map::new();
-            for (i, p) in pairs.iter().enumerate() {
-                let (fa, fb) = (a.flows.steps[p.a].flow, a.flows.steps[p.b].flow);
-                let mut dbs = dbs_of
-                    .entry(fa)
-                    .or_insert_with(|| flow_databases(a, fa))
-                    .clone();
-                dbs.extend(
-                    dbs_of
-                        .entry(fb)
-                        .or_insert_with(|| flow_databases(a, fb))
-                        .iter()
-                        .cloned(),
-                );
-                let entry = json!([{ "databases": dbs }, cache[&p.a], cache[&p.b]]);
-                file.insert(i.to_string(), entry);
-            }
-            (id.to_string(), pretty(&Value::Object(file)))
-        })
-        .collect()
+    let mut dbs = |flow: usize| -> BTreeSet<String> {
+        dbs_of
+            .entry(flow)
+            .or_insert_with(|| flow_databases(a, flow))
+            .clone()
+    };
+    for (id, pairs) in by_id {
+        let mut file: BTreeMap<String, (Databases, &Value, &Value)> = BTreeMap::new();
+        for (i, p) in pairs.iter().enumerate() {
+            let (fa, fb) = (a.flows.steps[p.a].flow, a.flows.steps[p.b].flow);
+            let mut databases = dbs(fa);
+            databases.extend(dbs(fb));
+            let entry = (Databases { databases }, &cache[&p.a], &cache[&p.b]);
+            file.insert(i.to_string(), entry);
+        }
+        write_pretty(dir, &format!("candidatePairs_{id}.json"), &file)?;
+    }
+    Ok(())
 }
 
 /// MicroRacer's `pre_validate_report.txt`: per early pair, the root requests of

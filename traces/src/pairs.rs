@@ -10,8 +10,9 @@
 
 use crate::analyze::Classified;
 use crate::flows::Flows;
+use crate::hash::{FastMap, FastSet};
 use crate::sql::Op;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default)]
 pub struct PairOptions {
@@ -68,7 +69,7 @@ pub struct Stages {
 
 /// Run the stages over classified statements.
 pub fn find(flows: &Flows, sql: &Classified, opts: &PairOptions) -> Stages {
-    let mut by_id: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    let mut by_id: FastMap<&str, Vec<(usize, usize)>> = FastMap::default();
     for step in &flows.steps {
         for (k, _) in step.accesses.iter().enumerate() {
             for id in &sql.of(step.id, k).ids {
@@ -78,7 +79,7 @@ pub fn find(flows: &Flows, sql: &Classified, opts: &PairOptions) -> Stages {
     }
     let mut ids: Vec<&str> = by_id.keys().copied().collect();
     ids.sort_unstable();
-    let mut baseline: HashSet<(usize, usize)> = HashSet::new();
+    let mut baseline: FastSet<(usize, usize)> = FastSet::default();
     let mut same_db: BTreeMap<(usize, usize), Pair> = BTreeMap::new();
     for id in ids {
         let list = &by_id[id];
@@ -125,7 +126,7 @@ fn compare(
     id: &str,
     x: (usize, usize),
     y: (usize, usize),
-    baseline: &mut HashSet<(usize, usize)>,
+    baseline: &mut FastSet<(usize, usize)>,
     same_db: &mut BTreeMap<(usize, usize), Pair>,
 ) {
     if x.0 == y.0 {

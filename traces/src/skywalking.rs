@@ -3,64 +3,70 @@
 //!
 //! Deserialises into SkyWalking's own shape first and maps it onto [`Span`] in one
 //! place, so that a missing or mistyped field is reported with serde's line and
-//! column rather than silently defaulted.
+//! column rather than silently defaulted. Names the mapping only compares (tag keys,
+//! span and ref types) are borrowed from the file text, not allocated per span.
 
 use crate::model::{DbTags, HttpTags, Kind, Layer, Ref, Span};
 use serde::Deserialize;
+use std::borrow::Cow;
 
 #[derive(Deserialize)]
-struct Export {
-    data: Data,
+struct Export<'a> {
+    #[serde(borrow)]
+    data: Data<'a>,
 }
 
 #[derive(Deserialize)]
-struct Data {
-    trace: Trace,
+struct Data<'a> {
+    #[serde(borrow)]
+    trace: Trace<'a>,
 }
 
 #[derive(Deserialize)]
-struct Trace {
-    spans: Vec<SwSpan>,
+struct Trace<'a> {
+    #[serde(borrow)]
+    spans: Vec<SwSpan<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SwSpan {
+struct SwSpan<'a> {
     trace_id: String,
     segment_id: String,
     span_id: i64,
     parent_span_id: i64,
-    #[serde(default)]
-    refs: Vec<SwRef>,
+    #[serde(default, borrow)]
+    refs: Vec<SwRef<'a>>,
     service_code: String,
     start_time: i64,
     end_time: i64,
     #[serde(default)]
     endpoint_name: Option<String>,
-    #[serde(rename = "type")]
-    kind: String,
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
     #[serde(default)]
     peer: Option<String>,
     #[serde(default)]
     component: Option<String>,
     #[serde(default)]
     layer: Option<String>,
-    #[serde(default)]
-    tags: Vec<Tag>,
+    #[serde(default, borrow)]
+    tags: Vec<Tag<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SwRef {
+struct SwRef<'a> {
     parent_segment_id: String,
     parent_span_id: i64,
-    #[serde(rename = "type")]
-    kind: String,
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
-struct Tag {
-    key: String,
+struct Tag<'a> {
+    #[serde(borrow)]
+    key: Cow<'a, str>,
     #[serde(default)]
     value: Option<String>,
 }
@@ -71,8 +77,8 @@ pub fn parse(text: &str) -> Result<Vec<Span>, String> {
     export.data.trace.spans.into_iter().map(convert).collect()
 }
 
-fn convert(s: SwSpan) -> Result<Span, String> {
-    let kind = match s.kind.as_str() {
+fn convert(s: SwSpan<'_>) -> Result<Span, String> {
+    let kind = match s.kind.as_ref() {
         "Entry" => Kind::Entry,
         "Exit" => Kind::Exit,
         "Local" => Kind::Local,
@@ -87,7 +93,7 @@ fn convert(s: SwSpan) -> Result<Span, String> {
     let mut db = DbTags::default();
     for tag in s.tags {
         let value = tag.value.unwrap_or_default();
-        match tag.key.as_str() {
+        match tag.key.as_ref() {
             "url" => http.url = value,
             "http.method" => http.method = value,
             "http.status_code" => http.status = value,

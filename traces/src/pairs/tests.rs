@@ -33,7 +33,7 @@ fn run(requests: &[&[Sql]], pairs: PairOptions) -> Analysis {
         rules: Rules::default(),
         pairs,
     };
-    analyze_spans(&spans(segs), requests.len(), Vec::new(), &opts)
+    analyze_spans(spans(segs), requests.len(), Vec::new(), &opts)
 }
 
 fn counts(a: &Analysis) -> [usize; 5] {
@@ -148,7 +148,7 @@ fn flow_stage_drops_pairs_inside_one_flow_and_parent_child() {
         rules: Rules::default(),
         pairs: PairOptions::default(),
     };
-    let an = analyze_spans(&spans(vec![a, b]), 1, Vec::new(), &opts);
+    let an = analyze_spans(spans(vec![a, b]), 1, Vec::new(), &opts);
     assert_eq!(counts(&an), [1, 1, 0, 0, 0]);
 }
 
