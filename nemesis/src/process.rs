@@ -13,8 +13,11 @@
 use crate::nodes::{
     on_nodes_within, pick_targets, results_json, teardown_result, LazyRng, NodeResult, DB_TIMEOUT,
 };
+use crate::package::{Built, PackageContext};
+use crate::schedule::{targets, FaultCycle};
 use async_trait::async_trait;
 use rjepsen_core::db::Db;
+use rjepsen_core::fault::FaultSpec;
 use rjepsen_core::nemesis::{Nemesis, NemesisError};
 use rjepsen_core::op::{Op, OpType};
 use rjepsen_core::test::Test;
@@ -171,5 +174,25 @@ impl Nemesis for ProcessNemesis {
 
     fn fs(&self) -> Vec<String> {
         self.fault.fs().iter().map(|s| s.to_string()).collect()
+    }
+}
+
+/// The nemesis and schedule of a process package (`kill`, `pause`): the fault
+/// against the DB, cycling over the node targets the DB allows, healed by `heal`.
+pub(crate) fn process_package(
+    fault: ProcessFault,
+    spec: &FaultSpec,
+    heal: Value,
+    ctx: &PackageContext,
+) -> Built {
+    let values = targets(ctx.db.as_primary().is_some());
+    Built {
+        nemesis: Box::new(ProcessNemesis::new(fault, ctx.db.clone())),
+        schedule: Box::new(FaultCycle::new(
+            spec,
+            heal,
+            values.into_iter().map(Value::from).collect(),
+            ctx.interval_secs,
+        )),
     }
 }

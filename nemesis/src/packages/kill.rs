@@ -4,8 +4,7 @@
 //! (and `start` of every node is the heal op).
 
 use crate::package::{Built, FaultPackage, PackageContext};
-use crate::process::{ProcessFault, ProcessNemesis};
-use crate::schedule::{targets, FaultCycle};
+use crate::process::{process_package, ProcessFault};
 use rjepsen_core::db::Db;
 use rjepsen_core::fault::{builtin_spec, FaultSpec};
 use serde_json::Value;
@@ -22,16 +21,7 @@ impl FaultPackage for Kill {
     }
 
     fn build(&self, ctx: &PackageContext) -> Built {
-        let values = targets(ctx.db.as_primary().is_some());
-        Built {
-            nemesis: Box::new(ProcessNemesis::new(ProcessFault::Kill, ctx.db.clone())),
-            schedule: Box::new(FaultCycle::new(
-                &self.spec(),
-                self.heal_value(),
-                values.into_iter().map(Value::from).collect(),
-                ctx.interval_secs,
-            )),
-        }
+        process_package(ProcessFault::Kill, &self.spec(), self.heal_value(), ctx)
     }
 
     fn heal_value(&self) -> Value {

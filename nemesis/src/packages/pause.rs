@@ -5,8 +5,7 @@
 
 use crate::nodes::{on_nodes_within, DB_TIMEOUT};
 use crate::package::{Built, FaultPackage, Leftovers, PackageContext};
-use crate::process::{ProcessFault, ProcessNemesis};
-use crate::schedule::{targets, FaultCycle};
+use crate::process::{process_package, ProcessFault};
 use async_trait::async_trait;
 use rjepsen_core::db::Db;
 use rjepsen_core::fault::{builtin_spec, FaultSpec};
@@ -27,16 +26,7 @@ impl FaultPackage for Pause {
     }
 
     fn build(&self, ctx: &PackageContext) -> Built {
-        let values = targets(ctx.db.as_primary().is_some());
-        Built {
-            nemesis: Box::new(ProcessNemesis::new(ProcessFault::Pause, ctx.db.clone())),
-            schedule: Box::new(FaultCycle::new(
-                &self.spec(),
-                self.heal_value(),
-                values.into_iter().map(Value::from).collect(),
-                ctx.interval_secs,
-            )),
-        }
+        process_package(ProcessFault::Pause, &self.spec(), self.heal_value(), ctx)
     }
 
     fn heal_value(&self) -> Value {
