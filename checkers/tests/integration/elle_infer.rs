@@ -24,6 +24,13 @@ fn run(workload: &str, opts: &ElleOptions, events: Events) -> CheckResult {
     c.check(&CheckContext::default(), &history(&events))
 }
 
+/// The sentence that explains the first anomaly of type `name`.
+fn explanation<'a>(r: &'a CheckResult, name: &str) -> &'a str {
+    r.details["anomalies"][name][0]["explanation"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} explanation: {:?}", r.details))
+}
+
 /// Asserts the verdict, the anomaly types and the `not` / `also-not` sets.
 fn expect(r: &CheckResult, valid: Valid, want: &[&str], not: &[&str], also: &[&str]) {
     assert_eq!(types(r), want, "{:?}", r.details);
@@ -54,9 +61,7 @@ fn unobserved_appends_follow_the_highest_element_read() {
         &["repeatable-read"],
         SER_ABOVE_RR,
     );
-    let text = r.details["anomalies"]["G2-item"][0]["explanation"]
-        .as_str()
-        .unwrap();
+    let text = explanation(&r, "G2-item");
     assert!(text.contains("which no read observed"), "{text}");
 
     // The ww edge: T3's unobserved 2 comes after 1, the highest element read,
@@ -84,9 +89,7 @@ fn unobserved_appends_follow_the_highest_element_read() {
         assert!(also.contains(&json!(m)), "{m}");
     }
     assert!(!also.contains(&json!("read-uncommitted")));
-    let text = r.details["anomalies"]["G1c"][0]["explanation"]
-        .as_str()
-        .unwrap();
+    let text = explanation(&r, "G1c");
     assert!(text.contains("highest element any read shows"), "{text}");
 }
 
@@ -206,9 +209,7 @@ fn register_version_sources_are_opt_in_like_elle() {
     );
     let r = run("rw-register", &seq, process);
     assert_eq!(types(&r), vec!["G-single-item"], "{:?}", r.details);
-    let text = r.details["anomalies"]["G-single-item"][0]["explanation"]
-        .as_str()
-        .unwrap();
+    let text = explanation(&r, "G-single-item");
     assert!(text.contains("of the same process"), "{text}");
 }
 
