@@ -2,7 +2,7 @@
 //!
 //! Operations and histories ([`op`], [`history`]), the extension-point traits
 //! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the fault
-//! vocabulary ([`fault`]), and — behind the
+//! vocabulary ([`fault`]), the run record of test.json ([`record`]), and — behind the
 //! `control` feature — the machinery that touches the world: control of nodes over
 //! SSH ([`control`]), local nodes made of Linux namespaces ([`cluster`]), the
 //! runner and the store. Checkers depend on this crate with `default-features =
@@ -12,6 +12,7 @@ pub mod checker;
 pub mod fault;
 pub mod history;
 pub mod op;
+pub mod record;
 
 pub use checker::{CheckResult, Checker, Valid};
 pub use fault::{FaultBook, FaultInterval, FaultSpec};
