@@ -2,22 +2,33 @@
 //! (right after the run) and `analyze` (on a stored run), so that both give the
 //! same answer for the same history.
 
-use rjepsen_core::checker::{CheckContext, CheckResult, Checker};
+use rjepsen_checkers::coverage::Coverage;
+use rjepsen_core::checker::{check_safe, CheckContext, CheckResult, Checker};
 use rjepsen_core::fault::{fault_intervals, FaultBook};
+use rjepsen_core::record::RunRecord;
 use rjepsen_core::store::StoreRun;
 use rjepsen_core::{History, Op, OpCounts, Valid};
 use serde_json::json;
 
-/// Checks `history` with `checker`, adds the specs of the faults in play
+/// What the run was, for checking it: its record, the fault specs in play (for
+/// intervals and the report) and those it asked for (each must have injected).
+pub struct RunFacts<'a> {
+    pub record: &'a RunRecord,
+    pub faults: &'a FaultBook,
+    pub required: FaultBook,
+}
+
+/// Checks `history` with `checker` and with [`Coverage`] (a run that tested
+/// nothing is unknown), adds the specs of the faults in play
 /// (`nemesis-faults`), their intervals, op counts and whether the run was
 /// interrupted, and writes `results.json` and the report.
 pub fn check_and_record(
     store: &StoreRun,
     checker: &dyn Checker,
     history: Vec<Op>,
-    interrupted: bool,
-    faults: &FaultBook,
+    run: RunFacts<'_>,
 ) -> anyhow::Result<CheckResult> {
+    let (faults, interrupted) = (run.faults, run.record.incomplete());
     let intervals = serde_json::to_value(fault_intervals(&history, faults))?;
     let specs = serde_json::to_value(faults.specs())?;
     let counts = serde_json::to_value(OpCounts::of(&history))?;
@@ -27,6 +38,16 @@ pub fn check_and_record(
     };
     let history = History::new(history);
     let mut result = checker.check(&ctx, &history);
+    let coverage = Coverage {
+        concurrency: run.record.concurrency,
+        min_ok_per_process: run.record.validity.min_ok_per_process,
+        faults: run.required,
+    };
+    let covered = check_safe(&coverage, &ctx, &history);
+    result.valid = result.valid.max(covered.valid);
+    result
+        .details
+        .insert("coverage".into(), serde_json::to_value(&covered)?);
     if interrupted && result.valid == Valid::Valid {
         // An interrupted run checked what it had; it proves less than a full run.
         result.details.insert(
@@ -58,7 +79,10 @@ pub fn print_summary(store: &StoreRun, result: &CheckResult) {
     for (name, sub) in &result.details {
         if let Some(v) = sub.get("valid?") {
             let v: Valid = serde_json::from_value(v.clone()).unwrap_or(Valid::Unknown);
-            println!("  {name}: {}", v.as_str());
+            match sub.get("error").and_then(|e| e.as_str()) {
+                Some(why) if v != Valid::Valid => println!("  {name}: {} ({why})", v.as_str()),
+                _ => println!("  {name}: {}", v.as_str()),
+            }
         }
     }
     let verdict = match result.valid {

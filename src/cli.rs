@@ -124,6 +124,10 @@ pub struct TestArgs {
     /// Seconds to let the cluster recover after healing, before final reads.
     #[arg(long, default_value_t = 5.0)]
     pub recovery_time: f64,
+    /// A run with fewer ok client ops per worker thread than this tested
+    /// nothing: its verdict is unknown (0: off).
+    #[arg(long, default_value_t = rjepsen_core::record::DEFAULT_MIN_OK_PER_PROCESS)]
+    pub min_ok_per_process: f64,
     /// Keep the DB running afterwards.
     #[arg(long)]
     pub leave_db_running: bool,

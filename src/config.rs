@@ -34,6 +34,8 @@ pub struct TestConfig {
     /// Register workload: initial value and reading of `null` (Knossos' models).
     pub register: RegisterOptions,
     pub recovery_time: f64,
+    /// Ok client ops per worker thread below which the run tested nothing.
+    pub min_ok_per_process: f64,
     pub leave_db_running: bool,
     pub store: PathBuf,
     pub quiet: bool,
@@ -200,53 +202,12 @@ impl TestConfig {
             consistency_models: comma_list(&a.consistency_models),
             register: register_options(&a.register)?,
             recovery_time: positive("recovery-time", a.recovery_time)?,
+            min_ok_per_process: positive("min-ok-per-process", a.min_ok_per_process)?,
             leave_db_running: a.leave_db_running,
             store: a.store.clone(),
             quiet: a.quiet,
             options,
         })
-    }
-
-    /// The command line that runs this test again, with the same seed.
-    pub fn command(&self) -> String {
-        let mut c = format!(
-            "rjepsen test --workload {} --db {} --nodes {} --concurrency {} --time-limit {} \
-             --rate {} --seed {}",
-            self.workload,
-            self.db,
-            self.nodes.join(","),
-            self.concurrency,
-            self.time_limit,
-            self.rate,
-            self.seed
-        );
-        if !self.nemesis.is_empty() {
-            c += &format!(
-                " --nemesis {} --nemesis-interval {}",
-                self.nemesis.join(","),
-                self.nemesis_interval
-            );
-        }
-        if self.options["serializable-reads"] == json!(true) {
-            c += " --serializable-reads";
-        }
-        if self.workload == "register" && self.ops_per_key != rjepsen_workloads::DEFAULT_OPS_PER_KEY
-        {
-            c += &format!(" --ops-per-key {}", self.ops_per_key);
-        }
-        if !self.register.initial_value.is_null() {
-            c += &format!(" --initial-value '{}'", self.register.initial_value);
-        }
-        if self.register.nil_reads_unknown {
-            c += " --nil-reads-unknown";
-        }
-        if !self.consistency_models.is_empty() {
-            c += &format!(
-                " --consistency-models {}",
-                self.consistency_models.join(",")
-            );
-        }
-        c
     }
 }
 

@@ -106,17 +106,15 @@ impl Default for NemesisRecord {
 #[serde(default)]
 pub struct ValidityRules {
     /// Fewer ok client ops per worker thread than this makes the verdict
-    /// unknown (0 turns the rule off).
+    /// unknown (0 turns the rule off). A fault package asked for that never
+    /// injected a fault makes it unknown too, always.
     pub min_ok_per_process: f64,
-    /// A fault package asked for that never injected makes the verdict unknown.
-    pub require_faults: bool,
 }
 
 impl Default for ValidityRules {
     fn default() -> Self {
         ValidityRules {
             min_ok_per_process: DEFAULT_MIN_OK_PER_PROCESS,
-            require_faults: true,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `rjepsen test`: build the parts from their names, run, check, report.
 
-use crate::analysis::{check_and_record, print_summary};
+use crate::analysis::{check_and_record, print_summary, RunFacts};
 use crate::cli::TestArgs;
 use crate::config::{BadArgs, TestConfig};
 use rjepsen_core::control::SshRemote;
@@ -10,7 +10,6 @@ use rjepsen_core::store::{timestamp, StoreRun};
 use rjepsen_core::test::Test;
 use rjepsen_core::Valid;
 use rjepsen_workloads::{Workload, WorkloadOptions};
-use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
@@ -43,8 +42,9 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         .map_err(BadArgs)?;
     let store = StoreRun::create(&cfg.store, &cfg.name)?;
     crate::logging::to_file(&store.path("rjepsen.log"))?;
-    let mut test_json = test_json(cfg);
-    store.write_json("test.json", &test_json)?;
+    let mut record = crate::record::record(cfg);
+    record.start_time = Some(timestamp(SystemTime::now()));
+    store.write_json("test.json", &record)?;
     eprintln!(
         "rjepsen test {}: {} on {} ({} nodes, concurrency {}), seed {}",
         cfg.name,
@@ -102,17 +102,17 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
             .map_err(anyhow::Error::from)
     });
     rt.shutdown_timeout(Duration::from_secs(2));
-    test_json["end_time"] = json!(timestamp(SystemTime::now()));
+    record.end_time = Some(timestamp(SystemTime::now()));
     let outcome = match outcome {
         Ok(o) => o,
         Err(e) => {
-            test_json["error"] = json!(e.to_string());
-            store.write_json("test.json", &test_json)?;
+            record.error = Some(format!("{e:#}"));
+            store.write_json("test.json", &record)?;
             return Err(e);
         }
     };
-    test_json["interrupted"] = json!(outcome.interrupted);
-    store.write_json("test.json", &test_json)?;
+    record.interrupted = outcome.interrupted;
+    store.write_json("test.json", &record)?;
     for e in &outcome.cleanup_errors {
         eprintln!("warning: during cleanup: {e}");
     }
@@ -120,13 +120,12 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         eprintln!("interrupted: every fault was healed; checking the history recorded so far");
     }
     eprintln!("checking {} ops...", outcome.history.len());
-    let result = check_and_record(
-        &store,
-        &*checker,
-        outcome.history,
-        outcome.interrupted,
-        &package.faults,
-    )?;
+    let facts = RunFacts {
+        record: &record,
+        faults: &package.faults,
+        required: package.faults.clone(),
+    };
+    let result = check_and_record(&store, &*checker, outcome.history, facts)?;
     print_summary(&store, &result);
     Ok(result.valid)
 }
@@ -169,32 +168,6 @@ fn assemble(
         )));
     }
     Box::new(Phases::new(phases))
-}
-
-fn test_json(cfg: &TestConfig) -> Value {
-    json!({
-        "name": cfg.name,
-        "workload": cfg.workload,
-        "db": cfg.db,
-        "nodes": cfg.nodes,
-        "concurrency": cfg.concurrency,
-        "time_limit": cfg.time_limit,
-        "rate": cfg.rate,
-        "nemesis": cfg.nemesis,
-        "nemesis_interval": cfg.nemesis_interval,
-        "seed": cfg.seed,
-        "ops_per_key": cfg.ops_per_key,
-        "max_writes_per_key": cfg.max_writes_per_key,
-        "consistency_models": cfg.consistency_models,
-        "initial_value": cfg.register.initial_value,
-        "nil_reads_unknown": cfg.register.nil_reads_unknown,
-        "options": cfg.options,
-        "command": cfg.command(),
-        "start_time": timestamp(SystemTime::now()),
-        "end_time": null,
-        "interrupted": false,
-        "rjepsen_version": env!("CARGO_PKG_VERSION"),
-    })
 }
 
 /// The first Ctrl-C stops the run (faults are then healed); a second one exits

@@ -1,0 +1,78 @@
+use super::*;
+use crate::cli::{Cli, Command};
+use clap::{CommandFactory, Parser};
+
+/// Options of `rjepsen test` that the rerun command folds into others or
+/// leaves out on purpose: `--node`/`--nodes-file` are resolved into
+/// `--nodes`; `--test-count` reruns one run, the one recorded.
+const FOLDED: &[&str] = &["node", "nodes-file", "test-count", "help"];
+
+fn record_of(argv: &[String]) -> RunRecord {
+    let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+    let Command::Test(args) = cli.command else {
+        panic!("not a test command: {argv:?}")
+    };
+    record(&TestConfig::from_args(&args).unwrap())
+}
+
+/// Every option of `rjepsen test` set away from its default.
+fn every_option() -> Vec<String> {
+    let argv = "rjepsen test --nodes a1..a2 --node b1 --username jepsen \
+        --ssh-private-key /k/id --strict-host-key-checking --initial-value [0,\"x\"] \
+        --nil-reads-unknown --workload list-append --db etcd --name nightly-1 \
+        --concurrency 3n --time-limit 7.5 --rate 12.25 --seed 99 --nemesis partition,kill \
+        --nemesis-interval 1.5 --serializable-reads --db-binary /bin/sh --op-timeout 2.5 \
+        --ops-per-key 17 --max-writes-per-key 9 --consistency-models serializable,snapshot-isolation \
+        --recovery-time 0.25 --min-ok-per-process 0.5 --leave-db-running \
+        --store /tmp/store --quiet --test-count 3";
+    argv.split(' ')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_rerun_command_round_trips_every_option() {
+    let first = record_of(&every_option());
+    let mut again = vec!["rjepsen".to_string()];
+    again.extend(first.args.iter().cloned());
+    let second = record_of(&again);
+    assert_eq!(second, first, "rerun: {}", first.command);
+    assert_eq!(first.nodes, ["a1", "a2", "b1"]);
+    assert_eq!(first.concurrency, 9);
+    assert_eq!(first.workload_options.max_writes_per_key, Some(9));
+    assert_eq!(first.op_timeout, Some(2.5));
+    assert_eq!(first.recovery_time, Some(0.25));
+}
+
+#[test]
+fn the_rerun_command_names_every_option_of_test() {
+    let first = record_of(&every_option());
+    let cmd = Cli::command();
+    let test = cmd.find_subcommand("test").unwrap();
+    for arg in test.get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        if FOLDED.contains(&long) {
+            continue;
+        }
+        let flag = format!("--{long}");
+        assert!(
+            first.args.contains(&flag),
+            "{flag} is not in the rerun command: {}",
+            first.command
+        );
+    }
+}
+
+#[test]
+fn the_command_string_quotes_for_a_shell() {
+    let r = record_of(&every_option());
+    assert!(
+        r.command.contains(r#"--initial-value '[0,"x"]'"#),
+        "{}",
+        r.command
+    );
+    assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    assert_eq!(shell_quote(""), "''");
+    assert_eq!(shell_quote("n1,n2"), "n1,n2");
+}
