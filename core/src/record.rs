@@ -162,6 +162,14 @@ pub enum RecordError {
     },
 }
 
+/// The record of a run of which nothing is known (every field at the value
+/// an empty test.json reads as).
+impl Default for RunRecord {
+    fn default() -> Self {
+        wire::RecordWire::default().into()
+    }
+}
+
 impl RunRecord {
     /// Reads a test.json (the old or the new shape).
     pub fn load(path: &Path) -> Result<RunRecord, RecordError> {

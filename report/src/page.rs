@@ -103,7 +103,8 @@ fn header(s: &mut String, run: &Run, ops: &[Op]) {
         let _ = write!(s, "<dt>{k}</dt><dd class=\"fact-{k}\">{}</dd>", esc(&v));
     }
     s.push_str("</dl>");
-    if let Some(cmd) = &t.command {
+    if !t.command.is_empty() {
+        let cmd = &t.command;
         let _ = write!(s, "<div>Re-run this test (same seed):</div><pre class=\"command\" id=\"command\"><code>{}</code></pre>", esc(cmd));
     }
     s.push_str("</header>");
@@ -114,6 +115,7 @@ fn facts(run: &Run, ops: &[Op]) -> Vec<(&'static str, String)> {
     let t = &run.test;
     let end = analysis::history_end(ops);
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let text = |v: &str| if v.is_empty() { "—".to_string() } else { v.to_string() };
     let list = |v: &[String]| {
         if v.is_empty() {
             "none".to_string()
@@ -121,8 +123,7 @@ fn facts(run: &Run, ops: &[Op]) -> Vec<(&'static str, String)> {
             v.join(", ")
         }
     };
-    let json = |v: &Option<serde_json::Value>| v.as_ref().map_or("—".into(), |v| v.to_string());
-    let duration = match t.duration_secs() {
+    let duration = match crate::run::duration_secs(t) {
         Some(d) => format!("{d:.1} s (history {:.1} s)", end as f64 / 1e9),
         None => format!("{:.1} s of history", end as f64 / 1e9),
     };
@@ -131,16 +132,16 @@ fn facts(run: &Run, ops: &[Op]) -> Vec<(&'static str, String)> {
         .map(|(k, n)| format!("{n} {k}"))
         .join(", ");
     vec![
-        ("workload", opt(&t.workload)),
-        ("db", opt(&t.db)),
+        ("workload", text(&t.workload)),
+        ("db", text(&t.db)),
         ("nodes", list(&t.nodes)),
         ("nemesis", list(&t.nemesis)),
-        ("seed", json(&t.seed)),
-        ("concurrency", json(&t.concurrency)),
+        ("seed", t.seed.to_string()),
+        ("concurrency", t.concurrency.to_string()),
         ("duration", duration),
         ("started", opt(&t.start_time)),
         ("ops", counts),
-        ("rjepsen", opt(&t.rjepsen_version)),
+        ("rjepsen", opt(&t.rjepsen_version().map(String::from))),
     ]
 }
 
@@ -238,11 +239,7 @@ fn results_section(s: &mut String, run: &Run) {
 
 fn timeline_section(s: &mut String, run: &Run, history: &History, faults: &[Interval]) {
     let end = analysis::history_end(&history.ops);
-    let concurrency = run
-        .test
-        .concurrency
-        .as_ref()
-        .and_then(serde_json::Value::as_u64);
+    let concurrency = Some(run.test.concurrency as u64).filter(|c| *c > 0);
     let t = timeline::timeline(history, faults, end, concurrency);
     s.push_str(r#"<section class="block" id="timeline"><h2>Timeline</h2>"#);
     if t.shown < t.total {

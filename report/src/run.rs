@@ -2,42 +2,23 @@
 //!
 //! The report must render whatever a run left behind: an interrupted run has no
 //! results.json, a run that died before its first op may have no history, and
-//! test.json may come from an older or newer rjepsen. So every field of test.json
-//! is optional here and unknown fields are ignored; only a file that exists but
-//! cannot be parsed is an error.
+//! test.json may come from an older or newer rjepsen. test.json is core's
+//! `RunRecord`, whose reading takes every field as optional (and the old flat
+//! shape too) and ignores unknown ones; only a file that exists but cannot be
+//! parsed is an error.
 
 use crate::error::ReportError;
 use rjepsen_core::history::{read_history, ReadError};
+use rjepsen_core::record::RunRecord;
 use rjepsen_core::Op;
-use serde::Deserialize;
 use serde_json::Value;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// test.json, as docs/store.md describes it; every field optional.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct TestInfo {
-    pub name: Option<String>,
-    pub workload: Option<String>,
-    pub db: Option<String>,
-    pub nodes: Vec<String>,
-    pub concurrency: Option<Value>,
-    pub time_limit: Option<f64>,
-    pub rate: Option<f64>,
-    pub nemesis: Vec<String>,
-    pub seed: Option<Value>,
-    pub command: Option<String>,
-    pub start_time: Option<String>,
-    pub end_time: Option<String>,
-    pub interrupted: bool,
-    pub rjepsen_version: Option<String>,
-}
-
 /// Everything the report is made from.
 pub(crate) struct Run {
     pub dir: PathBuf,
-    pub test: TestInfo,
+    pub test: RunRecord,
     pub history: Vec<Op>,
     /// False when history.jsonl does not exist (distinct from an empty one).
     pub has_history: bool,
@@ -49,7 +30,7 @@ pub(crate) struct Run {
 
 impl Run {
     pub fn load(dir: &Path) -> Result<Run, ReportError> {
-        let test: TestInfo = read_json(&dir.join("test.json"))?;
+        let test: RunRecord = read_json(&dir.join("test.json"))?;
         let (history, has_history) = match read_history(&dir.join("history.jsonl")) {
             Ok(h) => (h, true),
             Err(ReadError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
@@ -76,10 +57,11 @@ impl Run {
 
     /// The run's name: test.json's, else the parent directory's.
     pub fn name(&self) -> String {
-        self.test.name.clone().unwrap_or_else(|| {
-            let parent = self.dir.parent().and_then(|p| p.file_name());
-            parent.map_or("unnamed".into(), |n| n.to_string_lossy().into_owned())
-        })
+        if !self.test.name.is_empty() {
+            return self.test.name.clone();
+        }
+        let parent = self.dir.parent().and_then(|p| p.file_name());
+        parent.map_or("unnamed".into(), |n| n.to_string_lossy().into_owned())
     }
 }
 
@@ -120,13 +102,11 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<(), ReportErr
     Ok(())
 }
 
-impl TestInfo {
-    /// Wall-clock duration from start_time to end_time, when both are known.
-    pub fn duration_secs(&self) -> Option<f64> {
-        let start = parse_utc_millis(self.start_time.as_deref()?)?;
-        let end = parse_utc_millis(self.end_time.as_deref()?)?;
-        Some((end - start) as f64 / 1000.0)
-    }
+/// Wall-clock duration of a run from start_time to end_time, when both are known.
+pub(crate) fn duration_secs(t: &RunRecord) -> Option<f64> {
+    let start = parse_utc_millis(t.start_time.as_deref()?)?;
+    let end = parse_utc_millis(t.end_time.as_deref()?)?;
+    Some((end - start) as f64 / 1000.0)
 }
 
 /// Milliseconds since the epoch of an RFC 3339 UTC time such as
@@ -168,11 +148,10 @@ mod tests {
             Some(3 * 3_600_000)
         );
         assert_eq!(parse_utc_millis("2026-11-23 03:00:00"), None);
-        let t = TestInfo {
-            start_time: Some("2026-11-23T03:00:00.000Z".into()),
-            end_time: Some("2026-11-23T03:01:10.250Z".into()),
-            ..TestInfo::default()
-        };
-        assert_eq!(t.duration_secs(), Some(70.25));
+        let t: RunRecord = serde_json::from_str(
+            r#"{"start_time": "2026-11-23T03:00:00.000Z", "end_time": "2026-11-23T03:01:10.250Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(duration_secs(&t), Some(70.25));
     }
 }

@@ -8,7 +8,8 @@
 
 use crate::checkers::verdict;
 use crate::html::{esc, href, verdict_class};
-use crate::run::{read_json, TestInfo};
+use crate::run::{duration_secs, read_json};
+use rjepsen_core::record::RunRecord;
 use serde_json::Value;
 use std::fmt::Write;
 use std::path::Path;
@@ -69,7 +70,7 @@ fn row(dir: &Path, rel: String) -> Option<RunRow> {
     if !test_path.is_file() {
         return None;
     }
-    let test: TestInfo = read_json(&test_path).unwrap_or_default();
+    let test: RunRecord = read_json(&test_path).unwrap_or_default();
     let results: Option<Value> = read_json(&dir.join("results.json")).ok();
     let dir_name = dir
         .file_name()
@@ -80,15 +81,19 @@ fn row(dir: &Path, rel: String) -> Option<RunRow> {
         .map_or(rel.as_str(), |p| p.0)
         .to_string();
     Some(RunRow {
-        name: test.name.clone().unwrap_or(parent),
+        name: if test.name.is_empty() {
+            parent
+        } else {
+            test.name.clone()
+        },
         time: test.start_time.clone().unwrap_or(dir_name),
         verdict: results
             .as_ref()
             .map_or("not checked", |r| verdict(r.get("valid?"))),
         interrupted: test.interrupted,
-        workload: test.workload.clone().unwrap_or_default(),
+        workload: test.workload.clone(),
         nemesis: test.nemesis.join(", "),
-        duration: test.duration_secs(),
+        duration: duration_secs(&test),
         has_report: dir.join("report.html").is_file(),
         rel,
     })
@@ -170,3 +175,4 @@ fn row_html(s: &mut String, r: &RunRow) {
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:24px;color:#1d2330}table{border-collapse:collapse;margin-top:12px}th,td{padding:4px 12px;border-bottom:1px solid #e4e7ec;text-align:left}.badge{font-size:12px;padding:2px 8px;border-radius:10px;color:#fff}.valid{background:#2e7d32}.invalid{background:#c62828}.unknown{background:#b26a00}.unchecked{background:#546e7a}.interrupted{background:#6a1b9a}.count{color:#5f6b7a}";
+
