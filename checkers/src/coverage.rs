@@ -111,9 +111,21 @@ mod tests {
         let partition = FaultBook::new(vec![builtin_spec("partition").unwrap()]);
         let table: &[(usize, bool, FaultBook, Valid, &str)] = &[
             (20, false, FaultBook::new(vec![]), Valid::Valid, ""),
-            (9, false, FaultBook::new(vec![]), Valid::Unknown, "only 9 ok"),
+            (
+                9,
+                false,
+                FaultBook::new(vec![]),
+                Valid::Unknown,
+                "only 9 ok",
+            ),
             (20, true, partition.clone(), Valid::Valid, ""),
-            (20, false, partition.clone(), Valid::Unknown, "never injected: partition"),
+            (
+                20,
+                false,
+                partition.clone(),
+                Valid::Unknown,
+                "never injected: partition",
+            ),
             (0, false, partition, Valid::Unknown, "only 0 ok"),
         ];
         for (n, partitioned, faults, want, why) in table {

@@ -2,12 +2,14 @@
 //!
 //! Operations and histories ([`op`], [`history`]), the extension-point traits
 //! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the fault
-//! vocabulary ([`fault`]), the run record of test.json ([`record`]), and — behind the
+//! vocabulary ([`fault`]), the run record of test.json ([`record`]) and a campaign's summary
+//! ([`campaign`]), and — behind the
 //! `control` feature — the machinery that touches the world: control of nodes over
 //! SSH ([`control`]), local nodes made of Linux namespaces ([`cluster`]), the
 //! runner and the store. Checkers depend on this crate with `default-features =
 //! false`, so they see only the pure half.
 
+pub mod campaign;
 pub mod checker;
 pub mod fault;
 pub mod history;

@@ -115,7 +115,13 @@ fn facts(run: &Run, ops: &[Op]) -> Vec<(&'static str, String)> {
     let t = &run.test;
     let end = analysis::history_end(ops);
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
-    let text = |v: &str| if v.is_empty() { "—".to_string() } else { v.to_string() };
+    let text = |v: &str| {
+        if v.is_empty() {
+            "—".to_string()
+        } else {
+            v.to_string()
+        }
+    };
     let list = |v: &[String]| {
         if v.is_empty() {
             "none".to_string()

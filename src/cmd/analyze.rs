@@ -39,7 +39,10 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
         faults.clone()
     } else {
         // Only the built-in specs the run named (`all` names none of them).
-        let named = faults.specs().iter().filter(|s| record.nemesis.contains(&s.name));
+        let named = faults
+            .specs()
+            .iter()
+            .filter(|s| record.nemesis.contains(&s.name));
         FaultBook::new(named.cloned().collect())
     };
     let facts = RunFacts {

@@ -43,7 +43,12 @@ fn a_new_record_round_trips() {
     assert_eq!(back, r);
     // The new shape has no flat leftovers.
     let v: Value = serde_json::from_str(&text).unwrap();
-    for old in ["options", "rjepsen_version", "ops_per_key", "nemesis_interval"] {
+    for old in [
+        "options",
+        "rjepsen_version",
+        "ops_per_key",
+        "nemesis_interval",
+    ] {
         assert!(v.get(old).is_none(), "{old} in {v}");
     }
 }

@@ -81,7 +81,9 @@ impl From<RecordWire> for RunRecord {
             .op_timeout
             .or_else(|| db_options.get("op-timeout").and_then(Value::as_f64));
         let nemesis_options = w.nemesis_options.take().unwrap_or_else(|| NemesisRecord {
-            interval: w.nemesis_interval.unwrap_or(NemesisRecord::default().interval),
+            interval: w
+                .nemesis_interval
+                .unwrap_or(NemesisRecord::default().interval),
         });
         RunRecord {
             format: w.format.unwrap_or(if flat { 1 } else { RECORD_FORMAT }),

@@ -175,4 +175,3 @@ fn row_html(s: &mut String, r: &RunRow) {
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:24px;color:#1d2330}table{border-collapse:collapse;margin-top:12px}th,td{padding:4px 12px;border-bottom:1px solid #e4e7ec;text-align:left}.badge{font-size:12px;padding:2px 8px;border-radius:10px;color:#fff}.valid{background:#2e7d32}.invalid{background:#c62828}.unknown{background:#b26a00}.unchecked{background:#546e7a}.interrupted{background:#6a1b9a}.count{color:#5f6b7a}";
-
