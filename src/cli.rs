@@ -11,7 +11,10 @@ use std::path::PathBuf;
     about = "Jepsen-style distributed consistency tests, in Rust",
     long_about = "Drives clients against a cluster over SSH while a nemesis injects faults, \
 records the history, and checks it for linearizability or transactional anomalies.\n\n\
-Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 internal error."
+Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 internal error.",
+    // A later option overrides an earlier one: test-all appends a test's own
+    // options to the campaign's.
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -22,6 +25,11 @@ pub struct Cli {
 pub enum Command {
     /// Run a test against a cluster and check it.
     Test(Box<TestArgs>),
+    /// Run a matrix of tests one after another (Jepsen's test-all), with a
+    /// campaign directory: summary.json, summary.md, junit.xml.
+    TestAll(Box<TestAllArgs>),
+    /// Regressions between two campaign directories.
+    Compare(CompareArgs),
     /// Check history files (JSON Lines or Jepsen's history.edn).
     Check(CheckArgs),
     /// Re-check a stored run and rewrite its results and report.
@@ -241,4 +249,68 @@ pub enum ClusterAction {
         #[arg(long, default_value = "etcd")]
         db: String,
     },
+}
+
+/// How far throughput and p99 latency may move before a comparison says so.
+const THRESHOLD_HELP: &str = "fraction, 0.25 = 25 %";
+
+#[derive(Args, Debug)]
+pub struct TestAllArgs {
+    /// Options of every test (as for `rjepsen test`); the matrix sets
+    /// --workload, --db, --nemesis, --name and --seed. --test-count is the
+    /// attempts of each test, combined by --policy.
+    #[command(flatten)]
+    pub test: TestArgs,
+    /// Workloads of the matrix (comma list; default: --workload).
+    #[arg(long, default_value = "")]
+    pub workloads: String,
+    /// Nemeses of the matrix (comma list; `none` for no faults, `a+b` for two
+    /// at once; default: none).
+    #[arg(long, default_value = "")]
+    pub nemeses: String,
+    /// Databases of the matrix (comma list; default: --db).
+    #[arg(long, default_value = "")]
+    pub dbs: String,
+    /// Seeds of the matrix (comma list; each seed is a test of its own;
+    /// default: --seed).
+    #[arg(long, default_value = "")]
+    pub seeds: String,
+    /// A TOML file of tests instead of the flags (docs/nightly.md).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["workloads", "nemeses", "dbs", "seeds"])]
+    pub matrix: Option<PathBuf>,
+    /// Run only slice K of N of the matrix (`2/4`), for splitting across machines.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// How --test-count attempts combine: any, most or all must be valid.
+    #[arg(long, default_value = "all")]
+    pub policy: String,
+    /// Also write the JUnit file here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Compare with an earlier campaign at the end: `latest` or a directory.
+    #[arg(long, value_name = "CAMPAIGN")]
+    pub compare_to: Option<String>,
+    /// Where campaigns go (default: <store>/campaigns).
+    #[arg(long, value_name = "DIR")]
+    pub campaigns: Option<PathBuf>,
+    /// Throughput change that counts (fraction, 0.25 = 25 %).
+    #[arg(long, default_value_t = 0.25, help = THRESHOLD_HELP)]
+    pub throughput_threshold: f64,
+    /// p99 latency change that counts (fraction).
+    #[arg(long, default_value_t = 0.5)]
+    pub latency_threshold: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// The earlier campaign directory (or its summary.json).
+    pub previous: PathBuf,
+    /// The later one.
+    pub current: PathBuf,
+    /// Throughput change that counts (fraction, 0.25 = 25 %).
+    #[arg(long, default_value_t = 0.25)]
+    pub throughput_threshold: f64,
+    /// p99 latency change that counts (fraction).
+    #[arg(long, default_value_t = 0.5)]
+    pub latency_threshold: f64,
 }

@@ -3,6 +3,7 @@
 //! codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 internal error.
 
 mod analysis;
+mod campaign;
 mod cli;
 mod cmd;
 mod config;
@@ -25,6 +26,8 @@ fn main() {
     };
     let result = match &cli.command {
         Command::Test(a) => cmd::test::run(a),
+        Command::TestAll(a) => cmd::test_all::run(a),
+        Command::Compare(a) => cmd::compare::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Analyze(a) => cmd::analyze::run(a),
         Command::Serve(a) => rjepsen_report::serve(&a.store, &a.bind)
