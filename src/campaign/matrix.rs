@@ -49,8 +49,18 @@ pub struct FlagMatrix<'a> {
 }
 
 /// The matrix named by flags: every db × workload × nemesis × seed.
-pub fn from_flags(f: &FlagMatrix, base_db: &str, base_workload: &str) -> Result<Vec<Cell>, BadArgs> {
-    let or = |list: Vec<String>, d: &str| if list.is_empty() { vec![d.to_string()] } else { list };
+pub fn from_flags(
+    f: &FlagMatrix,
+    base_db: &str,
+    base_workload: &str,
+) -> Result<Vec<Cell>, BadArgs> {
+    let or = |list: Vec<String>, d: &str| {
+        if list.is_empty() {
+            vec![d.to_string()]
+        } else {
+            list
+        }
+    };
     let dbs = or(comma_list(f.dbs), base_db);
     let workloads = or(comma_list(f.workloads), base_workload);
     let nemeses = or(comma_list(f.nemeses), "none");
@@ -117,7 +127,9 @@ pub fn from_file(path: &Path) -> Result<Vec<Cell>, BadArgs> {
     let doc: Table = text.parse().map_err(|e| bad(format!("{e}")))?;
     for key in doc.keys() {
         if !["defaults", "matrix", "test"].contains(&key.as_str()) {
-            return Err(bad(format!("unknown section {key:?} (expected defaults, matrix, test)")));
+            return Err(bad(format!(
+                "unknown section {key:?} (expected defaults, matrix, test)"
+            )));
         }
     }
     let table = |key: &str| match doc.get(key) {
@@ -207,11 +219,18 @@ fn strings(v: Option<&Value>) -> Result<Vec<String>, String> {
 }
 
 /// Which cells shard `k` of `n` (1-based, `K/N`) runs: every n-th from k.
-pub fn shard(cells: Vec<Cell>, spec: Option<&str>) -> Result<(Vec<Cell>, Option<[u32; 2]>), BadArgs> {
+pub fn shard(
+    cells: Vec<Cell>,
+    spec: Option<&str>,
+) -> Result<(Vec<Cell>, Option<[u32; 2]>), BadArgs> {
     let Some(spec) = spec else {
         return Ok((cells, None));
     };
-    let bad = || BadArgs(format!("bad --shard {spec:?}: expected K/N with 1 <= K <= N, like 2/4"));
+    let bad = || {
+        BadArgs(format!(
+            "bad --shard {spec:?}: expected K/N with 1 <= K <= N, like 2/4"
+        ))
+    };
     let (k, n) = spec.split_once('/').ok_or_else(bad)?;
     let (k, n): (u32, u32) = (k.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
     if n == 0 || k == 0 || k > n {

@@ -4,3 +4,6 @@
 pub mod matrix;
 pub mod output;
 pub mod run;
+
+#[cfg(test)]
+mod tests;

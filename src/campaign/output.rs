@@ -65,8 +65,17 @@ pub fn markdown(c: &CampaignSummary, up: &str) -> String {
     );
     s.push_str("| test | outcome | runs |\n|---|---|---|\n");
     for t in &c.tests {
-        let runs: Vec<String> = c.runs_of(t).map(|r| r.outcome.as_str().to_string()).collect();
-        let _ = writeln!(s, "| {} | **{}** | {} |", t.label(), t.outcome.as_str(), runs.join(", "));
+        let runs: Vec<String> = c
+            .runs_of(t)
+            .map(|r| r.outcome.as_str().to_string())
+            .collect();
+        let _ = writeln!(
+            s,
+            "| {} | **{}** | {} |",
+            t.label(),
+            t.outcome.as_str(),
+            runs.join(", ")
+        );
     }
     s.push_str("\n| run | seed | outcome | ok/s | p99 ms | s | report | reason |\n|---|---|---|---|---|---|---|---|\n");
     for r in &c.runs {
@@ -84,7 +93,8 @@ pub fn markdown(c: &CampaignSummary, up: &str) -> String {
             r.seed,
             r.outcome.as_str(),
             m.map_or("—".into(), |m| format!("{:.1}", m.ok_per_sec)),
-            m.and_then(|m| m.p99_ms).map_or("—".into(), |p| format!("{p:.1}")),
+            m.and_then(|m| m.p99_ms)
+                .map_or("—".into(), |p| format!("{p:.1}")),
             r.elapsed_s,
             r.reason.as_deref().unwrap_or("").replace('|', "\\|"),
         );
@@ -134,10 +144,16 @@ fn testcase(s: &mut String, c: &CampaignSummary, r: &RunEntry) {
     match r.outcome {
         Outcome::Valid => {}
         Outcome::Invalid => {
-            let _ = writeln!(s, "      <failure message=\"{reason}\" type=\"invalid\">{reason}</failure>");
+            let _ = writeln!(
+                s,
+                "      <failure message=\"{reason}\" type=\"invalid\">{reason}</failure>"
+            );
         }
         Outcome::Crashed => {
-            let _ = writeln!(s, "      <error message=\"{reason}\" type=\"crashed\">{reason}</error>");
+            let _ = writeln!(
+                s,
+                "      <error message=\"{reason}\" type=\"crashed\">{reason}</error>"
+            );
         }
         Outcome::Unknown => {
             let _ = writeln!(s, "      <skipped message=\"unknown: {reason}\"/>");

@@ -32,42 +32,68 @@ pub fn run(p: &Planned, store_root: &Path) -> RunEntry {
     let t0 = Instant::now();
     let (code, dir, tail) = match spawn(&p.args) {
         Ok(r) => r,
-        Err(e) => (None, None, vec![format!("failed to start rjepsen test: {e}")]),
+        Err(e) => (
+            None,
+            None,
+            vec![format!("failed to start rjepsen test: {e}")],
+        ),
     };
-    let elapsed_s = t0.elapsed().as_secs_f64();
-    let mut outcome = Outcome::from_exit(code);
-    let record = dir
-        .as_ref()
-        .and_then(|d| RunRecord::load(&d.join("test.json")).ok());
-    let results: Option<Value> = dir.as_ref().and_then(|d| {
+    let finished = Finished {
+        code,
+        dir,
+        tail,
+        started,
+        elapsed_s: t0.elapsed().as_secs_f64(),
+    };
+    read_back(p, store_root, finished)
+}
+
+/// How a child `rjepsen test` ended.
+pub struct Finished {
+    /// Its exit code (None: killed by a signal).
+    pub code: Option<i32>,
+    /// The run directory it printed.
+    pub dir: Option<PathBuf>,
+    /// The last lines it printed.
+    pub tail: Vec<String>,
+    pub started: String,
+    pub elapsed_s: f64,
+}
+
+/// The entry of a finished run: its outcome from the exit code (crashed when
+/// a verdict came without results.json), why it was not valid, and its
+/// metrics, from what it left in its directory.
+pub fn read_back(p: &Planned, store_root: &Path, f: Finished) -> RunEntry {
+    let dir = f.dir.as_ref();
+    let mut outcome = Outcome::from_exit(f.code);
+    let record = dir.and_then(|d| RunRecord::load(&d.join("test.json")).ok());
+    let results: Option<Value> = dir.and_then(|d| {
         let text = std::fs::read(d.join("results.json")).ok()?;
         serde_json::from_slice(&text).ok()
     });
     if outcome != Outcome::Crashed && results.is_none() {
-        // A verdict without results.json: something is wrong with the run.
         outcome = Outcome::Crashed;
     }
     let reason = match outcome {
         Outcome::Valid => None,
-        Outcome::Crashed => Some(crash_reason(code, &tail, record.as_ref())),
+        Outcome::Crashed => Some(crash_reason(f.code, &f.tail, record.as_ref())),
         _ => results.as_ref().map(checkers_summary),
     };
-    let metrics = dir.as_ref().and_then(|d| {
+    let metrics = dir.and_then(|d| {
         let ops = read_history(&d.join("history.jsonl")).ok()?;
         Some(RunMetrics::of(&ops))
     });
-    let rel = dir.as_ref().map(|d| relative(d, store_root));
     RunEntry {
         test: p.test.to_string(),
         seed: p.seed,
         attempt: p.attempt,
         outcome,
         reason,
-        has_report: dir.as_ref().is_some_and(|d| d.join("report.html").is_file()),
-        dir: rel,
+        has_report: dir.is_some_and(|d| d.join("report.html").is_file()),
+        dir: dir.map(|d| relative(d, store_root)),
         command: record.map_or_else(|| crate::record::shell_command(&p.args), |r| r.command),
-        started,
-        elapsed_s,
+        started: f.started,
+        elapsed_s: f.elapsed_s,
         metrics,
     }
 }
@@ -143,7 +169,10 @@ pub fn checkers_summary(results: &Value) -> String {
             .get("error")
             .and_then(Value::as_str)
             .map(|e| format!(" ({e})"))
-            .or_else(|| sub.get("anomaly-types").map(|a| format!(" (anomalies {a})")))
+            .or_else(|| {
+                sub.get("anomaly-types")
+                    .map(|a| format!(" (anomalies {a})"))
+            })
             .unwrap_or_default();
         parts.push(format!("{name}: {v}{why}"));
     }

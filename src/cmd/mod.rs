@@ -6,8 +6,8 @@
 
 pub mod analyze;
 pub mod check;
-pub mod compare;
 pub mod cluster;
+pub mod compare;
 pub mod heal;
 pub mod test;
 pub mod test_all;

@@ -24,7 +24,10 @@ use std::time::{Instant, SystemTime};
 pub fn run(a: &TestAllArgs) -> anyhow::Result<i32> {
     let t0 = Instant::now();
     let policy = Policy::parse(&a.policy).ok_or_else(|| {
-        BadArgs(format!("bad --policy {:?}: expected any, most or all", a.policy))
+        BadArgs(format!(
+            "bad --policy {:?}: expected any, most or all",
+            a.policy
+        ))
     })?;
     let mut base = TestConfig::from_args(&a.test)?;
     if base.ssh.private_key.is_none() {
@@ -48,7 +51,10 @@ pub fn run(a: &TestAllArgs) -> anyhow::Result<i32> {
     let attempts = a.test.test_count.max(1);
     let plan = plan(&cells, &base_args, base.seed, attempts)?;
     let store = canonical_dir(&base.store)?;
-    let campaigns = a.campaigns.clone().unwrap_or_else(|| store.join("campaigns"));
+    let campaigns = a
+        .campaigns
+        .clone()
+        .unwrap_or_else(|| store.join("campaigns"));
     let previous = match &a.compare_to {
         Some(p) => previous_campaign(&campaigns, p)?,
         None => None,
@@ -72,13 +78,23 @@ pub fn run(a: &TestAllArgs) -> anyhow::Result<i32> {
             p.attempt
         );
         let entry = run::run(p, &store);
-        eprintln!("[{}/{}] {}: {}", i + 1, plan.len(), cell.name, entry.outcome.as_str());
+        eprintln!(
+            "[{}/{}] {}: {}",
+            i + 1,
+            plan.len(),
+            cell.name,
+            entry.outcome.as_str()
+        );
         runs.push(entry);
     }
     let tests = combine(&cells, &plan, &runs, policy);
     let mut summary = CampaignSummary {
         format: SUMMARY_FORMAT,
-        name: dir.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+        name: dir
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned(),
         started,
         ended: timestamp(SystemTime::now()),
         store: store.display().to_string(),
@@ -101,7 +117,10 @@ pub fn run(a: &TestAllArgs) -> anyhow::Result<i32> {
     }
     summary.exit_code = code;
     write_outputs(&summary, &dir, a.junit.as_deref())?;
-    let (wall, spent) = (t0.elapsed().as_secs_f64(), summary.runs.iter().map(|r| r.elapsed_s).sum::<f64>());
+    let (wall, spent) = (
+        t0.elapsed().as_secs_f64(),
+        summary.runs.iter().map(|r| r.elapsed_s).sum::<f64>(),
+    );
     eprintln!(
         "test-all overhead: {:.3} s per run beyond `rjepsen test` itself ({:.2} s of {:.1} s)",
         (wall - spent) / summary.runs.len().max(1) as f64,
@@ -117,17 +136,29 @@ type Plan<'a> = Vec<(&'a Cell, run::Planned<'a>)>;
 /// Every run: each cell's arguments after the base ones, its name and seed,
 /// parsed by the real `test` parser now, so that a mistake stops the campaign
 /// before its first run.
-fn plan<'a>(cells: &'a [Cell], base: &[String], seed: u64, attempts: u32) -> Result<Plan<'a>, BadArgs> {
+fn plan<'a>(
+    cells: &'a [Cell],
+    base: &[String],
+    seed: u64,
+    attempts: u32,
+) -> Result<Plan<'a>, BadArgs> {
     let mut out = Vec::new();
     for cell in cells {
         for attempt in 0..attempts {
             let seed = cell.seed.unwrap_or(seed).wrapping_add(attempt.into());
             let mut args = base.to_vec();
             args.extend(cell.args.iter().cloned());
-            args.extend(["--name".into(), cell.name.clone(), "--seed".into(), seed.to_string()]);
+            args.extend([
+                "--name".into(),
+                cell.name.clone(),
+                "--seed".into(),
+                seed.to_string(),
+            ]);
             let argv = std::iter::once("rjepsen".to_string()).chain(args.iter().cloned());
             match Cli::try_parse_from(argv) {
-                Ok(Cli { command: Command::Test(t) }) => TestConfig::from_args(&t)
+                Ok(Cli {
+                    command: Command::Test(t),
+                }) => TestConfig::from_args(&t)
                     .map_err(|e| BadArgs(format!("test {:?}: {e}", cell.name)))?,
                 Ok(_) => unreachable!("the arguments start with `test`"),
                 Err(e) => {
@@ -136,7 +167,15 @@ fn plan<'a>(cells: &'a [Cell], base: &[String], seed: u64, attempts: u32) -> Res
                 }
             };
             let test = cell.name.as_str();
-            out.push((cell, run::Planned { test, seed, attempt, args }));
+            out.push((
+                cell,
+                run::Planned {
+                    test,
+                    seed,
+                    attempt,
+                    args,
+                },
+            ));
         }
     }
     Ok(out)
@@ -167,13 +206,15 @@ fn write_outputs(s: &CampaignSummary, dir: &Path, junit: Option<&Path>) -> anyho
     let xml = output::junit(s);
     std::fs::write(dir.join("junit.xml"), &xml)?;
     if let Some(f) = junit {
-        std::fs::write(f, &xml).map_err(|e| anyhow::anyhow!("failed to write --junit {}: {e}", f.display()))?;
+        std::fs::write(f, &xml)
+            .map_err(|e| anyhow::anyhow!("failed to write --junit {}: {e}", f.display()))?;
     }
     Ok(())
 }
 
 fn canonical_dir(d: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(d).map_err(|e| anyhow::anyhow!("failed to create the store {}: {e}", d.display()))?;
+    std::fs::create_dir_all(d)
+        .map_err(|e| anyhow::anyhow!("failed to create the store {}: {e}", d.display()))?;
     Ok(d.canonicalize()?)
 }
 
@@ -181,7 +222,8 @@ fn canonical_dir(d: &Path) -> anyhow::Result<PathBuf> {
 fn create_campaign_dir(campaigns: &Path) -> anyhow::Result<PathBuf> {
     let stamp = timestamp(SystemTime::now()).replace([':', '-'], "");
     let dir = campaigns.join(&stamp);
-    std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("failed to create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| anyhow::anyhow!("failed to create {}: {e}", dir.display()))?;
     let latest = campaigns.join("latest");
     let _ = std::fs::remove_file(&latest);
     std::os::unix::fs::symlink(&stamp, &latest)?;
@@ -194,7 +236,10 @@ fn previous_campaign(campaigns: &Path, spec: &str) -> Result<Option<PathBuf>, Ba
     let dir = if spec == "latest" {
         let latest = campaigns.join("latest");
         if !latest.exists() {
-            eprintln!("--compare-to latest: no earlier campaign in {}; nothing to compare", campaigns.display());
+            eprintln!(
+                "--compare-to latest: no earlier campaign in {}; nothing to compare",
+                campaigns.display()
+            );
             return Ok(None);
         }
         latest
@@ -202,10 +247,16 @@ fn previous_campaign(campaigns: &Path, spec: &str) -> Result<Option<PathBuf>, Ba
         PathBuf::from(spec)
     };
     let dir = dir.canonicalize().map_err(|e| {
-        BadArgs(format!("--compare-to {spec}: no campaign at {} ({e})", dir.display()))
+        BadArgs(format!(
+            "--compare-to {spec}: no campaign at {} ({e})",
+            dir.display()
+        ))
     })?;
     if !dir.join("summary.json").is_file() {
-        return Err(BadArgs(format!("--compare-to {spec}: {} has no summary.json", dir.display())));
+        return Err(BadArgs(format!(
+            "--compare-to {spec}: {} has no summary.json",
+            dir.display()
+        )));
     }
     Ok(Some(dir))
 }
