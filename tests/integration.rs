@@ -2,6 +2,7 @@
 //! on files, and a real end-to-end test on local nodes against etcd (root only).
 
 mod integration {
+    pub mod campaign;
     pub mod cli;
     pub mod end_to_end;
     pub mod interrupt;

@@ -242,12 +242,12 @@ pub struct SummaryError {
 }
 
 impl CampaignSummary {
-    /// Reads `dir/summary.json` (or `dir` itself when it is the file).
+    /// Reads `dir/summary.json` (or `dir` itself when it names a `.json` file).
     pub fn load(dir: &Path) -> Result<CampaignSummary, SummaryError> {
-        let path = if dir.is_dir() {
-            dir.join("summary.json")
-        } else {
+        let path = if dir.extension().is_some_and(|e| e == "json") {
             dir.to_path_buf()
+        } else {
+            dir.join("summary.json")
         };
         let bad = |message: String| SummaryError {
             path: path.clone(),
