@@ -1,128 +1,83 @@
-//! One HTTP exchange: read the request head, route it, write the response.
+//! The routes: the index, the campaigns and trend pages, and every other path
+//! a file or directory of the store, checked by [`resolve`] before tower-http's
+//! `ServeFile` is given it.
 
-use super::index;
+use super::{campaigns, index, trends};
 use crate::html::{esc, href};
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use axum::body::Body;
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::Arc;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+use tower_http::set_header::SetResponseHeaderLayer;
 
-const MAX_HEAD: u64 = 16 * 1024;
+type Store = Arc<PathBuf>;
 
-pub(crate) struct Response {
-    status: u16,
-    kind: &'static str,
-    body: Body,
-    location: Option<String>,
+/// Every route, with the headers every response carries.
+pub(crate) fn router(store: PathBuf) -> Router {
+    let always = |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
+    Router::new()
+        .route("/", get(index_page))
+        .route("/index.html", get(index_page))
+        .route("/campaigns/", get(campaigns_page))
+        .route("/trends/:test", get(trend_page))
+        .fallback_service(get(file).with_state(Arc::new(store.clone())))
+        .with_state(Arc::new(store))
+        .layer(always(header::CONNECTION, "close"))
+        .layer(always(header::CACHE_CONTROL, "no-store"))
+        .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
 }
 
-enum Body {
-    Bytes(Vec<u8>),
-    File(File, u64),
-}
-
-impl Response {
-    pub(crate) fn html(status: u16, body: String) -> Response {
-        Response {
-            status,
-            kind: "text/html; charset=utf-8",
-            body: Body::Bytes(body.into_bytes()),
-            location: None,
-        }
-    }
-
-    fn error(status: u16, why: &str) -> Response {
-        let title = reason(status);
-        Response::html(status, format!("<!DOCTYPE html><title>{status} {title}</title><h1>{status} {title}</h1><p>{}</p>\n", esc(why)))
-    }
-}
-
-pub(crate) fn handle(mut stream: TcpStream, store: &Path) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(30)));
-    let (method, target) = match read_head(&stream) {
-        Ok(r) => r,
-        Err(_) => {
-            return write_response(
-                &mut stream,
-                Response::error(400, "malformed request"),
-                false,
-            )
-        }
+async fn index_page(State(store): State<Store>, Query(q): Query<HashMap<String, String>>) -> Html<String> {
+    let filters = index::Filters {
+        name: q.get("name").map_or("", |s| s.trim()).to_string(),
+        verdict: q.get("verdict").cloned().unwrap_or_default(),
     };
-    let head_only = method == "HEAD";
-    let response = if method != "GET" && !head_only {
-        Response::error(405, "only GET and HEAD are served")
-    } else {
-        route(store, &target)
-    };
-    write_response(&mut stream, response, head_only);
+    Html(index::page(&store, &filters))
 }
 
-/// Reads the request line and skips the headers; returns (method, target).
-fn read_head(stream: &TcpStream) -> io::Result<(String, String)> {
-    let mut reader = BufReader::new(stream.take(MAX_HEAD));
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "no request line",
-        ));
-    };
-    let (method, target) = (method.to_string(), target.to_string());
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
-            return Ok((method, target));
-        }
+async fn campaigns_page(State(store): State<Store>) -> Html<String> {
+    Html(campaigns::page(&store))
+}
+
+async fn trend_page(State(store): State<Store>, axum::extract::Path(test): axum::extract::Path<String>) -> Response {
+    match trends::page(&store, &test) {
+        Some(html) => Html(html).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no campaign ran a test of that name"),
     }
 }
 
-fn route(store: &Path, target: &str) -> Response {
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    if path == "/" || path == "/index.html" {
-        return Response::html(200, index::page(store, &index_filters(query)));
-    }
-    let file = match resolve(store, path) {
+/// A file or directory of the store.
+async fn file(State(store): State<Store>, req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let file = match resolve(&store, &path) {
         Ok(f) => f,
-        Err((status, why)) => return Response::error(status, why),
+        Err((status, why)) => return error(StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN), why),
     };
     if file.is_dir() {
         if !path.ends_with('/') {
-            return Response {
-                location: Some(format!("{path}/")),
-                ..Response::error(301, "moved")
-            };
+            let to = format!("{path}/");
+            return (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)], "moved").into_response();
         }
-        return Response::html(200, listing(store, &file));
+        return Html(listing(&store, &file)).into_response();
     }
-    match File::open(&file).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
-        Ok((f, len)) => Response {
-            status: 200,
-            kind: content_type(&file),
-            body: Body::File(f, len),
-            location: None,
-        },
-        Err(_) => Response::error(404, "no such file in the store"),
+    match ServeFile::new(&file).oneshot(req).await {
+        Ok(r) => r.map(Body::new).into_response(),
+        Err(_) => error(StatusCode::NOT_FOUND, "no such file in the store"),
     }
 }
 
-/// The index's `name` and `verdict` filters from a query string.
-fn index_filters(query: &str) -> index::Filters {
-    let mut f = index::Filters::default();
-    for pair in query.split('&') {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let v = decode(v, true).unwrap_or_default();
-        match k {
-            "name" => f.name = v.trim().to_string(),
-            "verdict" => f.verdict = v,
-            _ => {}
-        }
-    }
-    f
+fn error(status: StatusCode, why: &str) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let code = status.as_u16();
+    let body = format!("<!DOCTYPE html><title>{code} {title}</title><h1>{code} {title}</h1><p>{}</p>\n", esc(why));
+    (status, Html(body)).into_response()
 }
 
 /// The file in `store` that a request path names, or the status refusing it.
@@ -212,56 +167,6 @@ fn listing(store: &Path, dir: &Path) -> String {
     }
     s.push_str("</ul></body></html>\n");
     s
-}
-
-fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" | "htm" => "text/html; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "json" => "application/json",
-        "css" => "text/css",
-        "js" => "text/javascript",
-        "png" => "image/png",
-        "gz" => "application/gzip",
-        _ => "text/plain; charset=utf-8",
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        301 => "Moved Permanently",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        _ => "Error",
-    }
-}
-
-fn write_response(stream: &mut TcpStream, r: Response, head_only: bool) {
-    let len = match &r.body {
-        Body::Bytes(b) => b.len() as u64,
-        Body::File(_, n) => *n,
-    };
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {len}\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n",
-        r.status,
-        reason(r.status),
-        r.kind
-    );
-    if let Some(loc) = &r.location {
-        head.push_str(&format!("Location: {loc}\r\n"));
-    }
-    head.push_str("\r\n");
-    let _ = stream.write_all(head.as_bytes());
-    if !head_only {
-        let _ = match r.body {
-            Body::Bytes(b) => stream.write_all(&b),
-            Body::File(mut f, _) => io::copy(&mut f, stream).map(|_| ()),
-        };
-    }
-    let _ = stream.flush();
 }
 
 #[cfg(test)]

@@ -1,14 +1,19 @@
-//! `rjepsen serve`: the store over HTTP, with an index of runs.
+//! `rjepsen serve`: the store over HTTP, with an index of runs, a page of
+//! campaigns and a trend page per test.
 //!
-//! A small HTTP/1.1 server on `std::net`, one thread per connection, GET and
-//! HEAD only, every response closing its connection. It is meant for a person's
-//! browser on loopback, not for the Internet, so it stays small enough to read in
-//! full, and the one thing it is strict about is the path: every request is
-//! decoded, any `.` or `..` segment is refused, and the resolved file must lie
-//! inside the canonical store (so a symbolic link cannot lead out either).
+//! On the field's standard stack: axum routes the pages and tower-http's
+//! `ServeFile` serves the store's files (content types, HEAD, ranges). It is
+//! meant for a person's browser on loopback, not for the Internet; the one
+//! thing it is strict about is the path. Every request path is decoded, any
+//! `.` or `..` segment, backslash or NUL is refused, and the resolved file must
+//! lie inside the canonical store (so a symbolic link cannot lead out either)
+//! before tower-http is handed the file. Every response closes its connection
+//! and says `no-store`, so a browser always sees the store as it is now.
 
+mod campaigns;
 mod http;
 mod index;
+mod trends;
 
 use crate::error::ReportError;
 use std::net::{SocketAddr, TcpListener};
@@ -44,14 +49,24 @@ impl Server {
             })
     }
 
-    /// Accepts connections forever, each on its own thread.
+    /// Answers requests forever, on a tokio runtime of its own.
     pub fn run(self) -> Result<(), ReportError> {
-        for conn in self.listener.incoming() {
-            let Ok(stream) = conn else { continue };
-            let store = self.store.clone();
-            std::thread::spawn(move || http::handle(stream, &store));
-        }
-        Ok(())
+        let bind_err = |source| ReportError::Bind {
+            addr: "the listening socket".into(),
+            source,
+        };
+        self.listener.set_nonblocking(true).map_err(bind_err)?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(bind_err)?;
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(self.listener).map_err(bind_err)?;
+            axum::serve(listener, http::router(self.store))
+                .await
+                .map_err(bind_err)
+        })
     }
 }
 
