@@ -21,7 +21,8 @@ type Store = Arc<PathBuf>;
 
 /// Every route, with the headers every response carries.
 pub(crate) fn router(store: PathBuf) -> Router {
-    let always = |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
+    let always =
+        |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
     Router::new()
         .route("/", get(index_page))
         .route("/index.html", get(index_page))
@@ -34,7 +35,10 @@ pub(crate) fn router(store: PathBuf) -> Router {
         .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
 }
 
-async fn index_page(State(store): State<Store>, Query(q): Query<HashMap<String, String>>) -> Html<String> {
+async fn index_page(
+    State(store): State<Store>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Html<String> {
     let filters = index::Filters {
         name: q.get("name").map_or("", |s| s.trim()).to_string(),
         verdict: q.get("verdict").cloned().unwrap_or_default(),
@@ -46,7 +50,10 @@ async fn campaigns_page(State(store): State<Store>) -> Html<String> {
     Html(campaigns::page(&store))
 }
 
-async fn trend_page(State(store): State<Store>, axum::extract::Path(test): axum::extract::Path<String>) -> Response {
+async fn trend_page(
+    State(store): State<Store>,
+    axum::extract::Path(test): axum::extract::Path<String>,
+) -> Response {
     match trends::page(&store, &test) {
         Some(html) => Html(html).into_response(),
         None => error(StatusCode::NOT_FOUND, "no campaign ran a test of that name"),
@@ -58,12 +65,22 @@ async fn file(State(store): State<Store>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let file = match resolve(&store, &path) {
         Ok(f) => f,
-        Err((status, why)) => return error(StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN), why),
+        Err((status, why)) => {
+            return error(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
+                why,
+            )
+        }
     };
     if file.is_dir() {
         if !path.ends_with('/') {
             let to = format!("{path}/");
-            return (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)], "moved").into_response();
+            return (
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, to)],
+                "moved",
+            )
+                .into_response();
         }
         return Html(listing(&store, &file)).into_response();
     }
@@ -76,7 +93,10 @@ async fn file(State(store): State<Store>, req: Request) -> Response {
 fn error(status: StatusCode, why: &str) -> Response {
     let title = status.canonical_reason().unwrap_or("Error");
     let code = status.as_u16();
-    let body = format!("<!DOCTYPE html><title>{code} {title}</title><h1>{code} {title}</h1><p>{}</p>\n", esc(why));
+    let body = format!(
+        "<!DOCTYPE html><title>{code} {title}</title><h1>{code} {title}</h1><p>{}</p>\n",
+        esc(why)
+    );
     (status, Html(body)).into_response()
 }
 

@@ -43,27 +43,63 @@ pub(crate) fn page(store: &Path, test: &str) -> Option<String> {
     }
     let mut s = format!("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} — rjepsen trend</title><style>{STYLE}", esc(test));
     s.push_str(".plot{margin:12px 0}</style></head><body><p><a href=\"/\">all runs</a> · <a href=\"/campaigns/\">campaigns</a></p>");
-    let _ = write!(s, "<h1>{}</h1><p class=\"count\">{} runs in {} campaigns</p>", esc(test), points.len(), {
-        let mut c: Vec<&str> = points.iter().map(|p| p.campaign.as_str()).collect();
-        c.dedup();
-        c.len()
-    });
+    let _ = write!(
+        s,
+        "<h1>{}</h1><p class=\"count\">{} runs in {} campaigns</p>",
+        esc(test),
+        points.len(),
+        {
+            let mut c: Vec<&str> = points.iter().map(|p| p.campaign.as_str()).collect();
+            c.dedup();
+            c.len()
+        }
+    );
     s.push_str("<h2>Verdicts</h2><div id=\"verdicts\">");
     for p in &points {
         let title = format!("{} seed {} attempt {}", p.campaign, p.seed, p.attempt);
         match &p.link {
-            Some(l) => { let _ = write!(s, "<a href=\"{l}\" title=\"{}\">{}</a> ", esc(&title), badge(p.outcome)); }
-            None => { let _ = write!(s, "<span title=\"{}\">{}</span> ", esc(&title), badge(p.outcome)); }
+            Some(l) => {
+                let _ = write!(
+                    s,
+                    "<a href=\"{l}\" title=\"{}\">{}</a> ",
+                    esc(&title),
+                    badge(p.outcome)
+                );
+            }
+            None => {
+                let _ = write!(
+                    s,
+                    "<span title=\"{}\">{}</span> ",
+                    esc(&title),
+                    badge(p.outcome)
+                );
+            }
         }
     }
     s.push_str("</div><h2>Throughput</h2>");
-    let tp = Series { name: "ok/s", colour: RGBColor(31, 119, 180), values: metric(&points, |m| Some(m.ok_per_sec)) };
+    let tp = Series {
+        name: "ok/s",
+        colour: RGBColor(31, 119, 180),
+        values: metric(&points, |m| Some(m.ok_per_sec)),
+    };
     s.push_str(&plot("throughput-trend", "ok ops/s", &points, &[tp]));
     s.push_str("<h2>Latency quantiles</h2>");
     let lat = [
-        Series { name: "p50", colour: RGBColor(44, 160, 44), values: metric(&points, |m| m.p50_ms) },
-        Series { name: "p95", colour: RGBColor(255, 127, 14), values: metric(&points, |m| m.p95_ms) },
-        Series { name: "p99", colour: RGBColor(214, 39, 40), values: metric(&points, |m| m.p99_ms) },
+        Series {
+            name: "p50",
+            colour: RGBColor(44, 160, 44),
+            values: metric(&points, |m| m.p50_ms),
+        },
+        Series {
+            name: "p95",
+            colour: RGBColor(255, 127, 14),
+            values: metric(&points, |m| m.p95_ms),
+        },
+        Series {
+            name: "p99",
+            colour: RGBColor(214, 39, 40),
+            values: metric(&points, |m| m.p99_ms),
+        },
     ];
     s.push_str(&plot("latency-trend", "latency (ms)", &points, &lat));
     table(&mut s, &points);
@@ -90,13 +126,19 @@ fn points(store: &Path, test: &str) -> Vec<Point> {
 }
 
 fn metric(points: &[Point], f: impl Fn(&RunMetrics) -> Option<f64>) -> Vec<Option<f64>> {
-    points.iter().map(|p| p.metrics.as_ref().and_then(&f)).collect()
+    points
+        .iter()
+        .map(|p| p.metrics.as_ref().and_then(&f))
+        .collect()
 }
 
 /// A line plot of `series` against the run's position in time, with a linked
 /// circle per measured point.
 fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series]) -> String {
-    let max = series.iter().flat_map(|s| s.values.iter().flatten()).fold(0.0f64, |a, b| a.max(*b));
+    let max = series
+        .iter()
+        .flat_map(|s| s.values.iter().flatten())
+        .fold(0.0f64, |a, b| a.max(*b));
     let top = if max > 0.0 { max * 1.15 } else { 1.0 };
     let n = points.len();
     let mut buf = String::new();
@@ -113,8 +155,12 @@ fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series]) -> String {
         };
         let label = |x: &f64| {
             let i = x.round();
-            if (x - i).abs() > 1e-6 || i < 0.0 { return String::new(); }
-            points.get(i as usize).map_or(String::new(), |p| p.started.get(5..16).unwrap_or("").to_string())
+            if (x - i).abs() > 1e-6 || i < 0.0 {
+                return String::new();
+            }
+            points.get(i as usize).map_or(String::new(), |p| {
+                p.started.get(5..16).unwrap_or("").to_string()
+            })
         };
         let _ = chart
             .configure_mesh()
@@ -124,19 +170,32 @@ fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series]) -> String {
             .y_desc(y_desc)
             .draw();
         for s in series {
-            let line: Vec<(f64, f64)> = s.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i as f64, v))).collect();
+            let line: Vec<(f64, f64)> = s
+                .values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|v| (i as f64, v)))
+                .collect();
             let drawn = chart.draw_series(LineSeries::new(line, s.colour.stroke_width(2)));
             if let Ok(d) = drawn {
                 let c = s.colour;
-                d.label(s.name).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+                d.label(s.name).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
+                });
             }
             for (i, v) in s.values.iter().enumerate() {
-                let (Some(v), Some(p)) = (v, points.get(i)) else { continue };
+                let (Some(v), Some(p)) = (v, points.get(i)) else {
+                    continue;
+                };
                 let (x, y) = chart.backend_coord(&(i as f64, *v));
                 dot(&mut dots, x, y, s, *v, p);
             }
         }
-        let _ = chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.8)).draw();
+        let _ = chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.8))
+            .draw();
         let _ = root.present();
     }
     let svg = match buf.rfind("</svg>") {
@@ -148,10 +207,19 @@ fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series]) -> String {
 
 fn dot(out: &mut String, x: i32, y: i32, s: &Series, v: f64, p: &Point) {
     let RGBColor(r, g, b) = s.colour;
-    let title = format!("{} {}: {v:.2} ({}, seed {}, {})", s.name, p.campaign, p.started, p.seed, p.outcome.as_str());
+    let title = format!(
+        "{} {}: {v:.2} ({}, seed {}, {})",
+        s.name,
+        p.campaign,
+        p.started,
+        p.seed,
+        p.outcome.as_str()
+    );
     let circle = format!("<circle class=\"point {}\" cx=\"{x}\" cy=\"{y}\" r=\"5\" fill=\"rgb({r},{g},{b})\"><title>{}</title></circle>", p.outcome.as_str(), esc(&title));
     match &p.link {
-        Some(l) => { let _ = write!(out, "<a href=\"{l}\">{circle}</a>"); }
+        Some(l) => {
+            let _ = write!(out, "<a href=\"{l}\">{circle}</a>");
+        }
         None => out.push_str(&circle),
     }
 }
@@ -161,7 +229,10 @@ fn table(s: &mut String, points: &[Point]) {
     let num = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.1}"));
     for p in points.iter().rev() {
         let m = p.metrics.as_ref();
-        let link = p.link.as_ref().map_or("—".into(), |l| format!("<a href=\"{l}\">report</a>"));
+        let link = p
+            .link
+            .as_ref()
+            .map_or("—".into(), |l| format!("<a href=\"{l}\">report</a>"));
         let _ = write!(
             s,
             "<tr class=\"trend-run\"><td><a href=\"/campaigns/{c}/\">{c}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{link}</td></tr>",

@@ -156,3 +156,60 @@ fn paths_outside_the_store_are_refused() {
     assert_eq!(get(addr, "/escape/passwd").0, 403);
     assert_eq!(get(addr, "/../etc/passwd").0, 403);
 }
+
+/// Two real campaigns of `rjepsen test-all` (8 short etcd runs each, on
+/// namespace nodes; fixtures/campaigns, made by scripts/bench-test-all.sh).
+fn campaign_store() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/campaigns")
+}
+
+#[test]
+fn campaigns_page_lists_campaigns_newest_first() {
+    let addr = start(&campaign_store());
+    let (status, body) = get(addr, "/campaigns/");
+    assert_eq!(status, 200);
+    assert!(body.contains("2 campaigns"));
+    let newer = body.find(">20261201T230241.571Z</a>").unwrap();
+    let older = body.find(">20261201T230149.101Z</a>").unwrap();
+    assert!(newer < older, "newest first");
+    assert_eq!(count(&body, "<tr class=\"campaign\">"), 2);
+    assert!(body.contains("<a href=\"/trends/etcd-set-partition\">etcd-set-partition (seed 2)</a> <span class=\"badge valid\">valid</span>"));
+    assert!(body.contains("href=\"/campaigns/20261201T230241.571Z/junit.xml\""));
+    // A campaign's own files are served from its directory.
+    let (status, md) = get(addr, "/campaigns/20261201T230149.101Z/summary.md");
+    assert_eq!(status, 200);
+    assert!(md.starts_with("# rjepsen campaign 20261201T230149.101Z"));
+    assert_eq!(get(addr, "/campaigns").0, 301);
+}
+
+#[test]
+fn trend_page_plots_every_run_of_a_test_with_links_to_reports() {
+    let store = campaign_store();
+    let addr = start(&store);
+    let (status, body) = get(addr, "/trends/etcd-register-partition");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("4 runs in 2 campaigns"));
+    let verdicts = &body[body.find("id=\"verdicts\"").unwrap()..];
+    let verdicts = &verdicts[..verdicts.find("</div>").unwrap()];
+    assert_eq!(count(verdicts, "<span class=\"badge valid\">"), 4);
+    for id in ["throughput-trend", "latency-trend"] {
+        assert!(
+            body.contains(&format!("<div class=\"plot\" id=\"{id}\"><svg")),
+            "{id}"
+        );
+    }
+    // One linked point per run in the throughput plot, three (p50, p95, p99)
+    // in the latency plot; each link is a run directory of the store.
+    let circles = count(&body, "<circle class=\"point valid\"");
+    assert_eq!(circles, 4 + 3 * 4);
+    for link in body
+        .split("<a href=\"/")
+        .skip(1)
+        .filter(|l| l.contains("report.html\"><circle"))
+    {
+        let dir = &link[..link.find("/report.html").unwrap()];
+        assert!(store.join(dir).join("test.json").is_file(), "{dir}");
+    }
+    assert_eq!(count(&body, "<tr class=\"trend-run\">"), 4);
+    assert_eq!(get(addr, "/trends/no-such-test").0, 404);
+}
