@@ -5,6 +5,9 @@
 # loads the index and four reports (invalid, valid, interrupted, unknown) in headless
 # Chromium, and fails when the DOM lacks an element a person must see: the
 # verdict, the latency SVG, the nemesis shading, the timeline, the index rows.
+# Then the same for two real test-all campaigns (report/tests/fixtures/campaigns):
+# the campaigns page and a test's trend page (verdicts, throughput and latency
+# SVG, points linking to reports that exist).
 # Screenshots are left in a directory printed at the end ($REPORT_SHOTS or a
 # new temporary one).
 #
@@ -26,8 +29,9 @@ SHOTS=${REPORT_SHOTS:-$(mktemp -d /tmp/rjepsen-report-shots.XXXXXX)}
 mkdir -p "$SHOTS"
 WORK=$(mktemp -d /tmp/rjepsen-report-browser.XXXXXX)
 SERVER=""
+SERVER2=""
 cleanup() {
-    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+    for pid in $SERVER $SERVER2; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -37,18 +41,24 @@ for run in "$WORK"/store/*/2026*; do
     "$TARGET/debug/examples/report" "$run" >/dev/null
 done
 
-"$TARGET/debug/examples/serve" "$WORK/store" 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SERVER=$!
-URL=""
-for _ in $(seq 100); do
-    URL=$(head -n1 "$WORK/serve.out" 2>/dev/null || true)
-    [ -n "$URL" ] && break
-    sleep 0.1
-done
-if [ -z "$URL" ]; then
-    echo "report-browser-test: failed to start the server: $(cat "$WORK/serve.err")" >&2
-    exit 1
-fi
+# start_server STORE OUT: serves STORE, sets SERVED_PID and SERVED_URL.
+start_server() {
+    "$TARGET/debug/examples/serve" "$1" 127.0.0.1:0 >"$2.out" 2>"$2.err" &
+    SERVED_PID=$!
+    SERVED_URL=""
+    for _ in $(seq 100); do
+        SERVED_URL=$(head -n1 "$2.out" 2>/dev/null || true)
+        [ -n "$SERVED_URL" ] && break
+        sleep 0.1
+    done
+    if [ -z "$SERVED_URL" ]; then
+        echo "report-browser-test: failed to start the server: $(cat "$2.err")" >&2
+        exit 1
+    fi
+}
+start_server "$WORK/store" "$WORK/serve"
+SERVER=$SERVED_PID
+URL=$SERVED_URL
 echo "serving the fixture store at $URL"
 
 chrome() {
@@ -99,9 +109,30 @@ check unknown /etcd-append/20261123T033000.000Z/report.html \
     'id="verdict" data-verdict="unknown"' '<svg id="latency-plot"' "$SHADE" 'class="elle-cycle"'
 check filtered '/?verdict=invalid' '2 of 5 runs'
 
+# Two campaigns of test-all: their runs get reports, then the campaigns page and
+# a trend page are checked, and every point of the trend must link to a report
+# that the server really serves.
+cp -a report/tests/fixtures/campaigns "$WORK/campaigns"
+for run in "$WORK"/campaigns/etcd-*/2026*; do
+    "$TARGET/debug/examples/report" "$run" >/dev/null
+done
+start_server "$WORK/campaigns" "$WORK/serve2"
+SERVER2=$SERVED_PID
+URL=$SERVED_URL
+echo "serving the campaign fixtures at $URL"
+check campaigns /campaigns/ \
+    '<table id="campaigns">' '2 campaigns' 'href="/trends/etcd-register-partition"'
+check trend /trends/etcd-register-partition \
+    '4 runs in 2 campaigns' '<div class="plot" id="throughput-trend"><svg' \
+    '<div class="plot" id="latency-trend"><svg' '<circle class="point valid"' '<table id="trend-runs">'
+for link in $(grep -Eo 'href="/[^"]+/report.html"><circle' "$WORK/trend.html" | sed -E 's/href="([^"]+)".*/\1/' | sort -u); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$URL${link#/}")
+    [ "$code" = 200 ] || { echo "FAIL trend: point link $link answers $code" >&2; FAILED=1; }
+done
+
 echo "screenshots: $SHOTS"
 if [ "$FAILED" != 0 ]; then
     echo "report-browser-test: FAILED (chromium's log: $WORK/chromium.log is removed on exit)" >&2
     exit 1
 fi
-echo "report-browser-test: 6 passed, 0 failed"
+echo "report-browser-test: 8 passed, 0 failed"

@@ -21,7 +21,7 @@ PACKAGES=(
 # The report's browser test (scripts/test.sh) drives Debian's headless Chromium;
 # the fuzz targets (scripts/fuzz.sh) build libFuzzer, which is C++; the campaign
 # test reads test-all's junit.xml with junitparser (scripts/junit-check.py).
-[ "${1:-}" = "--test-deps" ] && PACKAGES+=(chromium g++ python3 python3-junitparser)
+[ "${1:-}" = "--test-deps" ] && PACKAGES+=(chromium g++ curl python3 python3-junitparser)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

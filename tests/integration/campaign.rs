@@ -70,6 +70,32 @@ fn runs_that_cannot_reach_their_nodes_are_crashed_and_exit_255() {
     let xml = std::fs::read_to_string(campaign.join("junit.xml")).unwrap();
     assert_eq!(xml, std::fs::read_to_string(&junit).unwrap());
     assert_eq!(xml.matches("<error ").count(), 2);
+    // The next campaign compares itself with this one: the same tests crashed
+    // again, nothing newly failing, no metrics to move.
+    let again = rjepsen(&[
+        "test-all",
+        "--nodes",
+        "127.0.0.9",
+        "--workloads",
+        "register,set",
+        "--nemeses",
+        "none,partition",
+        "--shard",
+        "2/2",
+        "--time-limit",
+        "1",
+        "--store",
+        store.to_str().unwrap(),
+        "--compare-to",
+        "latest",
+    ]);
+    assert_eq!(again.status.code(), Some(255));
+    let cmp = std::fs::read_to_string(campaign.join("compare.md")).unwrap();
+    assert!(
+        cmp.starts_with(&format!("compare {} -> ", s["name"].as_str().unwrap())),
+        "{cmp}"
+    );
+    assert!(cmp.ends_with("no regression\n"), "{cmp}");
     std::fs::remove_dir_all(&store).unwrap();
 }
 

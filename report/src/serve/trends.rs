@@ -82,7 +82,7 @@ pub(crate) fn page(store: &Path, test: &str) -> Option<String> {
         colour: RGBColor(31, 119, 180),
         values: metric(&points, |m| Some(m.ok_per_sec)),
     };
-    s.push_str(&plot("throughput-trend", "ok ops/s", &points, &[tp]));
+    s.push_str(&plot("throughput-trend", "ok ops/s", &points, &[tp], false));
     s.push_str("<h2>Latency quantiles</h2>");
     let lat = [
         Series {
@@ -101,7 +101,13 @@ pub(crate) fn page(store: &Path, test: &str) -> Option<String> {
             values: metric(&points, |m| m.p99_ms),
         },
     ];
-    s.push_str(&plot("latency-trend", "latency (ms)", &points, &lat));
+    s.push_str(&plot(
+        "latency-trend",
+        "latency (ms, log)",
+        &points,
+        &lat,
+        true,
+    ));
     table(&mut s, &points);
     s.push_str("</body></html>\n");
     Some(s)
@@ -133,13 +139,25 @@ fn metric(points: &[Point], f: impl Fn(&RunMetrics) -> Option<f64>) -> Vec<Optio
 }
 
 /// A line plot of `series` against the run's position in time, with a linked
-/// circle per measured point.
-fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series]) -> String {
-    let max = series
-        .iter()
-        .flat_map(|s| s.values.iter().flatten())
-        .fold(0.0f64, |a, b| a.max(*b));
-    let top = if max > 0.0 { max * 1.15 } else { 1.0 };
+/// circle per measured point. `log`: the y axis is log10 (latency quantiles
+/// span decades: a p50 of 5 ms beside a p99 of 1.6 s), drawn as log10 of the
+/// values on a linear axis labelled with the values themselves.
+fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series], log: bool) -> String {
+    let y = |v: f64| if log { v.max(0.01).log10() } else { v };
+    let all = || {
+        series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten().map(|v| y(*v)))
+    };
+    let max = all().fold(f64::MIN, f64::max);
+    let (bottom, top) = match (log, max > f64::MIN) {
+        (true, true) => (
+            all().fold(f64::MAX, f64::min).floor(),
+            max.ceil().max(max + 0.1),
+        ),
+        (false, true) if max > 0.0 => (0.0, max * 1.15),
+        _ => (0.0, 1.0),
+    };
     let n = points.len();
     let mut buf = String::new();
     let mut dots = String::new();
@@ -149,7 +167,7 @@ fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series]) -> String {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(60)
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..top);
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), bottom..top);
         let Ok(mut chart) = chart else {
             return String::from("<p>plot failed</p>");
         };
@@ -162,10 +180,23 @@ fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series]) -> String {
                 p.started.get(5..16).unwrap_or("").to_string()
             })
         };
+        let y_label = |v: &f64| {
+            if log {
+                let x = 10f64.powf(*v);
+                if x >= 10.0 {
+                    format!("{x:.0}")
+                } else {
+                    format!("{x:.2}")
+                }
+            } else {
+                format!("{v}")
+            }
+        };
         let _ = chart
             .configure_mesh()
             .x_labels(n.min(8))
             .x_label_formatter(&label)
+            .y_label_formatter(&y_label)
             .x_desc("run (start time, UTC)")
             .y_desc(y_desc)
             .draw();
@@ -174,7 +205,7 @@ fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series]) -> String {
                 .values
                 .iter()
                 .enumerate()
-                .filter_map(|(i, v)| v.map(|v| (i as f64, v)))
+                .filter_map(|(i, v)| v.map(|v| (i as f64, y(v))))
                 .collect();
             let drawn = chart.draw_series(LineSeries::new(line, s.colour.stroke_width(2)));
             if let Ok(d) = drawn {
@@ -187,8 +218,8 @@ fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series]) -> String {
                 let (Some(v), Some(p)) = (v, points.get(i)) else {
                     continue;
                 };
-                let (x, y) = chart.backend_coord(&(i as f64, *v));
-                dot(&mut dots, x, y, s, *v, p);
+                let (px, py) = chart.backend_coord(&(i as f64, y(*v)));
+                dot(&mut dots, px, py, s, *v, p);
             }
         }
         let _ = chart
