@@ -33,22 +33,9 @@ pub fn run(a: &TestAllArgs) -> anyhow::Result<i32> {
     if base.ssh.private_key.is_none() {
         base.ssh.private_key = rjepsen_core::cluster::local_key();
     }
-    let base_args = crate::record::record(&base).args;
-    let cells = match &a.matrix {
-        Some(file) => matrix::from_file(file)?,
-        None => matrix::from_flags(
-            &FlagMatrix {
-                workloads: &a.workloads,
-                nemeses: &a.nemeses,
-                dbs: &a.dbs,
-                seeds: &a.seeds,
-            },
-            &base.db,
-            &base.workload,
-        )?,
-    };
-    let (cells, shard) = matrix::shard(cells, a.shard.as_deref())?;
+    let (cells, shard) = matrix::shard(cells_of(a, &base)?, a.shard.as_deref())?;
     let attempts = a.test.test_count.max(1);
+    let base_args = crate::record::record(&base).args;
     let plan = plan(&cells, &base_args, base.seed, attempts)?;
     let store = canonical_dir(&base.store)?;
     let campaigns = a
@@ -67,26 +54,7 @@ pub fn run(a: &TestAllArgs) -> anyhow::Result<i32> {
         dir.display()
     );
     let started = timestamp(SystemTime::now());
-    let mut runs: Vec<RunEntry> = Vec::new();
-    for (i, (cell, p)) in plan.iter().enumerate() {
-        eprintln!(
-            "\n[{}/{}] {} seed {} attempt {}",
-            i + 1,
-            plan.len(),
-            cell.name,
-            p.seed,
-            p.attempt
-        );
-        let entry = run::run(p, &store);
-        eprintln!(
-            "[{}/{}] {}: {}",
-            i + 1,
-            plan.len(),
-            cell.name,
-            entry.outcome.as_str()
-        );
-        runs.push(entry);
-    }
+    let runs = run_all(&plan, &store);
     let tests = combine(&cells, &plan, &runs, policy);
     let mut summary = CampaignSummary {
         format: SUMMARY_FORMAT,
@@ -105,17 +73,9 @@ pub fn run(a: &TestAllArgs) -> anyhow::Result<i32> {
         runs,
         tests,
     };
-    let mut code = summary.exit_code;
     if let Some(prev_dir) = previous {
-        let prev = CampaignSummary::load(&prev_dir)?;
-        let cmp = compare(&prev, &summary, a.thresholds());
-        std::fs::write(dir.join("compare.md"), cmp.render())?;
-        eprint!("{}", cmp.render());
-        if cmp.regressed() && code == 0 {
-            code = 1;
-        }
+        compare_with(&prev_dir, &mut summary, &dir, a.thresholds())?;
     }
-    summary.exit_code = code;
     write_outputs(&summary, &dir, a.junit.as_deref())?;
     let (wall, spent) = (
         t0.elapsed().as_secs_f64(),
@@ -128,7 +88,61 @@ pub fn run(a: &TestAllArgs) -> anyhow::Result<i32> {
         wall
     );
     print!("{}", output::text(&summary, &dir));
-    Ok(code)
+    Ok(summary.exit_code)
+}
+
+/// The matrix: from `--matrix FILE`, else from the flags.
+fn cells_of(a: &TestAllArgs, base: &TestConfig) -> Result<Vec<Cell>, BadArgs> {
+    match &a.matrix {
+        Some(file) => matrix::from_file(file),
+        None => matrix::from_flags(
+            &FlagMatrix {
+                workloads: &a.workloads,
+                nemeses: &a.nemeses,
+                dbs: &a.dbs,
+                seeds: &a.seeds,
+            },
+            &base.db,
+            &base.workload,
+        ),
+    }
+}
+
+/// Every planned run, one after another, with a line of progress each.
+fn run_all(plan: &Plan, store: &Path) -> Vec<RunEntry> {
+    let mut runs = Vec::new();
+    for (i, (cell, p)) in plan.iter().enumerate() {
+        let n = plan.len();
+        eprintln!(
+            "\n[{}/{n}] {} seed {} attempt {}",
+            i + 1,
+            cell.name,
+            p.seed,
+            p.attempt
+        );
+        let entry = run::run(p, store);
+        eprintln!("[{}/{n}] {}: {}", i + 1, cell.name, entry.outcome.as_str());
+        runs.push(entry);
+    }
+    runs
+}
+
+/// Compares with the previous campaign, writes compare.md, and turns exit
+/// code 0 into 1 on a regression.
+fn compare_with(
+    prev_dir: &Path,
+    summary: &mut CampaignSummary,
+    dir: &Path,
+    th: Thresholds,
+) -> anyhow::Result<()> {
+    let prev = CampaignSummary::load(prev_dir)?;
+    let cmp = compare(&prev, summary, th);
+    std::fs::write(dir.join("compare.md"), cmp.render())?;
+    eprint!("{}", cmp.render());
+    if cmp.regressed() && summary.exit_code == 0 {
+        summary.exit_code = 1;
+    }
+    Ok(())
 }
 
 type Plan<'a> = Vec<(&'a Cell, run::Planned<'a>)>;
