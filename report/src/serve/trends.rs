@@ -144,20 +144,7 @@ fn metric(points: &[Point], f: impl Fn(&RunMetrics) -> Option<f64>) -> Vec<Optio
 /// values on a linear axis labelled with the values themselves.
 fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series], log: bool) -> String {
     let y = |v: f64| if log { v.max(0.01).log10() } else { v };
-    let all = || {
-        series
-            .iter()
-            .flat_map(|s| s.values.iter().flatten().map(|v| y(*v)))
-    };
-    let max = all().fold(f64::MIN, f64::max);
-    let (bottom, top) = match (log, max > f64::MIN) {
-        (true, true) => (
-            all().fold(f64::MAX, f64::min).floor(),
-            max.ceil().max(max + 0.1),
-        ),
-        (false, true) if max > 0.0 => (0.0, max * 1.15),
-        _ => (0.0, 1.0),
-    };
+    let (bottom, top) = y_range(series, y, log);
     let n = points.len();
     let mut buf = String::new();
     let mut dots = String::new();
@@ -171,27 +158,8 @@ fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series], log: bool) 
         let Ok(mut chart) = chart else {
             return String::from("<p>plot failed</p>");
         };
-        let label = |x: &f64| {
-            let i = x.round();
-            if (x - i).abs() > 1e-6 || i < 0.0 {
-                return String::new();
-            }
-            points.get(i as usize).map_or(String::new(), |p| {
-                p.started.get(5..16).unwrap_or("").to_string()
-            })
-        };
-        let y_label = |v: &f64| {
-            if log {
-                let x = 10f64.powf(*v);
-                if x >= 10.0 {
-                    format!("{x:.0}")
-                } else {
-                    format!("{x:.2}")
-                }
-            } else {
-                format!("{v}")
-            }
-        };
+        let label = |x: &f64| x_label(points, *x);
+        let y_label = |v: &f64| y_label(*v, log);
         let _ = chart
             .configure_mesh()
             .x_labels(n.min(8))
@@ -234,6 +202,49 @@ fn plot(id: &str, y_desc: &str, points: &[Point], series: &[Series], log: bool) 
         None => buf,
     };
     format!("<div class=\"plot\" id=\"{id}\">{svg}</div>")
+}
+
+/// The y axis: from 0 with room above the highest value; on a log axis,
+/// whole decades around the values.
+fn y_range(series: &[Series], y: impl Fn(f64) -> f64, log: bool) -> (f64, f64) {
+    let all = || {
+        series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten().map(|v| y(*v)))
+    };
+    let max = all().fold(f64::MIN, f64::max);
+    match (log, max > f64::MIN) {
+        (true, true) => (
+            all().fold(f64::MAX, f64::min).floor(),
+            max.ceil().max(max + 0.1),
+        ),
+        (false, true) if max > 0.0 => (0.0, max * 1.15),
+        _ => (0.0, 1.0),
+    }
+}
+
+/// A run's start (`MM-DDTHH:MM`) under its position; nothing between runs.
+fn x_label(points: &[Point], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() > 1e-6 || i < 0.0 {
+        return String::new();
+    }
+    points.get(i as usize).map_or(String::new(), |p| {
+        p.started.get(5..16).unwrap_or("").to_string()
+    })
+}
+
+/// A y tick: the value itself (10^v on a log axis).
+fn y_label(v: f64, log: bool) -> String {
+    if !log {
+        return format!("{v}");
+    }
+    let x = 10f64.powf(v);
+    if x >= 10.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
 }
 
 fn dot(out: &mut String, x: i32, y: i32, s: &Series, v: f64, p: &Point) {
