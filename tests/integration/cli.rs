@@ -291,3 +291,35 @@ fn check_takes_knossos_initial_value_and_nil_reads() {
         );
     }
 }
+
+/// A run stored by rjepsen before the run record (flat test.json), re-checked:
+/// the workload and its options come from the old fields, and the coverage
+/// check runs too; raising its minimum makes the same history unknown.
+#[test]
+fn analyze_reads_an_old_run_and_applies_the_validity_rule() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runs/valid");
+    let dir = std::env::temp_dir().join(format!("rjepsen-analyze-old-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["test.json", "history.jsonl", "results.json"] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    let o = rjepsen(&["analyze", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("  coverage: valid\n  linear: valid\n"),
+        "{}",
+        text(&o)
+    );
+    let test = std::fs::read_to_string(dir.join("test.json")).unwrap();
+    let strict = test.replacen("{", "{\"validity\": {\"min_ok_per_process\": 100},", 1);
+    std::fs::write(dir.join("test.json"), strict).unwrap();
+    let o = rjepsen(&["analyze", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("coverage: unknown (only 172 ok client ops for 6 worker threads"),
+        "{}",
+        text(&o)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
