@@ -77,6 +77,7 @@ pub fn run(a: &TestAllArgs) -> anyhow::Result<i32> {
         compare_with(&prev_dir, &mut summary, &dir, a.thresholds())?;
     }
     write_outputs(&summary, &dir, a.junit.as_deref())?;
+    link_latest(&dir)?;
     let (wall, spent) = (
         t0.elapsed().as_secs_f64(),
         summary.runs.iter().map(|r| r.elapsed_s).sum::<f64>(),
@@ -232,16 +233,25 @@ fn canonical_dir(d: &Path) -> anyhow::Result<PathBuf> {
     Ok(d.canonicalize()?)
 }
 
-/// `<campaigns>/<timestamp>/`, and `<campaigns>/latest` pointing at it.
+/// `<campaigns>/<timestamp>/`.
 fn create_campaign_dir(campaigns: &Path) -> anyhow::Result<PathBuf> {
     let stamp = timestamp(SystemTime::now()).replace([':', '-'], "");
     let dir = campaigns.join(&stamp);
     std::fs::create_dir_all(&dir)
         .map_err(|e| anyhow::anyhow!("failed to create {}: {e}", dir.display()))?;
-    let latest = campaigns.join("latest");
-    let _ = std::fs::remove_file(&latest);
-    std::os::unix::fs::symlink(&stamp, &latest)?;
     Ok(dir)
+}
+
+/// Points `<campaigns>/latest` at `dir`: only once its summary is written, so
+/// that a campaign killed half-way is never the next one's `latest`.
+fn link_latest(dir: &Path) -> anyhow::Result<()> {
+    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+        return Ok(());
+    };
+    let latest = parent.join("latest");
+    let _ = std::fs::remove_file(&latest);
+    std::os::unix::fs::symlink(name, &latest)
+        .map_err(|e| anyhow::anyhow!("failed to link {}: {e}", latest.display()))
 }
 
 /// `latest` (the newest campaign before this one; none on the first night)
