@@ -217,7 +217,10 @@ fn combine(cells: &[Cell], plan: &Plan, runs: &[RunEntry], policy: Policy) -> Ve
 
 fn write_outputs(s: &CampaignSummary, dir: &Path, junit: Option<&Path>) -> anyhow::Result<()> {
     std::fs::write(dir.join("summary.json"), serde_json::to_vec_pretty(s)?)?;
-    std::fs::write(dir.join("summary.md"), output::markdown(s, "../../"))?;
+    std::fs::write(
+        dir.join("summary.md"),
+        output::markdown(s, &store_from(dir, s)),
+    )?;
     let xml = output::junit(s);
     std::fs::write(dir.join("junit.xml"), &xml)?;
     if let Some(f) = junit {
@@ -225,6 +228,20 @@ fn write_outputs(s: &CampaignSummary, dir: &Path, junit: Option<&Path>) -> anyho
             .map_err(|e| anyhow::anyhow!("failed to write --junit {}: {e}", f.display()))?;
     }
     Ok(())
+}
+
+/// How summary.md in `dir` reaches the store's runs: `../../` from the default
+/// `<store>/campaigns/<name>/`, else the store's absolute path.
+fn store_from(dir: &Path, s: &CampaignSummary) -> String {
+    let store = Path::new(&s.store);
+    match dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.strip_prefix(store).ok().map(Path::to_path_buf))
+    {
+        Some(rel) => "../".repeat(rel.components().count()),
+        None => format!("{}/", store.display()),
+    }
 }
 
 fn canonical_dir(d: &Path) -> anyhow::Result<PathBuf> {
