@@ -1,6 +1,7 @@
 //! rjepsen-core: the vocabulary every other crate speaks.
 //!
-//! Operations and histories ([`op`], [`history`]), the extension-point traits
+//! Operations and histories ([`op`], [`history`]), the test's address book
+//! ([`addr`]), the extension-point traits
 //! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the fault
 //! vocabulary ([`fault`]), and — behind the
 //! `control` feature — the machinery that touches the world: control of nodes over
@@ -8,6 +9,7 @@
 //! runner and the store. Checkers depend on this crate with `default-features =
 //! false`, so they see only the pure half.
 
+pub mod addr;
 pub mod checker;
 pub mod fault;
 pub mod history;

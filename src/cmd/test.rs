@@ -3,12 +3,15 @@
 use crate::analysis::{check_and_record, print_summary};
 use crate::cli::TestArgs;
 use crate::config::{BadArgs, TestConfig};
-use rjepsen_core::control::SshRemote;
+use rjepsen_core::addr::{AddrBook, Ports};
+use rjepsen_core::control::{Remote, SshRemote};
+use rjepsen_core::db::Db;
 use rjepsen_core::generator::{Any, Generator, OnClients, Phases, Sleep, Stagger, TimeLimit};
 use rjepsen_core::runner::{run_test, TestParts, TimeoutTemplate};
 use rjepsen_core::store::{timestamp, StoreRun};
 use rjepsen_core::test::Test;
 use rjepsen_core::Valid;
+use rjepsen_nemesis::TestProxies;
 use rjepsen_workloads::{Workload, WorkloadOptions};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -39,7 +42,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         rjepsen_workloads::build(&cfg.workload, &workload_options(cfg)).map_err(BadArgs)?;
     let db = rjepsen_db::db_for(&cfg.db).map_err(BadArgs)?;
     let client = rjepsen_db::client_for(&cfg.db, &cfg.workload).map_err(BadArgs)?;
-    let package = rjepsen_nemesis::package(&cfg.nemesis, cfg.nemesis_interval, db.clone())
+    let proxied = rjepsen_nemesis::needs_proxies(&cfg.nemesis, cfg.nemesis_interval, db.as_ref())
         .map_err(BadArgs)?;
     let store = StoreRun::create(&cfg.store, &cfg.name)?;
     crate::logging::to_file(&store.path("rjepsen.log"))?;
@@ -56,6 +59,19 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     );
     eprintln!("store: {}", store.dir.display());
 
+    // The runtime outlives the proxies, whose listeners run on it.
+    let rt = tokio::runtime::Runtime::new()?;
+    let remote = Arc::new(SshRemote::new(cfg.ssh.clone()));
+    let (addrs, proxies) = rt.block_on(address_book(cfg, db.as_ref(), remote.as_ref(), proxied))?;
+    test_json["addresses"] = json!(addrs);
+    store.write_json("test.json", &test_json)?;
+    let package = rjepsen_nemesis::package_with(
+        &cfg.nemesis,
+        cfg.nemesis_interval,
+        db.clone(),
+        proxies.clone(),
+    )
+    .map_err(BadArgs)?;
     let Workload {
         generator,
         final_generator,
@@ -74,7 +90,8 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         nodes: cfg.nodes.clone(),
         concurrency: cfg.concurrency,
         seed: cfg.seed,
-        remote: Arc::new(SshRemote::new(cfg.ssh.clone())),
+        remote,
+        addrs,
         store_dir: store.dir.clone(),
         options: cfg.options.clone(),
     });
@@ -92,7 +109,6 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     };
     let db_for_sweep = parts.db.clone();
 
-    let rt = tokio::runtime::Runtime::new()?;
     let outcome = rt.block_on(async {
         let cancel = interrupt_on_ctrl_c();
         // Only on a cluster cleared of what an earlier run left.
@@ -101,6 +117,9 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
             .await
             .map_err(anyhow::Error::from)
     });
+    // The proxies stop with the run (after the DB's teardown); nothing of
+    // theirs is left anywhere.
+    drop(proxies);
     rt.shutdown_timeout(Duration::from_secs(2));
     test_json["end_time"] = json!(timestamp(SystemTime::now()));
     let outcome = match outcome {
@@ -129,6 +148,30 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     )?;
     print_summary(&store, &result);
     Ok(result.valid)
+}
+
+/// The test's address book, resolved once (docs/architecture.md, "Address
+/// book"); with `proxied`, the fault proxies are started on the control node
+/// first and the book gives their addresses as what everyone dials.
+async fn address_book(
+    cfg: &TestConfig,
+    db: &dyn Db,
+    remote: &dyn Remote,
+    proxied: bool,
+) -> anyhow::Result<(AddrBook, Option<Arc<TestProxies>>)> {
+    let ports = db.ports().unwrap_or(Ports { client: 0, peer: 0 });
+    let direct = rjepsen_core::addr::resolve(&cfg.nodes, remote, ports).await?;
+    if !proxied {
+        return Ok((direct, None));
+    }
+    let proxies = Arc::new(TestProxies::start(&direct, cfg.seed).await?);
+    for n in proxies.book().nodes() {
+        eprintln!(
+            "proxy: {} clients dial {}, peers dial {} (it listens on {}, {})",
+            n.node, n.client, n.peer, n.listen_client, n.listen_peer
+        );
+    }
+    Ok((proxies.book().clone(), Some(proxies)))
 }
 
 fn workload_options(cfg: &TestConfig) -> WorkloadOptions {
