@@ -72,6 +72,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         proxies.clone(),
     )
     .map_err(BadArgs)?;
+    let faults = package.faults.clone();
     let Workload {
         generator,
         final_generator,
@@ -105,7 +106,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         nemesis: Arc::from(package.nemesis),
         leave_db_running: cfg.leave_db_running,
         quiet: cfg.quiet,
-        faults: package.faults.clone(),
+        faults: faults.clone(),
     };
     let db_for_sweep = parts.db.clone();
 
@@ -121,6 +122,18 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     // theirs is left anywhere.
     drop(proxies);
     rt.shutdown_timeout(Duration::from_secs(2));
+    finish(&store, test_json, outcome, &*checker, &faults)
+}
+
+/// Records how the run ended in `test.json`, checks the history and writes
+/// `results.json` and the report; returns the verdict.
+fn finish(
+    store: &StoreRun,
+    mut test_json: Value,
+    outcome: anyhow::Result<rjepsen_core::runner::TestOutcome>,
+    checker: &dyn rjepsen_core::Checker,
+    faults: &rjepsen_core::FaultBook,
+) -> anyhow::Result<Valid> {
     test_json["end_time"] = json!(timestamp(SystemTime::now()));
     let outcome = match outcome {
         Ok(o) => o,
@@ -139,14 +152,8 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         eprintln!("interrupted: every fault was healed; checking the history recorded so far");
     }
     eprintln!("checking {} ops...", outcome.history.len());
-    let result = check_and_record(
-        &store,
-        &*checker,
-        outcome.history,
-        outcome.interrupted,
-        &package.faults,
-    )?;
-    print_summary(&store, &result);
+    let result = check_and_record(store, checker, outcome.history, outcome.interrupted, faults)?;
+    print_summary(store, &result);
     Ok(result.valid)
 }
 

@@ -91,6 +91,7 @@ fn check_windows(run: &Path) {
             "stop-proxy-partition" => {
                 let Some(links) = cut.take() else { continue };
                 let bytes = op.value["window-bytes"].as_object().expect("window bytes");
+                eprintln!("window: cut {links:?}; bytes {bytes:?}");
                 assert_eq!(bytes.len(), 6, "every link of 3 nodes: {bytes:?}");
                 let mut others_flowed = false;
                 for (link, n) in bytes {
