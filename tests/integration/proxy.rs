@@ -3,7 +3,8 @@
 //! must really stop the bytes on the links it cuts (the per-link counters of
 //! each fault window, recorded in the stop op, are 0 there) while other links
 //! keep flowing; the run must be valid; and the history, `results.json` and
-//! `test.json` must show the per-link faults and the proxied address book.
+//! `test.json` must show the per-link faults and the proxied address book, and
+//! the report its windows.
 //! Root only; nodes p1..p3 on their own bridge and subnet (10.60).
 
 use super::cli::rjepsen;
@@ -148,5 +149,11 @@ fn check_records(run: &Path) {
             "{n}"
         );
     }
-    assert!(run.join("report.html").is_file());
+    // The report shades the windows in the spec's colour and lists their links.
+    let report = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(
+        report.contains("proxy-partition from"),
+        "report lists the windows"
+    );
+    assert!(report.contains("#9c755f") && report.contains("links"));
 }
