@@ -61,8 +61,9 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
 
     // The runtime outlives the proxies, whose listeners run on it.
     let rt = tokio::runtime::Runtime::new()?;
-    let remote = Arc::new(SshRemote::new(cfg.ssh.clone()));
-    let (addrs, proxies) = rt.block_on(address_book(cfg, db.as_ref(), remote.as_ref(), proxied))?;
+    let remote = SshRemote::new(cfg.ssh.clone());
+    let (addrs, proxies) = rt.block_on(address_book(cfg, db.as_ref(), &remote, proxied))?;
+    let remote = Arc::new(remote.with_hosts(&addrs));
     test_json["addresses"] = json!(addrs);
     store.write_json("test.json", &test_json)?;
     let package = rjepsen_nemesis::package_with(
