@@ -30,6 +30,12 @@ pub struct Ports {
     pub peer: u16,
 }
 
+impl Ports {
+    /// No ports: the book of a DB that serves nothing over the network (test
+    /// doubles, `Db::ports` returning `None`).
+    pub const NONE: Ports = Ports { client: 0, peer: 0 };
+}
+
 /// One node's addresses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeAddrs {

@@ -39,7 +39,7 @@ pub fn cluster_heal(spec: &ClusterSpec, db_name: &str) -> anyhow::Result<i32> {
         eprintln!("nothing to heal: no local cluster is up");
         return Ok(0);
     };
-    let ports = db.ports().unwrap_or(Ports { client: 0, peer: 0 });
+    let ports = db.ports().unwrap_or(Ports::NONE);
     let test = Test {
         addrs: info.addr_book(ports),
         name: "cluster-heal".into(),

@@ -167,7 +167,7 @@ async fn address_book(
     remote: &dyn Remote,
     proxied: bool,
 ) -> anyhow::Result<(AddrBook, Option<Arc<TestProxies>>)> {
-    let ports = db.ports().unwrap_or(Ports { client: 0, peer: 0 });
+    let ports = db.ports().unwrap_or(Ports::NONE);
     let direct = rjepsen_core::addr::resolve(&cfg.nodes, remote, ports).await?;
     if !proxied {
         return Ok((direct, None));

@@ -92,7 +92,7 @@ fn test(broken: bool) -> Test {
                 ("n2".into(), "10.9.0.2".parse().unwrap()),
                 ("n3".into(), "10.9.0.3".parse().unwrap()),
             ],
-            rjepsen_core::addr::Ports { client: 0, peer: 0 },
+            rjepsen_core::addr::Ports::NONE,
         ),
         options,
     }

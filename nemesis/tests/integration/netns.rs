@@ -188,7 +188,7 @@ impl Cluster {
             .iter()
             .map(|n| (n.clone(), self.addr(n).parse().unwrap()))
             .collect();
-        let ports = rjepsen_core::addr::Ports { client: 0, peer: 0 };
+        let ports = rjepsen_core::addr::Ports::NONE;
         Test {
             addrs: rjepsen_core::addr::AddrBook::direct(&resolved, ports),
             name: "nemesis-integration".into(),
