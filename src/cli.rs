@@ -105,7 +105,10 @@ pub struct TestArgs {
     /// Seed of every random choice (default: random, printed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Faults: a comma list of partition, kill, pause, packet, all (empty: none).
+    /// Faults: a comma list of partition, kill, pause, packet, all, or the proxy
+    /// kinds proxy-partition, proxy-reset, proxy-delay, proxy-bandwidth,
+    /// proxy-all (proxies on the control node in front of every node; not
+    /// beside partition). Empty: none.
     #[arg(long, default_value = "")]
     pub nemesis: String,
     /// Seconds between fault changes, on average.

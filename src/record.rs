@@ -63,6 +63,7 @@ pub fn record(cfg: &TestConfig) -> RunRecord {
         interrupted: false,
         error: None,
         versions: [("rjepsen".to_string(), env!("CARGO_PKG_VERSION").to_string())].into(),
+        addresses: None,
     };
     r.args = rerun_args(&r);
     r.command = shell_command(&r.args);

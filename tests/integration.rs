@@ -1,11 +1,13 @@
 //! Integration tests of the `rjepsen` binary: arguments and exit codes, `check`
-//! on files, and a real end-to-end test on local nodes against etcd (root only).
+//! on files, and real end-to-end tests on local nodes against etcd (root only),
+//! among them the proxy nemeses.
 
 mod integration {
     pub mod campaign;
     pub mod cli;
     pub mod end_to_end;
     pub mod interrupt;
+    pub mod proxy;
     pub mod sigkill;
     pub mod workloads;
 }

@@ -31,6 +31,13 @@ pub trait Db: Send + Sync {
     /// Stops the DB on `node` and wipes its data.
     async fn teardown(&self, test: &Test, node: &str) -> Result<(), DbError>;
 
+    /// The ports this DB serves clients and peers on, from which the test's
+    /// address book is built (`crate::addr`). `None` for a DB that serves
+    /// nothing over the network (test doubles): its book has port 0.
+    fn ports(&self) -> Option<crate::addr::Ports> {
+        None
+    }
+
     fn as_kill(&self) -> Option<&dyn Kill> {
         None
     }

@@ -68,6 +68,36 @@ pub fn builtin_specs() -> Vec<FaultSpec> {
         FaultSpec::new("pause", &["pause"], &["resume"], 20, "#7aa6e9"),
         FaultSpec::new("kill", &["kill"], &["start"], 30, "#e15759"),
         FaultSpec::new("packet", &["start-packet"], &["stop-packet"], 40, "#59a14f"),
+        // Faults at the fault proxy (rjepsen-proxy) between nodes; healed with
+        // the network, before processes are resumed and started.
+        FaultSpec::new(
+            "proxy-partition",
+            &["start-proxy-partition"],
+            &["stop-proxy-partition"],
+            11,
+            "#9c755f",
+        ),
+        FaultSpec::new(
+            "proxy-reset",
+            &["start-proxy-reset"],
+            &["stop-proxy-reset"],
+            12,
+            "#b07aa1",
+        ),
+        FaultSpec::new(
+            "proxy-delay",
+            &["start-proxy-delay"],
+            &["stop-proxy-delay"],
+            13,
+            "#76b7b2",
+        ),
+        FaultSpec::new(
+            "proxy-bandwidth",
+            &["start-proxy-bandwidth"],
+            &["stop-proxy-bandwidth"],
+            14,
+            "#ff9da7",
+        ),
     ]
 }
 

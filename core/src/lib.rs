@@ -1,6 +1,7 @@
 //! rjepsen-core: the vocabulary every other crate speaks.
 //!
-//! Operations and histories ([`op`], [`history`]), the extension-point traits
+//! Operations and histories ([`op`], [`history`]), the test's address book
+//! ([`addr`]), the extension-point traits
 //! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the fault
 //! vocabulary ([`fault`]), the run record of test.json ([`record`]) and a campaign's summary
 //! ([`campaign`]), and — behind the
@@ -9,6 +10,7 @@
 //! runner and the store. Checkers depend on this crate with `default-features =
 //! false`, so they see only the pure half.
 
+pub mod addr;
 pub mod campaign;
 pub mod checker;
 pub mod fault;

@@ -69,6 +69,8 @@ pub struct RunRecord {
     pub error: Option<String>,
     /// `rjepsen` and any other component version known (by component name).
     pub versions: BTreeMap<String, String>,
+    /// The address book the run dialled (None until resolved, and in old runs).
+    pub addresses: Option<crate::addr::AddrBook>,
 }
 
 /// The workload's own options.

@@ -1,5 +1,6 @@
 //! The running test as every part sees it.
 
+use crate::addr::AddrBook;
 use crate::control::Remote;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
@@ -15,6 +16,9 @@ pub struct Test {
     pub concurrency: usize,
     pub seed: u64,
     pub remote: Arc<dyn Remote>,
+    /// Where each node listens and what clients and peers dial to reach it;
+    /// resolved once per test. Nothing builds an address from a node's name.
+    pub addrs: AddrBook,
     /// This run's store directory (`store/<name>/<timestamp>/`).
     pub store_dir: PathBuf,
     /// Adapter- and workload-specific options (for example `serializable-reads`,

@@ -1,6 +1,6 @@
 //! What every nemesis needs to act on many nodes: run one action per node at
-//! once with a time bound, pick target nodes, and resolve node names to the
-//! IPv4 addresses that iptables and routes speak.
+//! once with a time bound, pick target nodes, and find the IPv4 addresses that
+//! iptables and routes speak (in the test's address book, resolved once).
 //!
 //! Every per-node action yields `Result<String, String>` (what happened, or a
 //! message naming node and command) rather than stopping at the first error: a
@@ -151,72 +151,32 @@ pub(crate) fn pick_targets(
     Ok(picked)
 }
 
-/// The IPv4 address of `name`, looked up on the control node: first in the test
-/// option `node-addresses` (`{"n1":"10.77.0.11"}`), then as a literal address,
-/// then through the control node's resolver (`/etc/hosts`, DNS).
-pub(crate) async fn resolve_on_control(test: &Test, name: &str) -> Option<Ipv4Addr> {
-    let explicit = test
-        .options
-        .get("node-addresses")
-        .and_then(|m| m.get(name))
-        .and_then(Value::as_str);
-    if let Some(ip) = explicit.and_then(|s| s.parse().ok()) {
-        return Some(ip);
+/// The IPv4 address of `name`, as the test's address book has it (the node's
+/// own address: what iptables and routes inside the nodes see).
+pub(crate) fn node_ip(test: &Test, name: &str) -> Result<Ipv4Addr, String> {
+    let entry = test.addrs.get(name).map_err(|e| e.to_string())?;
+    match entry.ip() {
+        IpAddr::V4(ip) => Ok(ip),
+        IpAddr::V6(ip) => Err(format!(
+            "failed to use {name}'s address {ip}: the network nemeses speak IPv4 only"
+        )),
     }
-    if let Ok(ip) = name.parse::<Ipv4Addr>() {
-        return Some(ip);
-    }
-    let addrs = tokio::net::lookup_host((name, 0)).await.ok()?;
-    addrs
-        .filter_map(|a| match a.ip() {
-            IpAddr::V4(ip) => Some(ip),
-            IpAddr::V6(_) => None,
-        })
-        .next()
 }
 
-/// The IPv4 address of `name` as `node` resolves it (`getent ahostsv4`), for
-/// names the control node does not know.
-pub(crate) async fn resolve_on_node(
-    test: &Test,
-    node: &str,
-    name: &str,
-) -> Result<Ipv4Addr, String> {
-    let cmd = format!(
-        "getent ahostsv4 {}",
-        rjepsen_core::control::shell_quote(name)
-    );
-    let out = test
-        .remote
-        .exec(node, &cmd)
-        .await
-        .map_err(|e| e.to_string())?;
-    out.stdout
-        .split_whitespace()
-        .next()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| {
-            format!(
-                "failed to resolve {name} on {node}: `{cmd}` printed {:?}",
-                out.stdout.trim()
-            )
-        })
+/// Every node of the test with its IPv4 address from the address book.
+pub(crate) fn resolve_all(test: &Test) -> Result<Vec<(String, Ipv4Addr)>, String> {
+    test.nodes
+        .iter()
+        .map(|n| node_ip(test, n).map(|ip| (n.clone(), ip)))
+        .collect()
 }
 
-/// Resolves every node of the test (control node first, then on a node).
-pub(crate) async fn resolve_all(test: &Test) -> Result<Vec<(String, Ipv4Addr)>, String> {
-    let mut out = Vec::with_capacity(test.nodes.len());
-    for name in &test.nodes {
-        let ip = match resolve_on_control(test, name).await {
-            Some(ip) => ip,
-            None => {
-                let via = test.nodes.iter().find(|n| *n != name).unwrap_or(name);
-                resolve_on_node(test, via, name).await?
-            }
-        };
-        out.push((name.clone(), ip));
-    }
-    Ok(out)
+/// A salt for a nemesis's RNG from its kind's name (FNV-1a), so that kinds
+/// drawing from the same test seed do not draw the same numbers.
+pub(crate) fn salt(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A nemesis's own RNG, seeded from the test's seed the first time it is used,

@@ -10,6 +10,7 @@
 
 use crate::compose::Compose;
 use crate::packages;
+use crate::proxies::TestProxies;
 use async_trait::async_trait;
 use rjepsen_core::db::Db;
 use rjepsen_core::fault::{FaultBook, FaultSpec};
@@ -19,11 +20,15 @@ use rjepsen_core::test::Test;
 use serde_json::Value;
 use std::sync::Arc;
 
-/// What a package builds from: the DB (for its abilities) and the interval.
+/// What a package builds from: the DB (for its abilities), the interval, and
+/// the test's fault proxies when a proxy package is in play.
 pub struct PackageContext {
     pub db: Arc<dyn Db>,
     /// Mean seconds between fault edges (`--nemesis-interval`).
     pub interval_secs: f64,
+    /// The proxies in front of the nodes (`rjepsen test` starts them when
+    /// [`needs_proxies`] says so); `None` otherwise.
+    pub proxies: Option<Arc<TestProxies>>,
 }
 
 /// A package's nemesis and its main-phase schedule (not yet `OnNemesis`).
@@ -41,6 +46,12 @@ pub trait FaultPackage: Send + Sync {
     /// The DB ability this fault needs and `db` lacks (`"Kill"`), if any.
     fn missing_ability(&self, _db: &dyn Db) -> Option<&'static str> {
         None
+    }
+
+    /// Whether it acts at the test's fault proxies, which then stand in front
+    /// of every node (`--nemesis proxy-all` names these; `all` leaves them out).
+    fn uses_proxies(&self) -> bool {
+        false
     }
 
     /// The nemesis and its schedule.
@@ -72,20 +83,28 @@ pub struct NemesisPackage {
     pub faults: FaultBook,
 }
 
-/// Expands `kinds` (package names or `all`; one name an item: the command line
-/// splits `--nemesis` once, before this) into packages, in registry order:
-/// `all` takes every package the DB can serve; a package named explicitly that
-/// the DB cannot serve is an error.
+/// Expands `kinds` (package names, `all` or `proxy-all`; one name an item: the
+/// command line splits `--nemesis` once, before this) into packages, in
+/// registry order: `all` takes every package the DB can serve that needs no
+/// proxies, `proxy-all` every one that does; a package named explicitly that
+/// the DB cannot serve is an error, and so is an iptables `partition` beside a
+/// proxy kind (behind the proxies, peer traffic comes from the control node's
+/// address, which such a partition never drops).
 pub fn resolve(kinds: &[String], db: &dyn Db) -> Result<Vec<&'static dyn FaultPackage>, String> {
     let registry = packages::registry();
     let serves = |p: &dyn FaultPackage| p.missing_ability(db).is_none();
     let mut chosen: Vec<String> = Vec::new();
     for name in kinds.iter().map(|s| s.trim()) {
-        if name == "all" {
+        let family = match name {
+            "all" => Some(false),
+            "proxy-all" => Some(true),
+            _ => None,
+        };
+        if let Some(proxied) = family {
             chosen.extend(
                 registry
                     .iter()
-                    .filter(|p| serves(**p))
+                    .filter(|p| serves(**p) && p.uses_proxies() == proxied)
                     .map(|p| p.spec().name),
             );
             continue;
@@ -93,7 +112,7 @@ pub fn resolve(kinds: &[String], db: &dyn Db) -> Result<Vec<&'static dyn FaultPa
         let Some(p) = registry.iter().find(|p| p.spec().name == name) else {
             let known: Vec<String> = registry.iter().map(|p| p.spec().name).collect();
             return Err(format!(
-                "failed to build the nemesis: unknown kind {name:?} (known: {}, all)",
+                "failed to build the nemesis: unknown kind {name:?} (known: {}, all, proxy-all)",
                 known.join(", ")
             ));
         };
@@ -104,11 +123,39 @@ pub fn resolve(kinds: &[String], db: &dyn Db) -> Result<Vec<&'static dyn FaultPa
         }
         chosen.push(name.to_string());
     }
-    Ok(registry
+    let resolved: Vec<&'static dyn FaultPackage> = registry
         .iter()
         .filter(|p| chosen.contains(&p.spec().name))
         .copied()
-        .collect())
+        .collect();
+    if resolved.iter().any(|p| p.uses_proxies()) && chosen.iter().any(|n| n == "partition") {
+        return Err(
+            "failed to build the nemesis: partition (iptables) cannot run beside proxy kinds: \
+             behind the proxies every peer connection comes from the control node, which it \
+             never cuts; use proxy-partition"
+                .into(),
+        );
+    }
+    Ok(resolved)
+}
+
+/// Whether `kinds` need the test's fault proxies (a proxy kind is among them);
+/// checks `kinds` and the interval as [`package`] does, so that a caller can
+/// refuse bad arguments before it starts anything.
+pub fn needs_proxies(kinds: &[String], interval_secs: f64, db: &dyn Db) -> Result<bool, String> {
+    let resolved = resolve(kinds, db)?;
+    check_interval(&resolved, interval_secs)?;
+    Ok(resolved.iter().any(|p| p.uses_proxies()))
+}
+
+fn check_interval(resolved: &[&dyn FaultPackage], interval_secs: f64) -> Result<(), String> {
+    let interval_ok = interval_secs.is_finite() && interval_secs > 0.0;
+    if !resolved.is_empty() && !interval_ok {
+        return Err(format!(
+            "failed to build the nemesis: --nemesis-interval must be a positive number of seconds, not {interval_secs}"
+        ));
+    }
+    Ok(())
 }
 
 /// Builds the nemesis, schedule and final generator for `--nemesis KINDS` and
@@ -119,14 +166,32 @@ pub fn package(
     interval_secs: f64,
     db: Arc<dyn Db>,
 ) -> Result<NemesisPackage, String> {
+    package_with(kinds, interval_secs, db, None)
+}
+
+/// [`package`] with the test's proxies, which proxy kinds need (an error
+/// without them).
+pub fn package_with(
+    kinds: &[String],
+    interval_secs: f64,
+    db: Arc<dyn Db>,
+    proxies: Option<Arc<TestProxies>>,
+) -> Result<NemesisPackage, String> {
     let resolved = resolve(kinds, db.as_ref())?;
-    let interval_ok = interval_secs.is_finite() && interval_secs > 0.0;
-    if !resolved.is_empty() && !interval_ok {
-        return Err(format!(
-            "failed to build the nemesis: --nemesis-interval must be a positive number of seconds, not {interval_secs}"
-        ));
+    check_interval(&resolved, interval_secs)?;
+    if let Some(p) = resolved.iter().find(|p| p.uses_proxies()) {
+        if proxies.is_none() {
+            return Err(format!(
+                "failed to build the {} nemesis: the test has no fault proxies",
+                p.spec().name
+            ));
+        }
     }
-    let ctx = PackageContext { db, interval_secs };
+    let ctx = PackageContext {
+        db,
+        interval_secs,
+        proxies,
+    };
     // Teardown and the final generator heal by rank: network, then processes
     // (resumed before they are started), then packet shaping.
     let mut by_rank = resolved.clone();

@@ -15,8 +15,8 @@ pub mod emulate;
 mod support;
 
 use crate::nodes::{
-    on_nodes, pick_targets, resolve_all, resolve_on_control, results_json, teardown_result,
-    LazyRng, NodeResult,
+    node_ip, on_nodes, pick_targets, resolve_all, results_json, teardown_result, LazyRng,
+    NodeResult,
 };
 use async_trait::async_trait;
 use rjepsen_core::control::shell_quote;
@@ -126,7 +126,7 @@ pub async fn node_interface(test: &Test, node: &str) -> Result<String, String> {
     }
     let mut peer = None;
     for other in test.nodes.iter().filter(|n| *n != node) {
-        peer = resolve_on_control(test, other).await;
+        peer = node_ip(test, other).ok();
         if peer.is_some() {
             break;
         }
@@ -248,7 +248,7 @@ async fn shape_all(
     // Peers are only needed where netem must be emulated; without addresses the
     // emulation simply has no rule to add, and says so through its result.
     let addrs = if netem.is_some() {
-        resolve_all(test).await.unwrap_or_default()
+        resolve_all(test).unwrap_or_default()
     } else {
         Vec::new()
     };

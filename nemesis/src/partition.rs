@@ -116,7 +116,7 @@ pub async fn apply_grudge(
     test: &Test,
     grudge: &Grudge,
 ) -> Result<Vec<(String, NodeResult)>, String> {
-    let addrs: BTreeMap<String, Ipv4Addr> = resolve_all(test).await?.into_iter().collect();
+    let addrs: BTreeMap<String, Ipv4Addr> = resolve_all(test)?.into_iter().collect();
     let mut commands = BTreeMap::new();
     for node in &test.nodes {
         let cmd = match grudge.get(node) {

@@ -125,4 +125,4 @@ pub fn final_generator(heals: Vec<(String, Value)>) -> Seq {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -8,6 +8,7 @@
 //! failed sweep stops the test rather than run it on a still-faulted cluster.
 
 use crate::config::BadArgs;
+use rjepsen_core::addr::Ports;
 use rjepsen_core::cluster::{self, ClusterSpec};
 use rjepsen_core::control::SshRemote;
 use rjepsen_core::db::Db;
@@ -38,7 +39,9 @@ pub fn cluster_heal(spec: &ClusterSpec, db_name: &str) -> anyhow::Result<i32> {
         eprintln!("nothing to heal: no local cluster is up");
         return Ok(0);
     };
+    let ports = db.ports().unwrap_or(Ports::NONE);
     let test = Test {
+        addrs: info.addr_book(ports),
         name: "cluster-heal".into(),
         nodes: info.node_names(),
         concurrency: 1,

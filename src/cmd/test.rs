@@ -3,12 +3,15 @@
 use crate::analysis::{check_and_record, print_summary, RunFacts};
 use crate::cli::TestArgs;
 use crate::config::{BadArgs, TestConfig};
-use rjepsen_core::control::SshRemote;
+use rjepsen_core::addr::{AddrBook, Ports};
+use rjepsen_core::control::{Remote, SshRemote};
+use rjepsen_core::db::Db;
 use rjepsen_core::generator::{Any, Generator, OnClients, Phases, Sleep, Stagger, TimeLimit};
 use rjepsen_core::runner::{run_test, TestParts, TimeoutTemplate};
 use rjepsen_core::store::{timestamp, StoreRun};
 use rjepsen_core::test::Test;
 use rjepsen_core::Valid;
+use rjepsen_nemesis::TestProxies;
 use rjepsen_workloads::{Workload, WorkloadOptions};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -38,7 +41,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         rjepsen_workloads::build(&cfg.workload, &workload_options(cfg)).map_err(BadArgs)?;
     let db = rjepsen_db::db_for(&cfg.db).map_err(BadArgs)?;
     let client = rjepsen_db::client_for(&cfg.db, &cfg.workload).map_err(BadArgs)?;
-    let package = rjepsen_nemesis::package(&cfg.nemesis, cfg.nemesis_interval, db.clone())
+    let proxied = rjepsen_nemesis::needs_proxies(&cfg.nemesis, cfg.nemesis_interval, db.as_ref())
         .map_err(BadArgs)?;
     let store = StoreRun::create(&cfg.store, &cfg.name)?;
     crate::logging::to_file(&store.path("rjepsen.log"))?;
@@ -56,6 +59,21 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     );
     eprintln!("store: {}", store.dir.display());
 
+    // The runtime outlives the proxies, whose listeners run on it.
+    let rt = tokio::runtime::Runtime::new()?;
+    let remote = SshRemote::new(cfg.ssh.clone());
+    let (addrs, proxies) = rt.block_on(address_book(cfg, db.as_ref(), &remote, proxied))?;
+    let remote = Arc::new(remote.with_hosts(&addrs));
+    record.addresses = Some(addrs.clone());
+    store.write_json("test.json", &record)?;
+    let package = rjepsen_nemesis::package_with(
+        &cfg.nemesis,
+        cfg.nemesis_interval,
+        db.clone(),
+        proxies.clone(),
+    )
+    .map_err(BadArgs)?;
+    let faults = package.faults.clone();
     let Workload {
         generator,
         final_generator,
@@ -74,7 +92,8 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         nodes: cfg.nodes.clone(),
         concurrency: cfg.concurrency,
         seed: cfg.seed,
-        remote: Arc::new(SshRemote::new(cfg.ssh.clone())),
+        remote,
+        addrs,
         store_dir: store.dir.clone(),
         options: cfg.options.clone(),
     });
@@ -88,11 +107,10 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         nemesis: Arc::from(package.nemesis),
         leave_db_running: cfg.leave_db_running,
         quiet: cfg.quiet,
-        faults: package.faults.clone(),
+        faults: faults.clone(),
     };
     let db_for_sweep = parts.db.clone();
 
-    let rt = tokio::runtime::Runtime::new()?;
     let outcome = rt.block_on(async {
         let cancel = interrupt_on_ctrl_c();
         // Only on a cluster cleared of what an earlier run left.
@@ -101,7 +119,22 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
             .await
             .map_err(anyhow::Error::from)
     });
+    // The proxies stop with the run (after the DB's teardown); nothing of
+    // theirs is left anywhere.
+    drop(proxies);
     rt.shutdown_timeout(Duration::from_secs(2));
+    finish(&store, record, outcome, &*checker, &faults)
+}
+
+/// Records how the run ended in `test.json`, checks the history and writes
+/// `results.json` and the report; returns the verdict.
+fn finish(
+    store: &StoreRun,
+    mut record: rjepsen_core::record::RunRecord,
+    outcome: anyhow::Result<rjepsen_core::runner::TestOutcome>,
+    checker: &dyn rjepsen_core::Checker,
+    faults: &rjepsen_core::FaultBook,
+) -> anyhow::Result<Valid> {
     record.end_time = Some(timestamp(SystemTime::now()));
     let outcome = match outcome {
         Ok(o) => o,
@@ -122,12 +155,36 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     eprintln!("checking {} ops...", outcome.history.len());
     let facts = RunFacts {
         record: &record,
-        faults: &package.faults,
-        required: package.faults.clone(),
+        faults,
+        required: faults.clone(),
     };
-    let result = check_and_record(&store, &*checker, outcome.history, facts)?;
-    print_summary(&store, &result);
+    let result = check_and_record(store, checker, outcome.history, facts)?;
+    print_summary(store, &result);
     Ok(result.valid)
+}
+
+/// The test's address book, resolved once (docs/architecture.md, "Address
+/// book"); with `proxied`, the fault proxies are started on the control node
+/// first and the book gives their addresses as what everyone dials.
+async fn address_book(
+    cfg: &TestConfig,
+    db: &dyn Db,
+    remote: &dyn Remote,
+    proxied: bool,
+) -> anyhow::Result<(AddrBook, Option<Arc<TestProxies>>)> {
+    let ports = db.ports().unwrap_or(Ports::NONE);
+    let direct = rjepsen_core::addr::resolve(&cfg.nodes, remote, ports).await?;
+    if !proxied {
+        return Ok((direct, None));
+    }
+    let proxies = Arc::new(TestProxies::start(&direct, cfg.seed).await?);
+    for n in proxies.book().nodes() {
+        eprintln!(
+            "proxy: {} clients dial {}, peers dial {} (it listens on {}, {})",
+            n.node, n.client, n.peer, n.listen_client, n.listen_peer
+        );
+    }
+    Ok((proxies.book().clone(), Some(proxies)))
 }
 
 fn workload_options(cfg: &TestConfig) -> WorkloadOptions {

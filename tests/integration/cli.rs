@@ -38,6 +38,16 @@ fn bad_arguments_exit_254_and_say_why() {
             "unknown workload",
         ),
         (&["test"], "no nodes"),
+        (
+            &[
+                "test",
+                "--nodes",
+                "n1..n3",
+                "--nemesis",
+                "partition,proxy-partition",
+            ],
+            "cannot run beside proxy kinds",
+        ),
         (&["check", "x.jsonl"], "--model"),
         (&["frobnicate"], "unrecognized subcommand"),
     ];

@@ -104,6 +104,16 @@ impl ClusterInfo {
         self.nodes.iter().map(|n| n.name.clone()).collect()
     }
 
+    /// The book of these nodes at their addresses on the bridge, with `ports`.
+    pub fn addr_book(&self, ports: crate::addr::Ports) -> crate::addr::AddrBook {
+        let resolved: Vec<(String, std::net::IpAddr)> = self
+            .nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.address.into()))
+            .collect();
+        crate::addr::AddrBook::direct(&resolved, ports)
+    }
+
     /// SSH options that reach these nodes: root, the cluster's key, no host key
     /// checks (node host keys are made anew on every `up`).
     pub fn ssh_options(&self) -> SshOptions {

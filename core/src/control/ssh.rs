@@ -25,6 +25,9 @@ pub struct SshRemote {
     opts: SshOptions,
     control_dir: PathBuf,
     slots: Mutex<HashMap<String, Slot>>,
+    /// Node → the host to connect to (the address book's `ssh`); a node not
+    /// listed is its own host.
+    hosts: HashMap<String, String>,
 }
 
 impl SshRemote {
@@ -34,7 +37,23 @@ impl SshRemote {
             opts,
             control_dir: std::env::temp_dir(),
             slots: Mutex::new(HashMap::new()),
+            hosts: HashMap::new(),
         }
+    }
+
+    /// Connects to each node of `book` at its `ssh` host.
+    pub fn with_hosts(mut self, book: &crate::addr::AddrBook) -> SshRemote {
+        self.hosts = book
+            .nodes()
+            .iter()
+            .map(|n| (n.node.clone(), n.ssh.clone()))
+            .collect();
+        self
+    }
+
+    /// The host SSH connects to for `node`.
+    pub fn host<'a>(&'a self, node: &'a str) -> &'a str {
+        self.hosts.get(node).map_or(node, String::as_str)
     }
 
     /// The options this remote connects with.
@@ -111,7 +130,7 @@ impl SshRemote {
         // ConnectTimeout covers TCP only; bound the handshake as well.
         let limit = Duration::from_secs(self.opts.connect_timeout.max(1) * 2 + 5);
         let builder = self.builder();
-        let connect = builder.connect_mux(node.to_string());
+        let connect = builder.connect_mux(self.host(node).to_string());
         let session = match tokio::time::timeout(limit, connect).await {
             Ok(Ok(s)) => Arc::new(s),
             Ok(Err(e)) => {
@@ -334,6 +353,20 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The book's `ssh` host is where a node is reached; unknown nodes are
+    /// their own host.
+    #[test]
+    fn hosts_come_from_the_book() {
+        use crate::addr::{AddrBook, NodeAddrs};
+        let n1 = NodeAddrs {
+            ssh: "jump-n1.example".into(),
+            ..NodeAddrs::at("n1", "10.0.0.1:2379".parse().unwrap(), 2380)
+        };
+        let remote = SshRemote::new(SshOptions::default()).with_hosts(&AddrBook::new(vec![n1]));
+        assert_eq!(remote.host("n1"), "jump-n1.example");
+        assert_eq!(remote.host("n2"), "n2");
+    }
 
     #[test]
     fn error_chain_keeps_sources_once() {

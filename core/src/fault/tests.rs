@@ -151,7 +151,20 @@ fn book_looks_up_edges_and_heal_order() {
         "no guessing from prefixes"
     );
     let order: Vec<&str> = book.heal_order().iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(order, ["partition", "pause", "kill", "packet"]);
+    assert_eq!(
+        order,
+        [
+            "partition",
+            "proxy-partition",
+            "proxy-reset",
+            "proxy-delay",
+            "proxy-bandwidth",
+            "pause",
+            "kill",
+            "packet"
+        ],
+        "the network (iptables, then the proxies) before the processes"
+    );
 }
 
 #[test]

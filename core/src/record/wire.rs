@@ -36,6 +36,7 @@ pub(super) struct RecordWire {
     interrupted: bool,
     error: Option<String>,
     versions: BTreeMap<String, String>,
+    addresses: Option<crate::addr::AddrBook>,
     // The flat shape (format 1).
     options: Option<Map<String, Value>>,
     nemesis_interval: Option<f64>,
@@ -110,6 +111,7 @@ impl From<RecordWire> for RunRecord {
             interrupted: w.interrupted,
             error: w.error,
             versions,
+            addresses: w.addresses,
         }
     }
 }

@@ -69,6 +69,7 @@ fn test(dir: &std::path::Path, concurrency: usize) -> Arc<Test> {
         seed: 3,
         remote: Arc::new(LocalRemote::new()),
         store_dir: dir.to_path_buf(),
+        addrs: Default::default(),
         options: Default::default(),
     })
 }

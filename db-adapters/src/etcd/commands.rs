@@ -1,11 +1,12 @@
 //! The shell command lines the etcd `Db` runs on a node, built as plain strings.
 //!
 //! Kept apart from the async code so that every script can be read (and unit
-//! tested) in one place. They are POSIX `sh` for `Remote::exec`, use only coreutils,
-//! `getent` and `/proc`, and never touch a process that is not this node's etcd:
+//! tested) in one place. They are POSIX `sh` for `Remote::exec`, use only coreutils
+//! and `/proc`, and never touch a process that is not this node's etcd:
 //! processes are found by pidfile, or by an `etcd` executable whose command line
 //! names our data directory.
 
+use rjepsen_core::addr::{AddrBook, NodeAddrs};
 use rjepsen_core::control::shell_quote;
 
 pub const DATA_DIR: &str = "/var/lib/rjepsen/etcd-data";
@@ -13,6 +14,7 @@ pub const PIDFILE: &str = "/var/lib/rjepsen/etcd.pid";
 pub const LOG_FILE: &str = "/var/log/rjepsen/etcd.log";
 /// Where `--db-binary` is uploaded.
 pub const UPLOADED_BINARY: &str = "/opt/rjepsen/etcd";
+/// The etcd peer port on every node (what the address book is built with).
 pub const PEER_PORT: u16 = 2380;
 
 /// `alive PID`: true for a live process (a zombie is dead). `ours`: pids of etcd
@@ -34,52 +36,31 @@ pub fn install_package() -> String {
         .to_string()
 }
 
-/// Prints `name address` for each of `nodes`, resolved on the node that runs it
-/// (loopback addresses skipped; the node's own name falls back to `hostname -I`).
-pub fn resolve(nodes: &[String]) -> String {
-    let names: Vec<String> = nodes.iter().map(|n| shell_quote(n)).collect();
-    format!(
-        "for h in {}; do a=$(getent ahostsv4 \"$h\" | awk '$1 !~ /^127\\./ {{print $1; exit}}'); \
-         if [ -z \"$a\" ] && [ \"$h\" = \"$(hostname)\" ]; then a=$(hostname -I | awk '{{print $1}}'); fi; \
-         echo \"$h ${{a:--}}\"; done",
-        names.join(" ")
-    )
-}
-
-/// Parses the output of [`resolve`] into `(name, address)` pairs, in node order.
-pub fn parse_resolved(out: &str, nodes: &[String]) -> Result<Vec<(String, String)>, String> {
-    nodes
+/// The etcd command line for the node `me` in the cluster of `book`: it listens
+/// on its own addresses and advertises (to clients and peers, and in the
+/// initial cluster) what the book says the others dial — a proxy's address when
+/// one stands in front of it.
+pub fn etcd_args(binary: &str, me: &NodeAddrs, book: &AddrBook) -> String {
+    let cluster: Vec<String> = book
+        .nodes()
         .iter()
-        .map(|n| {
-            let addr = out
-                .lines()
-                .filter_map(|l| l.split_once(' '))
-                .find(|(name, _)| name == n)
-                .map(|(_, a)| a.trim().to_string())
-                .filter(|a| !a.is_empty() && a != "-");
-            addr.map(|a| (n.clone(), a))
-                .ok_or_else(|| format!("cannot resolve {n} to an address"))
-        })
-        .collect()
-}
-
-/// The etcd command line for `name` at `addr` in the cluster `peers`.
-pub fn etcd_args(binary: &str, name: &str, addr: &str, peers: &[(String, String)]) -> String {
-    let cluster: Vec<String> = peers
-        .iter()
-        .map(|(n, a)| format!("{n}=http://{a}:{PEER_PORT}"))
+        .map(|n| format!("{}=http://{}", n.node, n.peer))
         .collect();
-    let client = super::conn::CLIENT_PORT;
+    let client_port = me.listen_client.port();
     format!(
         "{} --name {} --data-dir {DATA_DIR} \
-         --listen-peer-urls http://{addr}:{PEER_PORT} \
-         --initial-advertise-peer-urls http://{addr}:{PEER_PORT} \
-         --listen-client-urls http://{addr}:{client},http://127.0.0.1:{client} \
-         --advertise-client-urls http://{addr}:{client} \
+         --listen-peer-urls http://{} \
+         --initial-advertise-peer-urls http://{} \
+         --listen-client-urls http://{},http://127.0.0.1:{client_port} \
+         --advertise-client-urls http://{} \
          --initial-cluster {} --initial-cluster-state new \
          --initial-cluster-token rjepsen",
         shell_quote(binary),
-        shell_quote(name),
+        shell_quote(&me.node),
+        me.listen_peer,
+        me.peer,
+        me.listen_client,
+        me.client,
         shell_quote(&cluster.join(","))
     )
 }
@@ -164,35 +145,68 @@ pub fn log_tail() -> String {
 mod tests {
     use super::*;
 
-    fn nodes() -> Vec<String> {
-        vec!["n1".into(), "n2".into()]
+    fn book() -> AddrBook {
+        let ports = rjepsen_core::addr::Ports {
+            client: 2379,
+            peer: 2380,
+        };
+        AddrBook::direct(
+            &[
+                ("n1".into(), "10.0.0.1".parse().unwrap()),
+                ("n2".into(), "10.0.0.2".parse().unwrap()),
+            ],
+            ports,
+        )
     }
 
-    #[test]
-    fn resolved_addresses_parse_in_node_order() {
-        let out = "n2 10.77.0.3\nn1 10.77.0.2\n";
-        assert_eq!(
-            parse_resolved(out, &nodes()).unwrap(),
-            vec![
-                ("n1".into(), "10.77.0.2".into()),
-                ("n2".into(), "10.77.0.3".into())
-            ]
-        );
-        let err = parse_resolved("n1 10.77.0.2\nn2 -\n", &nodes()).unwrap_err();
-        assert!(err.contains("n2"), "{err}");
-    }
-
+    /// The default book gives the command line etcd always had.
     #[test]
     fn args_name_the_whole_cluster() {
-        let peers = vec![
-            ("n1".into(), "10.0.0.1".into()),
-            ("n2".into(), "10.0.0.2".into()),
-        ];
-        let a = etcd_args("/usr/bin/etcd", "n1", "10.0.0.1", &peers);
+        let book = book();
+        let a = etcd_args("/usr/bin/etcd", book.get("n1").unwrap(), &book);
         assert!(a.starts_with("'/usr/bin/etcd' --name 'n1'"), "{a}");
         assert!(a.contains("--initial-cluster 'n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380'"));
         assert!(a.contains("--listen-client-urls http://10.0.0.1:2379,http://127.0.0.1:2379"));
+        assert!(
+            a.contains("--advertise-client-urls http://10.0.0.1:2379 "),
+            "{a}"
+        );
         assert!(a.contains("--data-dir /var/lib/rjepsen/etcd-data"));
+    }
+
+    /// Behind proxies, etcd listens on its own addresses and advertises the
+    /// proxies', to clients, to peers and in the initial cluster.
+    #[test]
+    fn behind_proxies_etcd_advertises_the_proxies() {
+        let hub = |port: u16| std::net::SocketAddr::from(([10, 60, 0, 1], port));
+        let dial = [
+            ("n1".to_string(), (hub(40001), hub(40002))),
+            ("n2".to_string(), (hub(40003), hub(40004))),
+        ]
+        .into_iter()
+        .collect();
+        let book = book().proxied(&dial);
+        let a = etcd_args("etcd", book.get("n2").unwrap(), &book);
+        assert!(
+            a.contains("--listen-peer-urls http://10.0.0.2:2380 "),
+            "{a}"
+        );
+        assert!(
+            a.contains("--initial-advertise-peer-urls http://10.60.0.1:40004 "),
+            "{a}"
+        );
+        assert!(
+            a.contains("--listen-client-urls http://10.0.0.2:2379,"),
+            "{a}"
+        );
+        assert!(
+            a.contains("--advertise-client-urls http://10.60.0.1:40003 "),
+            "{a}"
+        );
+        assert!(
+            a.contains("'n1=http://10.60.0.1:40002,n2=http://10.60.0.1:40004'"),
+            "{a}"
+        );
     }
 
     /// `alive` on this test process, a pid that cannot exist, and a zombie.
@@ -213,19 +227,5 @@ mod tests {
             .unwrap();
         zombie.wait().unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout), "me\n");
-    }
-
-    #[test]
-    fn resolve_runs_in_sh() {
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(resolve(&[
-                "localhost".to_string(),
-                "no-such-host.invalid".to_string(),
-            ]))
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("no-such-host.invalid -"), "{text}");
     }
 }

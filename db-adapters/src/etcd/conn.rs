@@ -13,7 +13,7 @@ use rjepsen_core::test::Test;
 use serde_json::Value;
 use std::time::Duration;
 
-/// The etcd client port on every node.
+/// The etcd client port on every node (what the address book is built with).
 pub const CLIENT_PORT: u16 = 2379;
 /// How long to wait for a TCP connection to a node.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -64,14 +64,17 @@ pub(crate) fn is_definite(text: &str) -> bool {
     DEFINITE.iter().any(|d| lower.contains(d))
 }
 
-/// `host:2379`, or the node itself when it already names a port (`127.0.0.1:23790`,
-/// as tests against a single local etcd do).
-pub fn endpoint(node: &str) -> String {
-    if node.contains(':') {
-        format!("http://{node}")
-    } else {
-        format!("http://{node}:{CLIENT_PORT}")
-    }
+/// The URL a client dials for `node`: its client address in the test's address
+/// book (a proxy's, when one stands in front of the node).
+pub fn endpoint(test: &Test, node: &str) -> Result<String, ClientError> {
+    test.addrs
+        .client(node)
+        .map(|a| format!("http://{a}"))
+        .map_err(|e| ClientError {
+            node: node.to_string(),
+            action: "find the node's client address".into(),
+            message: e.to_string(),
+        })
 }
 
 /// The per-operation timeout: `test.options["op-timeout"]` seconds (a number or a
@@ -104,11 +107,12 @@ impl Conn {
             .with_connect_timeout(CONNECT_TIMEOUT)
             .with_timeout(op_timeout(test))
             .with_keep_alive(Duration::from_secs(5), Duration::from_secs(5));
-        let client = GrpcClient::connect([endpoint(node)], Some(options))
+        let url = endpoint(test, node)?;
+        let client = GrpcClient::connect([url.as_str()], Some(options))
             .await
             .map_err(|e| ClientError {
                 node: node.to_string(),
-                action: format!("connect to etcd at {}", endpoint(node)),
+                action: format!("connect to etcd at {url}"),
                 message: e.to_string(),
             })?;
         Ok(Conn {
@@ -179,23 +183,38 @@ mod tests {
         }
     }
 
+    /// The URL is the book's, whatever the node is called; a node the book
+    /// lacks is an error naming it.
     #[test]
-    fn endpoints_default_to_the_client_port() {
-        assert_eq!(endpoint("n1"), "http://n1:2379");
-        assert_eq!(endpoint("127.0.0.1:23790"), "http://127.0.0.1:23790");
+    fn endpoints_come_from_the_address_book() {
+        use rjepsen_core::addr::{AddrBook, NodeAddrs};
+        let mut test = test_with(Value::Null);
+        let proxied = NodeAddrs {
+            client: "10.60.0.1:40001".parse().unwrap(),
+            ..NodeAddrs::at("n1", "10.60.0.11:2379".parse().unwrap(), 2380)
+        };
+        test.addrs = AddrBook::new(vec![proxied]);
+        assert_eq!(endpoint(&test, "n1").unwrap(), "http://10.60.0.1:40001");
+        let err = endpoint(&test, "n2").unwrap_err().to_string();
+        assert!(err.contains("n2"), "{err}");
     }
 
-    #[test]
-    fn op_timeout_comes_from_the_options() {
-        let test = |v: Value| Test {
+    fn test_with(v: Value) -> Test {
+        Test {
             name: "t".into(),
             nodes: vec![],
             concurrency: 1,
             seed: 0,
             remote: std::sync::Arc::new(rjepsen_core::control::LocalRemote::new()),
             store_dir: std::env::temp_dir(),
+            addrs: Default::default(),
             options: [("op-timeout".to_string(), v)].into_iter().collect(),
-        };
+        }
+    }
+
+    #[test]
+    fn op_timeout_comes_from_the_options() {
+        let test = test_with;
         let table = [
             (json!(1.5), Duration::from_millis(1500)),
             (json!("2"), Duration::from_secs(2)),

@@ -3,14 +3,16 @@
 //!
 //! Everything on a node goes through `test.remote` with the scripts of
 //! [`super::commands`], so the same code runs on local namespace nodes, containers
-//! or real machines. Addresses are resolved on each node (its view of the names is
-//! what etcd will use), and health and leadership are asked over gRPC from the
-//! control node, which must reach every node's client port anyway.
+//! or real machines. Every address comes from the test's address book (what the
+//! node listens on, what it advertises, what the control node dials), so a proxy
+//! can stand in front of each node; health and leadership are asked over gRPC
+//! from the control node, which must reach every node's client address anyway.
 
 use super::commands as cmd;
 use super::conn::{endpoint, CONNECT_TIMEOUT};
 use async_trait::async_trait;
 use etcd_client::{Client as GrpcClient, ConnectOptions};
+use rjepsen_core::addr::Ports;
 use rjepsen_core::db::{Db, DbError, Kill, LogFiles, Pause, Primary};
 use rjepsen_core::test::Test;
 use std::path::Path;
@@ -40,12 +42,13 @@ fn other(node: &str, action: &str, message: impl Into<String>) -> DbError {
 }
 
 /// Asks `node` one linearizable read, bounded by `timeout`.
-async fn serves(node: &str, timeout: Duration) -> Result<(), String> {
+async fn serves(test: &Test, node: &str, timeout: Duration) -> Result<(), String> {
+    let url = endpoint(test, node).map_err(|e| e.to_string())?;
     let opts = ConnectOptions::new()
         .with_connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .with_timeout(timeout);
     let fut = async {
-        let mut c = GrpcClient::connect([endpoint(node)], Some(opts))
+        let mut c = GrpcClient::connect([url.as_str()], Some(opts))
             .await
             .map_err(|e| e.to_string())?;
         c.get("health", None).await.map_err(|e| e.to_string())?;
@@ -56,13 +59,13 @@ async fn serves(node: &str, timeout: Duration) -> Result<(), String> {
         .unwrap_or_else(|_| Err(format!("no answer within {timeout:?}")))
 }
 
-/// True when `node` believes it is the raft leader.
-async fn leads(node: &str) -> Result<bool, String> {
+/// True when the node at client URL `url` believes it is the raft leader.
+async fn leads(url: String) -> Result<bool, String> {
     let opts = ConnectOptions::new()
         .with_connect_timeout(CONNECT_TIMEOUT)
         .with_timeout(Duration::from_secs(2));
     let fut = async {
-        let mut c = GrpcClient::connect([endpoint(node)], Some(opts))
+        let mut c = GrpcClient::connect([url.as_str()], Some(opts))
             .await
             .map_err(|e| e.to_string())?;
         let status = c.status().await.map_err(|e| e.to_string())?;
@@ -105,17 +108,14 @@ impl Etcd {
         Ok(out.stdout.trim().to_string())
     }
 
-    /// Starts etcd on `node` (a no-op if it runs) with the whole cluster's addresses.
+    /// Starts etcd on `node` (a no-op if it runs) with the whole cluster's
+    /// addresses, as the test's address book gives them.
     async fn launch(&self, test: &Test, node: &str, binary: &str) -> Result<(), DbError> {
-        let out = test.remote.exec(node, &cmd::resolve(&test.nodes)).await?;
-        let peers = cmd::parse_resolved(&out.stdout, &test.nodes)
-            .map_err(|e| other(node, "resolve the cluster's addresses", e))?;
-        let addr = peers
-            .iter()
-            .find(|(n, _)| n == node)
-            .map(|(_, a)| a.clone())
-            .ok_or_else(|| other(node, "start etcd", "the node is not one of test.nodes"))?;
-        let args = cmd::etcd_args(binary, node, &addr, &peers);
+        let me = test
+            .addrs
+            .get(node)
+            .map_err(|e| other(node, "start etcd", e.to_string()))?;
+        let args = cmd::etcd_args(binary, me, &test.addrs);
         test.remote.exec(node, &cmd::start(&args)).await?;
         Ok(())
     }
@@ -127,7 +127,7 @@ impl Etcd {
         loop {
             let mut sick = None;
             for n in &test.nodes {
-                if let Err(e) = serves(n, Duration::from_secs(2)).await {
+                if let Err(e) = serves(test, n, Duration::from_secs(2)).await {
                     sick = Some((n.clone(), e));
                     break;
                 }
@@ -168,6 +168,13 @@ impl Db for Etcd {
     async fn teardown(&self, test: &Test, node: &str) -> Result<(), DbError> {
         test.remote.exec(node, &cmd::wipe()).await?;
         Ok(())
+    }
+
+    fn ports(&self) -> Option<Ports> {
+        Some(Ports {
+            client: super::conn::CLIENT_PORT,
+            peer: cmd::PEER_PORT,
+        })
     }
 
     fn as_kill(&self) -> Option<&dyn Kill> {
@@ -225,7 +232,13 @@ impl Primary for Etcd {
             .iter()
             .map(|n| {
                 let n = n.clone();
-                tokio::spawn(async move { (leads(&n).await, n) })
+                let url = endpoint(test, &n).map_err(|e| e.to_string());
+                tokio::spawn(async move {
+                    match url {
+                        Ok(url) => (leads(url).await, n),
+                        Err(e) => (Err(e), n),
+                    }
+                })
             })
             .collect();
         let mut leaders = Vec::new();

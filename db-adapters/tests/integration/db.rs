@@ -64,6 +64,7 @@ where
             );
             let mut test = test_for(info.node_names(), json!({}));
             test.remote = Arc::new(SshRemote::new(info.ssh_options()));
+            test.addrs = info.addr_book(rjepsen_db::etcd::Etcd::default().ports().unwrap());
             tokio::time::timeout(limit, body(test, info)).await
         }
     });

@@ -1,6 +1,7 @@
 //! A single-member etcd on loopback for client tests: random high ports, its own
 //! data directory under the temp dir, killed by PID and wiped when dropped.
 
+use rjepsen_core::addr::{AddrBook, NodeAddrs};
 use rjepsen_core::control::local::LocalRemote;
 use rjepsen_core::test::Test;
 use serde_json::{Map, Value};
@@ -148,7 +149,14 @@ pub fn test_for(nodes: Vec<String>, options: Value) -> Test {
         Value::Object(m) => m,
         _ => Map::new(),
     };
+    // Loopback etcds are named by their client address; cluster nodes get
+    // their book from the cluster (the caller replaces this empty one).
+    let addrs = nodes
+        .iter()
+        .filter_map(|n| n.parse().ok().map(|client| NodeAddrs::at(n, client, 0)))
+        .collect();
     Test {
+        addrs: AddrBook::new(addrs),
         name: "db-adapters-integration".into(),
         nodes,
         concurrency: 4,

@@ -86,6 +86,14 @@ fn test(broken: bool) -> Test {
         seed: 1,
         remote: Arc::new(Scripted { broken }),
         store_dir: std::env::temp_dir(),
+        addrs: rjepsen_core::addr::AddrBook::direct(
+            &[
+                ("n1".into(), "10.9.0.1".parse().unwrap()),
+                ("n2".into(), "10.9.0.2".parse().unwrap()),
+                ("n3".into(), "10.9.0.3".parse().unwrap()),
+            ],
+            rjepsen_core::addr::Ports::NONE,
+        ),
         options,
     }
 }

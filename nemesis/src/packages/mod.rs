@@ -8,16 +8,42 @@ mod kill;
 mod packet;
 mod partition;
 mod pause;
+mod proxy_bandwidth;
+mod proxy_delay;
+mod proxy_partition;
+mod proxy_reset;
 
 use crate::package::{FaultPackage, Leftovers};
 #[cfg(test)]
 pub(crate) use packet::start_values as packet_start_values;
+
+/// The plan of a proxy kind's start value, for tests of the plans alone.
+#[cfg(test)]
+pub(crate) fn plan_of(
+    kind: &str,
+    value: &serde_json::Value,
+    nodes: &[String],
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> Result<crate::link_fault::Plan, String> {
+    use crate::link_fault::LinkFault;
+    match kind {
+        "proxy-partition" => proxy_partition::Cut.plan(value, nodes, rng),
+        "proxy-delay" => proxy_delay::Delay.plan(value, nodes, rng),
+        "proxy-reset" => proxy_reset::Reset.plan(value, nodes, rng),
+        "proxy-bandwidth" => proxy_bandwidth::Throttle.plan(value, nodes, rng),
+        other => Err(format!("no proxy kind {other}")),
+    }
+}
 
 const REGISTRY: &[&dyn FaultPackage] = &[
     &partition::Partition,
     &kill::Kill,
     &pause::Pause,
     &packet::Packet,
+    &proxy_partition::ProxyPartition,
+    &proxy_reset::ProxyReset,
+    &proxy_delay::ProxyDelay,
+    &proxy_bandwidth::ProxyBandwidth,
 ];
 
 /// Every fault package rjepsen knows.
@@ -88,6 +114,9 @@ mod tests {
         async fn teardown(&self, _: &Test, _: &str) -> Result<(), DbError> {
             Ok(())
         }
+        fn ports(&self) -> Option<rjepsen_core::addr::Ports> {
+            Some(rjepsen_core::addr::Ports { client: 1, peer: 2 })
+        }
         fn as_kill(&self) -> Option<&dyn rjepsen_core::db::Kill> {
             Some(self)
         }
@@ -123,6 +152,7 @@ mod tests {
         let ctx = crate::package::PackageContext {
             db: std::sync::Arc::new(Able),
             interval_secs: 1.0,
+            proxies: None,
         };
         for p in registry() {
             let spec = p.spec();

@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// Drives a generator as a runner with an instant nemesis would, polling every
 /// 100 ms: each op is invoked when yielded and completes at once. Stops after
 /// `until_ns`.
-fn drive(gen: &mut dyn Generator, seed: u64, until_ns: u64) -> Vec<Op> {
+pub(crate) fn drive(gen: &mut dyn Generator, seed: u64, until_ns: u64) -> Vec<Op> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let free = [Process::Nemesis];
     let workers: [Process; 0] = [];

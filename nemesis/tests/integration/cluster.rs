@@ -90,6 +90,7 @@ async fn exercise(spec: &ClusterSpec) {
         seed: 7,
         remote: remote.clone(),
         store_dir: std::env::temp_dir(),
+        addrs: info.addr_book(rjepsen_core::addr::Ports::NONE),
         options: Map::new(),
     };
     let kinds = vec!["partition".to_string(), "packet".to_string()];

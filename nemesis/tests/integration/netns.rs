@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use rjepsen_core::control::{ControlError, Output, Remote};
 use rjepsen_core::test::Test;
-use serde_json::{json, Map, Value};
+use serde_json::Map;
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
@@ -179,25 +179,25 @@ impl Cluster {
     }
 
     /// A `Test` over `nodes` whose remote runs commands in these namespaces;
-    /// names resolve through the `node-addresses` option, not `/etc/hosts`.
+    /// names resolve through its address book, not `/etc/hosts`.
     pub fn test(&self, nodes: &[&str]) -> Test {
         let ns_of: BTreeMap<String, String> =
             self.nodes.iter().map(|n| (n.clone(), self.ns(n))).collect();
-        let addrs: Map<String, Value> = self
+        let resolved: Vec<(String, std::net::IpAddr)> = self
             .nodes
             .iter()
-            .map(|n| (n.clone(), json!(self.addr(n))))
+            .map(|n| (n.clone(), self.addr(n).parse().unwrap()))
             .collect();
-        let mut options = Map::new();
-        options.insert("node-addresses".into(), Value::Object(addrs));
+        let ports = rjepsen_core::addr::Ports::NONE;
         Test {
+            addrs: rjepsen_core::addr::AddrBook::direct(&resolved, ports),
             name: "nemesis-integration".into(),
             nodes: nodes.iter().map(|s| s.to_string()).collect(),
             concurrency: 1,
             seed: 42,
             remote: Arc::new(NetnsRemote { ns_of }),
             store_dir: std::env::temp_dir(),
-            options,
+            options: Map::new(),
         }
     }
 }
