@@ -25,6 +25,9 @@ pub struct SshRemote {
     opts: SshOptions,
     control_dir: PathBuf,
     slots: Mutex<HashMap<String, Slot>>,
+    /// Node name to the host ssh dials, where they differ (a static list of
+    /// machines); other nodes are dialled by name.
+    hosts: HashMap<String, String>,
 }
 
 impl SshRemote {
@@ -34,7 +37,14 @@ impl SshRemote {
             opts,
             control_dir: std::env::temp_dir(),
             slots: Mutex::new(HashMap::new()),
+            hosts: HashMap::new(),
         }
+    }
+
+    /// Dials `hosts[node]` instead of `node` (errors still name the node).
+    pub fn with_hosts(mut self, hosts: HashMap<String, String>) -> SshRemote {
+        self.hosts = hosts;
+        self
     }
 
     /// The options this remote connects with.
@@ -111,7 +121,8 @@ impl SshRemote {
         // ConnectTimeout covers TCP only; bound the handshake as well.
         let limit = Duration::from_secs(self.opts.connect_timeout.max(1) * 2 + 5);
         let builder = self.builder();
-        let connect = builder.connect_mux(node.to_string());
+        let host = self.hosts.get(node).map_or(node, String::as_str);
+        let connect = builder.connect_mux(host.to_string());
         let session = match tokio::time::timeout(limit, connect).await {
             Ok(Ok(s)) => Arc::new(s),
             Ok(Err(e)) => {
