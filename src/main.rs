@@ -8,6 +8,7 @@ mod cmd;
 mod config;
 mod exit;
 mod logging;
+mod providers;
 
 use clap::Parser;
 use cli::{Cli, Command};

@@ -8,9 +8,9 @@
 //! failed sweep stops the test rather than run it on a still-faulted cluster.
 
 use crate::config::BadArgs;
-use rjepsen_core::cluster::{self, ClusterSpec};
-use rjepsen_core::control::SshRemote;
+use rjepsen_core::control::SshOptions;
 use rjepsen_core::db::Db;
+use rjepsen_core::provider::NodeProvider;
 use rjepsen_core::test::Test;
 use std::sync::Arc;
 
@@ -31,19 +31,20 @@ pub async fn heal_leftovers(test: &Test, db: Arc<dyn Db>) -> anyhow::Result<usiz
     Ok(found.healed.len())
 }
 
-/// `rjepsen cluster heal --db DB`: sweeps the local cluster of `spec`.
-pub fn cluster_heal(spec: &ClusterSpec, db_name: &str) -> anyhow::Result<i32> {
+/// `rjepsen cluster heal --db DB`: sweeps the local cluster of `provider`.
+pub fn cluster_heal(provider: &dyn NodeProvider, db_name: &str) -> anyhow::Result<i32> {
     let db = rjepsen_db::db_for(db_name).map_err(BadArgs)?;
-    let Some(info) = cluster::info(spec)? else {
-        eprintln!("nothing to heal: no local cluster is up");
+    let nodes: Vec<String> = provider.endpoints()?.into_iter().map(|n| n.name).collect();
+    if nodes.is_empty() {
+        eprintln!("nothing to heal: no {} cluster is up", provider.name());
         return Ok(0);
-    };
+    }
     let test = Test {
         name: "cluster-heal".into(),
-        nodes: info.node_names(),
+        nodes,
         concurrency: 1,
         seed: 0,
-        remote: Arc::new(SshRemote::new(info.ssh_options())),
+        remote: provider.remote(&SshOptions::default())?,
         store_dir: std::env::temp_dir(),
         options: Default::default(),
     };

@@ -3,7 +3,6 @@
 use crate::analysis::{check_and_record, print_summary};
 use crate::cli::TestArgs;
 use crate::config::{BadArgs, TestConfig};
-use rjepsen_core::control::SshRemote;
 use rjepsen_core::generator::{Any, Generator, OnClients, Phases, Sleep, Stagger, TimeLimit};
 use rjepsen_core::runner::{run_test, TestParts, TimeoutTemplate};
 use rjepsen_core::store::{timestamp, StoreRun};
@@ -18,10 +17,6 @@ use tokio::sync::watch;
 /// Runs the test `--test-count` times; returns the exit code of the worst verdict.
 pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
     let mut cfg = TestConfig::from_args(args)?;
-    if cfg.ssh.private_key.is_none() {
-        // No key given: the local cluster's, if one is up.
-        cfg.ssh.private_key = rjepsen_core::cluster::local_key();
-    }
     let mut worst = Valid::Valid;
     for i in 0..args.test_count.max(1) {
         if i > 0 {
@@ -74,7 +69,8 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         nodes: cfg.nodes.clone(),
         concurrency: cfg.concurrency,
         seed: cfg.seed,
-        remote: Arc::new(SshRemote::new(cfg.ssh.clone())),
+        // The provider knows how its nodes are reached (key, addresses, abilities).
+        remote: crate::providers::remote_for(&cfg.provider, &cfg.nodes, &cfg.ssh)?,
         store_dir: store.dir.clone(),
         options: cfg.options.clone(),
     });

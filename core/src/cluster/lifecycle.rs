@@ -11,21 +11,12 @@ use super::preflight;
 use super::sys::{self, is_root};
 use super::{ClusterError, ClusterInfo, ClusterSpec, NodeInfo, NodeStatus, ProcId};
 use crate::control::{on_nodes, SshRemote};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Reads the state of the cluster `spec` points at (`None` when none is up).
 pub fn info(spec: &ClusterSpec) -> Result<Option<ClusterInfo>, ClusterError> {
     ClusterInfo::load(&spec.state_file())
-}
-
-/// The private key of the default local cluster (`rjepsen cluster up` without
-/// options), when one is up; a state file that cannot be read counts as none.
-pub fn local_key() -> Option<PathBuf> {
-    info(&ClusterSpec::default())
-        .ok()
-        .flatten()
-        .map(|info| info.private_key)
 }
 
 /// Brings up the nodes of `spec` and returns once each answers SSH with the key.
