@@ -79,7 +79,11 @@ pub fn resolve_nodes(args: &NodeArgs) -> Result<Vec<String>, BadArgs> {
     }
     nodes.extend(args.node.iter().cloned());
     if let Some(file) = &args.nodes_file {
-        nodes.extend(crate::providers::read_nodes_file(file)?.into_iter().map(|n| n.name));
+        nodes.extend(
+            crate::providers::read_nodes_file(file)?
+                .into_iter()
+                .map(|n| n.name),
+        );
     }
     let mut seen = std::collections::HashSet::new();
     nodes.retain(|n| seen.insert(n.clone()));

@@ -31,8 +31,12 @@ pub struct ProviderChoice {
 
 /// Reads `--nodes-file` (`NAME [HOST]` per line).
 pub fn read_nodes_file(file: &Path) -> Result<Vec<NodeEndpoint>, BadArgs> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| BadArgs(format!("failed to read --nodes-file {}: {e}", file.display())))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        BadArgs(format!(
+            "failed to read --nodes-file {}: {e}",
+            file.display()
+        ))
+    })?;
     Machines::parse(file, &text).map_err(|e| BadArgs(format!("bad --nodes-file: {e}")))
 }
 
@@ -161,7 +165,9 @@ pub fn remote_for(
         let Some(l) = provider.as_limits() else {
             return Err(BadArgs(format!("{} nodes cannot be limited", provider.name())).into());
         };
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         for n in nodes {
             rt.block_on(l.set_limits(n, &choice.limits))?;
         }
@@ -177,5 +183,9 @@ pub fn remote_for(
 fn describe(l: &NodeLimits) -> String {
     let mem = l.memory_bytes.map(|m| format!("memory {} MiB", m >> 20));
     let cpu = l.cpus.map(|c| format!("{c} CPUs"));
-    [mem, cpu].into_iter().flatten().collect::<Vec<_>>().join(", ")
+    [mem, cpu]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -65,6 +65,7 @@ pub fn builtin_specs() -> Vec<FaultSpec> {
             10,
             "#e9c46a",
         ),
+        FaultSpec::new("freeze", &["freeze"], &["unfreeze"], 15, "#9c6ade"),
         FaultSpec::new("pause", &["pause"], &["resume"], 20, "#7aa6e9"),
         FaultSpec::new("kill", &["kill"], &["start"], 30, "#e15759"),
         FaultSpec::new("packet", &["start-packet"], &["stop-packet"], 40, "#59a14f"),

@@ -44,7 +44,12 @@ fn lxc_spec(args: &ClusterArgs, c: &ProviderChoice, nodes: Vec<String>) -> LxcSp
     spec
 }
 
-fn provider(args: &ClusterArgs, c: &ProviderChoice, nodes: Vec<String>, privileged: bool) -> Box<dyn NodeProvider> {
+fn provider(
+    args: &ClusterArgs,
+    c: &ProviderChoice,
+    nodes: Vec<String>,
+    privileged: bool,
+) -> Box<dyn NodeProvider> {
     if c.kind == "lxc" {
         let mut spec = lxc_spec(args, c, nodes);
         spec.privileged = privileged;
@@ -89,7 +94,15 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
-        ClusterAction::Status => status(&rt, &*provider(args, &choice(args, NodeLimits::default())?, Vec::new(), true)),
+        ClusterAction::Status => status(
+            &rt,
+            &*provider(
+                args,
+                &choice(args, NodeLimits::default())?,
+                Vec::new(),
+                true,
+            ),
+        ),
         ClusterAction::Heal { db } => {
             let c = choice(args, NodeLimits::default())?;
             crate::cmd::heal::cluster_heal(&*provider(args, &c, Vec::new(), true), db)
@@ -137,19 +150,34 @@ fn status(rt: &tokio::runtime::Runtime, p: &dyn NodeProvider) -> anyhow::Result<
 }
 
 /// `cluster image build|list|rm` (LXC's base images).
-fn images(rt: &tokio::runtime::Runtime, spec: &LxcSpec, action: &ImageAction) -> anyhow::Result<i32> {
+fn images(
+    rt: &tokio::runtime::Runtime,
+    spec: &LxcSpec,
+    action: &ImageAction,
+) -> anyhow::Result<i32> {
     match action {
         ImageAction::Build => {
             let started = Instant::now();
             let (info, built) = rt.block_on(image::build(spec))?;
             let how = if built { "built" } else { "cached" };
-            eprintln!("image {} {how} in {:.1}s", info.name, started.elapsed().as_secs_f64());
+            eprintln!(
+                "image {} {how} in {:.1}s",
+                info.name,
+                started.elapsed().as_secs_f64()
+            );
             println!("{}\t{}", info.name, info.packages.join(","));
         }
         ImageAction::List => {
             println!("image\trelease\tbuild s\tclones\tpackages");
             for i in image::list(&spec.image_dir)? {
-                println!("{}\t{}\t{:.1}\t{}\t{}", i.name, i.release, i.build_secs, i.clones, i.packages.join(","));
+                println!(
+                    "{}\t{}\t{:.1}\t{}\t{}",
+                    i.name,
+                    i.release,
+                    i.build_secs,
+                    i.clones,
+                    i.packages.join(",")
+                );
             }
         }
         ImageAction::Rm { name } => {

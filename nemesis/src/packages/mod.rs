@@ -4,6 +4,7 @@
 //! schedules); healing goes by each spec's heal rank instead. To add a kind,
 //! write its package in a file of its own here and add one line below.
 
+mod freeze;
 mod kill;
 mod packet;
 mod partition;
@@ -18,6 +19,7 @@ const REGISTRY: &[&dyn FaultPackage] = &[
     &kill::Kill,
     &pause::Pause,
     &packet::Packet,
+    &freeze::Freeze,
 ];
 
 /// Every fault package rjepsen knows.
