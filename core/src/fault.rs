@@ -58,6 +58,8 @@ pub enum Edge {
 /// `nemesis-faults` falls back to these.
 pub fn builtin_specs() -> Vec<FaultSpec> {
     vec![
+        // Thawed first: a frozen node answers nothing, not even a heal.
+        FaultSpec::new("freeze", &["freeze"], &["unfreeze"], 5, "#9c6ade"),
         FaultSpec::new(
             "partition",
             &["start-partition"],
@@ -65,7 +67,6 @@ pub fn builtin_specs() -> Vec<FaultSpec> {
             10,
             "#e9c46a",
         ),
-        FaultSpec::new("freeze", &["freeze"], &["unfreeze"], 15, "#9c6ade"),
         FaultSpec::new("pause", &["pause"], &["resume"], 20, "#7aa6e9"),
         FaultSpec::new("kill", &["kill"], &["start"], 30, "#e15759"),
         FaultSpec::new("packet", &["start-packet"], &["stop-packet"], 40, "#59a14f"),

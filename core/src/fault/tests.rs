@@ -151,7 +151,7 @@ fn book_looks_up_edges_and_heal_order() {
         "no guessing from prefixes"
     );
     let order: Vec<&str> = book.heal_order().iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(order, ["partition", "freeze", "pause", "kill", "packet"]);
+    assert_eq!(order, ["freeze", "partition", "pause", "kill", "packet"]);
 }
 
 #[test]
