@@ -54,7 +54,7 @@ pub(crate) fn config_text(copied: &str, st: &LxcState, node: &LxcNode) -> String
     if !st.privileged {
         let (start, count) = ID_RANGE;
         out.push_str(&format!(
-            "lxc.idmap = u 0 {start} {count}\nlxc.idmap = g 0 {start} {count}\nlxc.rootfs.options = idmap=container\n"
+            "lxc.idmap = u 0 {start} {count}\nlxc.idmap = g 0 {start} {count}\n"
         ));
     }
     out
@@ -124,7 +124,7 @@ pub(crate) async fn create(st: &LxcState, node: &LxcNode) -> Result<(), ClusterE
     let ssh_dir = upper.join("root/.ssh");
     set_mode(&ssh_dir, 0o700).map_err(|e| io(&ssh_dir, e))?;
     if !st.privileged {
-        shift_owner(&upper).map_err(|(p, e)| io(&p, e))?;
+        shift_owner(&dir, &upper).map_err(|(p, e)| io(&p, e))?;
     }
     Ok(())
 }
@@ -134,18 +134,33 @@ fn set_mode(p: &Path, mode: u32) -> std::io::Result<()> {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
 }
 
-/// Unprivileged: what we wrote into the upper dir belongs to the mapped root.
-fn shift_owner(upper: &Path) -> Result<(), (PathBuf, std::io::Error)> {
+/// Unprivileged: the clone's directory and overlay (upper and work dirs, and
+/// everything we wrote there) belong to the mapped root, who mounts the overlay.
+fn shift_owner(dir: &Path, upper: &Path) -> Result<(), (PathBuf, std::io::Error)> {
     let (id, _) = ID_RANGE;
-    for rel in [
+    let mut todo = vec![dir.to_path_buf()];
+    if let Some(overlay) = upper.parent().filter(|o| o.starts_with(dir)) {
+        todo.push(overlay.to_path_buf());
+    }
+    let written = [
+        "etc",
         "etc/hostname",
         "etc/hosts",
         "root",
         "root/.ssh",
         "root/.ssh/authorized_keys",
-    ] {
-        let p = upper.join(rel);
-        std::os::unix::fs::chown(&p, Some(id), Some(id)).map_err(|e| (p.clone(), e))?;
+    ];
+    todo.extend(written.map(|r| upper.join(r)));
+    while let Some(p) = todo.pop() {
+        std::os::unix::fs::lchown(&p, Some(id), Some(id)).map_err(|e| (p.clone(), e))?;
+        // The overlay's own directories (work, upper) are walked; the upper
+        // dir's contents are only what we wrote (listed above).
+        let in_overlay = p != dir && p.starts_with(dir) && !p.starts_with(upper);
+        if in_overlay && p.is_dir() {
+            for e in std::fs::read_dir(&p).map_err(|e| (p.clone(), e))?.flatten() {
+                todo.push(e.path());
+            }
+        }
     }
     Ok(())
 }
@@ -156,22 +171,29 @@ pub(crate) async fn start(st: &LxcState, node: &LxcNode) -> Result<(), ClusterEr
     let lxcpath = st.lxcpath();
     let log = st.containers_dir.join(format!("{}.log", node.container));
     let log = log.to_string_lossy().into_owned();
-    lxc(
-        &what,
-        "lxc-start",
-        &[
-            "-P",
-            &lxcpath,
-            "-n",
-            &node.container,
-            "-o",
-            &log,
-            "-l",
-            "INFO",
-        ],
-    )
-    .await?;
-    Ok(())
+    let args = [
+        "-P",
+        &lxcpath,
+        "-n",
+        &node.container,
+        "-o",
+        &log,
+        "-l",
+        "INFO",
+    ];
+    lxc(&what, "lxc-start", &args)
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            // LXC's own reason is in its log, not on stderr.
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let errors: Vec<&str> = text
+                .lines()
+                .filter(|l| l.contains(" ERROR "))
+                .take(3)
+                .collect();
+            ClusterError::other(&what, format!("{e}; LXC log {log}: {}", errors.join(" | ")))
+        })
 }
 
 /// Stops the container at once (thawing it first: a frozen one cannot stop).

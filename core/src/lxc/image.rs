@@ -46,7 +46,10 @@ pub fn image_name(spec: &LxcSpec) -> String {
     for b in text.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
-    format!("rjepsen-{:012x}", h >> 16)
+    // Unprivileged containers need a rootfs owned by the mapped ids (LXC maps
+    // ids at mount time only for plain directories, not overlay clones).
+    let suffix = if spec.privileged { "" } else { "-u" };
+    format!("rjepsen-{:012x}{suffix}", h >> 16)
 }
 
 fn info_path(dir: &Path, name: &str) -> PathBuf {
@@ -114,6 +117,14 @@ pub async fn build(spec: &LxcSpec) -> Result<(ImageInfo, bool), ClusterError> {
         ));
     }
     fit_rootfs(&rootfs).map_err(|(p, e)| ClusterError::io(&what, p, e))?;
+    if !spec.privileged {
+        let (start, _) = super::container::ID_RANGE;
+        shift_ids(&rootfs, start).map_err(|(p, e)| ClusterError::io(&what, p, e))?;
+        // The mapped root must reach the rootfs (lower dir) through its 0770 parent.
+        let dir = spec.image_dir.join(&name);
+        let perms = std::os::unix::fs::PermissionsExt::from_mode(0o771);
+        std::fs::set_permissions(&dir, perms).map_err(|e| ClusterError::io(&what, &dir, e))?;
+    }
     let info = ImageInfo {
         name: name.clone(),
         release: spec.release.clone(),
@@ -163,6 +174,34 @@ fn fit_rootfs(rootfs: &Path) -> Result<(), (PathBuf, std::io::Error)> {
     std::fs::write(&sshd, SSHD_CONF).map_err(at(&sshd))?;
     let ifaces = rootfs.join("etc/network/interfaces");
     std::fs::write(&ifaces, INTERFACES).map_err(at(&ifaces))?;
+    Ok(())
+}
+
+/// Adds `by` to the owner and group of every file under `root` (not following
+/// symlinks), keeping setuid/setgid bits that `chown` clears.
+fn shift_ids(root: &Path, by: u32) -> Result<(), (PathBuf, std::io::Error)> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        let meta = std::fs::symlink_metadata(&p).map_err(|e| (p.clone(), e))?;
+        if meta.uid() >= by {
+            continue; // shifted already (a rerun)
+        }
+        std::os::unix::fs::lchown(&p, Some(meta.uid() + by), Some(meta.gid() + by))
+            .map_err(|e| (p.clone(), e))?;
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        if meta.mode() & 0o6000 != 0 {
+            let perms = std::fs::Permissions::from_mode(meta.mode() & 0o7777);
+            std::fs::set_permissions(&p, perms).map_err(|e| (p.clone(), e))?;
+        }
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&p).map_err(|e| (p.clone(), e))? {
+                stack.push(entry.map_err(|e| (p.clone(), e))?.path());
+            }
+        }
+    }
     Ok(())
 }
 
@@ -244,6 +283,11 @@ mod tests {
         b.packages.push("redis-server".into());
         assert_ne!(image_name(&a), image_name(&b));
         assert!(image_name(&a).starts_with("rjepsen-") && image_name(&a).len() == 20);
+        let u = LxcSpec {
+            privileged: false,
+            ..a.clone()
+        };
+        assert_eq!(image_name(&u), format!("{}-u", image_name(&a)));
     }
 
     #[test]
