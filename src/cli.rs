@@ -272,6 +272,10 @@ pub enum ClusterAction {
     },
     /// Show each node and whether SSH answers.
     Status,
+    /// Start one stopped node and wait until it answers SSH.
+    Start { node: String },
+    /// Stop one node (every process on it ends; its disk stays).
+    Stop { node: String },
     /// Remove everything `up` made. Safe to run twice.
     Down,
     /// Find and heal faults an earlier run left on the nodes (iptables chains,

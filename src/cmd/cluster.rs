@@ -1,4 +1,4 @@
-//! `rjepsen cluster up|status|heal|down|image`: local nodes of the chosen
+//! `rjepsen cluster up|status|start|stop|heal|down|image`: local nodes of the chosen
 //! provider (namespaces: docs/local-nodes.md; LXC: docs/lxc.md).
 
 use crate::cli::{ClusterAction, ClusterArgs, ImageAction};
@@ -103,6 +103,26 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<i32> {
                 true,
             ),
         ),
+        ClusterAction::Start { node } | ClusterAction::Stop { node } => {
+            let c = choice(args, NodeLimits::default())?;
+            let p = provider(args, &c, Vec::new(), true);
+            let start = matches!(args.action, ClusterAction::Start { .. });
+            let started = Instant::now();
+            rt.block_on(async {
+                if start {
+                    p.start(node).await
+                } else {
+                    p.stop(node).await
+                }
+            })?;
+            let done = if start {
+                "started, answering SSH,"
+            } else {
+                "stopped"
+            };
+            eprintln!("{node} {done} in {:.1}s", started.elapsed().as_secs_f64());
+            Ok(0)
+        }
         ClusterAction::Heal { db } => {
             let c = choice(args, NodeLimits::default())?;
             crate::cmd::heal::cluster_heal(&*provider(args, &c, Vec::new(), true), db)

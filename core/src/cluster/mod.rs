@@ -21,7 +21,7 @@ mod spec;
 mod state;
 pub(crate) mod sys;
 
-pub use lifecycle::{down, info, status, up};
+pub use lifecycle::{down, info, start_node, status, stop_node, up};
 pub use spec::ClusterSpec;
 pub use state::{ClusterInfo, NodeInfo, NodeStatus, ProcId};
 

@@ -34,6 +34,14 @@ impl NodeProvider for NetnsNodes {
         Ok(endpoints(&cluster::up(&self.spec).await?))
     }
 
+    async fn start(&self, node: &str) -> Result<(), ClusterError> {
+        cluster::start_node(&self.spec, node).await
+    }
+
+    async fn stop(&self, node: &str) -> Result<(), ClusterError> {
+        cluster::stop_node(&self.spec, node).await
+    }
+
     async fn destroy(&self) -> Result<Vec<String>, ClusterError> {
         cluster::down(&self.spec).await
     }
