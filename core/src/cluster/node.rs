@@ -10,7 +10,7 @@
 //! over SSH (etcd, ...) lives in that PID namespace, and killing sshd from the host
 //! ends all of it at once. sshd reaps orphans (it waits for any child).
 
-use super::sys::{first_child, proc_id, run};
+use super::sys::{first_child, proc_id, run, run_detached};
 use super::{ClusterError, ClusterInfo, NodeInfo, ProcId};
 use crate::control::shell_quote;
 use std::net::SocketAddr;
@@ -171,7 +171,7 @@ pub(crate) async fn start(node: &NodeInfo, sshd: &Path) -> Result<(ProcId, ProcI
         ns = shell_quote(&node.netns),
         script = shell_quote(&setup_script(node, sshd)),
     );
-    run(&what, "setsid", &["-f", "sh", "-c", &outer]).await?;
+    run_detached(&what, "setsid", &["-f", "sh", "-c", &outer]).await?;
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let launcher = std::fs::read_to_string(&pid_file)

@@ -181,7 +181,7 @@ pub(crate) async fn start(st: &LxcState, node: &LxcNode) -> Result<(), ClusterEr
         "-l",
         "INFO",
     ];
-    lxc(&what, "lxc-start", &args)
+    crate::cluster::sys::run_detached(&what, "lxc-start", &args)
         .await
         .map(|_| ())
         .map_err(|e| {
