@@ -61,77 +61,44 @@ fn provider(
 
 pub fn run(args: &ClusterArgs) -> anyhow::Result<i32> {
     let rt = tokio::runtime::Runtime::new()?;
+    // The cluster that is up: its provider needs no node list.
+    let existing = || -> Result<Box<dyn NodeProvider>, BadArgs> {
+        Ok(provider(
+            args,
+            &choice(args, NodeLimits::default())?,
+            Vec::new(),
+            true,
+        ))
+    };
     match &args.action {
         ClusterAction::Up {
             nodes,
             unprivileged,
             limits: l,
             ..
-        } => {
-            let mut names = Vec::new();
-            for spec in nodes {
-                names.extend(expand_nodes(spec)?);
-            }
-            if names.is_empty() {
-                return Err(BadArgs("no nodes given".into()).into());
-            }
-            if *unprivileged && args.provider != "lxc" {
-                return Err(BadArgs("--unprivileged needs --provider lxc".into()).into());
-            }
-            let c = choice(args, limits(l)?)?;
-            let p = provider(args, &c, names, !unprivileged);
+        } => up(&rt, args, nodes, *unprivileged, l),
+        ClusterAction::Status => status(&rt, &*existing()?),
+        ClusterAction::Start { node } => {
             let started = Instant::now();
-            let nodes = rt.block_on(p.create())?;
+            rt.block_on(existing()?.start(node))?;
             eprintln!(
-                "{} {} nodes up, all answering SSH, in {:.1}s",
-                nodes.len(),
-                p.name(),
+                "{node} started, answering SSH, in {:.1}s",
                 started.elapsed().as_secs_f64()
             );
-            for n in &nodes {
-                let addr = n.address.map_or("-".to_string(), |a| a.to_string());
-                println!("{}\t{addr}", n.name);
-            }
             Ok(0)
         }
-        ClusterAction::Status => status(
-            &rt,
-            &*provider(
-                args,
-                &choice(args, NodeLimits::default())?,
-                Vec::new(),
-                true,
-            ),
-        ),
-        ClusterAction::Start { node } | ClusterAction::Stop { node } => {
-            let c = choice(args, NodeLimits::default())?;
-            let p = provider(args, &c, Vec::new(), true);
-            let start = matches!(args.action, ClusterAction::Start { .. });
+        ClusterAction::Stop { node } => {
             let started = Instant::now();
-            rt.block_on(async {
-                if start {
-                    p.start(node).await
-                } else {
-                    p.stop(node).await
-                }
-            })?;
-            let done = if start {
-                "started, answering SSH,"
-            } else {
-                "stopped"
-            };
-            eprintln!("{node} {done} in {:.1}s", started.elapsed().as_secs_f64());
+            rt.block_on(existing()?.stop(node))?;
+            eprintln!("{node} stopped in {:.1}s", started.elapsed().as_secs_f64());
             Ok(0)
         }
-        ClusterAction::Heal { db } => {
-            let c = choice(args, NodeLimits::default())?;
-            crate::cmd::heal::cluster_heal(&*provider(args, &c, Vec::new(), true), db)
-        }
+        ClusterAction::Heal { db } => crate::cmd::heal::cluster_heal(&*existing()?, db),
         ClusterAction::Down => {
-            let c = choice(args, NodeLimits::default())?;
-            let removed = rt.block_on(provider(args, &c, Vec::new(), true).destroy())?;
+            let p = existing()?;
+            let removed = rt.block_on(p.destroy())?;
             if removed.is_empty() {
-                eprintln!("nothing to remove: no {} cluster was up", c.kind);
+                eprintln!("nothing to remove: no {} cluster was up", p.name());
             }
             for r in removed {
                 eprintln!("removed {r}");
@@ -139,13 +106,45 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
         ClusterAction::Image { action } => {
-            if args.provider != "lxc" && args.provider != "netns" {
-                return Err(BadArgs("images are LXC's".into()).into());
-            }
             let c = choice(args, NodeLimits::default())?;
             images(&rt, &lxc_spec(args, &c, Vec::new()), action)
         }
     }
+}
+
+/// `cluster up`: makes the nodes and prints `name<TAB>address` for each.
+fn up(
+    rt: &tokio::runtime::Runtime,
+    args: &ClusterArgs,
+    nodes: &[String],
+    unprivileged: bool,
+    l: &crate::cli::LimitArgs,
+) -> anyhow::Result<i32> {
+    let mut names = Vec::new();
+    for spec in nodes {
+        names.extend(expand_nodes(spec)?);
+    }
+    if names.is_empty() {
+        return Err(BadArgs("no nodes given".into()).into());
+    }
+    if unprivileged && args.provider != "lxc" {
+        return Err(BadArgs("--unprivileged needs --provider lxc".into()).into());
+    }
+    let c = choice(args, limits(l)?)?;
+    let p = provider(args, &c, names, !unprivileged);
+    let started = Instant::now();
+    let nodes = rt.block_on(p.create())?;
+    eprintln!(
+        "{} {} nodes up, all answering SSH, in {:.1}s",
+        nodes.len(),
+        p.name(),
+        started.elapsed().as_secs_f64()
+    );
+    for n in &nodes {
+        let addr = n.address.map_or("-".to_string(), |a| a.to_string());
+        println!("{}\t{addr}", n.name);
+    }
+    Ok(0)
 }
 
 fn status(rt: &tokio::runtime::Runtime, p: &dyn NodeProvider) -> anyhow::Result<i32> {
