@@ -3,7 +3,8 @@
 # on the same machine), then builds it. Idempotent.
 #   scripts/setup.sh            packages + release build, links /usr/local/bin/rjepsen
 #   scripts/setup.sh --deps     packages only
-#   scripts/setup.sh --test-deps  packages and what the tests need besides (Chromium)
+#   scripts/setup.sh --test-deps  packages and what the tests need besides (Chromium, LXC)
+#   scripts/setup.sh --lxc      as without options, plus LXC (lxc, its Debian template, debootstrap)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,11 @@ PACKAGES=(
 # The report's browser test (scripts/test.sh) drives Debian's headless Chromium;
 # the fuzz targets (scripts/fuzz.sh) build libFuzzer, which is C++; the campaign
 # test reads test-all's junit.xml with junitparser (scripts/junit-check.py).
-[ "${1:-}" = "--test-deps" ] && PACKAGES+=(chromium g++ curl python3 python3-junitparser)
+# LXC nodes (`rjepsen cluster up --provider lxc`): lxc-create's Debian template
+# needs debootstrap, rsync and debian-distro-info (its security suite's name).
+LXC=(lxc lxc-templates debootstrap rsync distro-info)
+[ "${1:-}" = "--test-deps" ] && PACKAGES+=(chromium g++ curl python3 python3-junitparser "${LXC[@]}")
+[ "${1:-}" = "--lxc" ] && PACKAGES+=("${LXC[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -34,6 +39,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian starts etcd and sshd as services on install; rjepsen runs its own.
   $SUDO systemctl disable --now etcd >/dev/null 2>&1 || true
+  # ... and LXC its lxcbr0 bridge; rjepsen makes its own.
+  $SUDO systemctl disable --now lxc-net >/dev/null 2>&1 || true
 fi
 
 case "${1:-}" in --deps | --test-deps) exit 0 ;; esac

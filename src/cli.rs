@@ -36,7 +36,7 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Serve the store's reports over HTTP.
     Serve(ServeArgs),
-    /// Local nodes made of Linux namespaces (root).
+    /// Local nodes: Linux namespaces or LXC containers (root).
     Cluster(ClusterArgs),
     /// Conflicting request pairs from distributed traces (MicroRacer's analysis).
     Traces(crate::cmd::traces::TracesArgs),
@@ -63,6 +63,26 @@ pub struct NodeArgs {
     /// Check SSH host keys (off by default, as for local nodes).
     #[arg(long)]
     pub strict_host_key_checking: bool,
+    /// Where the nodes come from: netns (local namespace nodes, default), lxc,
+    /// or static (real machines; the default with --nodes-file).
+    #[arg(long, value_name = "KIND")]
+    pub provider: Option<String>,
+    /// The provider's state directory (default: its own, as `cluster up` uses).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Per-node resource limits, set through the provider (LXC: cgroups).
+#[derive(Args, Debug, Clone, Default)]
+pub struct LimitArgs {
+    /// Memory per node, e.g. 512M or 2G.
+    #[arg(long, value_name = "SIZE")]
+    pub node_memory: Option<String>,
+    /// CPUs per node, e.g. 0.5.
+    #[arg(long, value_name = "N")]
+    pub node_cpus: Option<String>,
 }
 
 /// How a register starts and what a read of `null` means (Knossos' models).
@@ -230,9 +250,19 @@ pub struct ClusterArgs {
     /// Bridge name; namespaces are named `<bridge>-<node>` (default rjepsen0).
     #[arg(long, global = true)]
     pub bridge: Option<String>,
-    /// The nodes' /24 network (default 10.77.0.0).
+    /// The nodes' /24 network (default 10.77.0.0; lxc: 10.65.0.0).
     #[arg(long, global = true)]
     pub subnet: Option<std::net::Ipv4Addr>,
+    /// Kind of nodes: netns (namespaces, default) or lxc (containers).
+    #[arg(long, global = true, default_value = "netns")]
+    pub provider: String,
+    /// LXC: where base images are kept (default /var/lib/rjepsen-lxc/images).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub image_dir: Option<PathBuf>,
+    /// LXC: Debian packages baked into the image (comma list; default: what
+    /// the built-in DBs and nemeses need).
+    #[arg(long, global = true, value_name = "LIST")]
+    pub packages: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -241,9 +271,26 @@ pub enum ClusterAction {
     Up {
         #[arg(long, default_value = "n1..n5")]
         nodes: Vec<String>,
+        /// LXC: privileged containers (the default).
+        #[arg(long, conflicts_with = "unprivileged")]
+        privileged: bool,
+        /// LXC: containers whose root is mapped to an unprivileged uid range.
+        #[arg(long)]
+        unprivileged: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// LXC base images: build (or reuse the cached one), list, rm.
+    Image {
+        #[command(subcommand)]
+        action: ImageAction,
     },
     /// Show each node and whether SSH answers.
     Status,
+    /// Start one stopped node and wait until it answers SSH.
+    Start { node: String },
+    /// Stop one node (every process on it ends; its disk stays).
+    Stop { node: String },
     /// Remove everything `up` made. Safe to run twice.
     Down,
     /// Find and heal faults an earlier run left on the nodes (iptables chains,
@@ -316,4 +363,17 @@ pub struct CompareArgs {
     /// p99 latency change that counts (fraction).
     #[arg(long, default_value_t = 0.5)]
     pub latency_threshold: f64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImageAction {
+    /// Build the image for --packages, unless it is cached.
+    Build,
+    /// List the images, their packages and clones.
+    List,
+    /// Remove an image (refused while clones of it exist).
+    Rm {
+        /// Image name as `image list` shows it (default: the one for --packages).
+        name: Option<String>,
+    },
 }

@@ -21,6 +21,8 @@ pub struct TestConfig {
     pub db: String,
     pub nodes: Vec<String>,
     pub ssh: SshOptions,
+    /// Where the nodes come from (`crate::providers`).
+    pub provider: crate::providers::ProviderChoice,
     pub concurrency: usize,
     pub time_limit: f64,
     pub rate: f64,
@@ -79,17 +81,10 @@ pub fn resolve_nodes(args: &NodeArgs) -> Result<Vec<String>, BadArgs> {
     }
     nodes.extend(args.node.iter().cloned());
     if let Some(file) = &args.nodes_file {
-        let text = std::fs::read_to_string(file).map_err(|e| {
-            BadArgs(format!(
-                "failed to read --nodes-file {}: {e}",
-                file.display()
-            ))
-        })?;
         nodes.extend(
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(String::from),
+            crate::providers::read_nodes_file(file)?
+                .into_iter()
+                .map(|n| n.name),
         );
     }
     let mut seen = std::collections::HashSet::new();
@@ -190,6 +185,7 @@ impl TestConfig {
             db: a.db.clone(),
             concurrency: parse_concurrency(&a.concurrency, nodes.len())?,
             ssh: ssh_options(&a.nodes),
+            provider: crate::providers::ProviderChoice::from_node_args(&a.nodes)?,
             nodes,
             time_limit: positive("time-limit", a.time_limit)?,
             rate: positive("rate", a.rate)?,
@@ -255,6 +251,9 @@ mod tests {
             username: "root".into(),
             ssh_private_key: None,
             strict_host_key_checking: false,
+            provider: None,
+            state_dir: None,
+            limits: Default::default(),
         };
         assert_eq!(
             resolve_nodes(&args).unwrap(),

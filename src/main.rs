@@ -9,6 +9,7 @@ mod cmd;
 mod config;
 mod exit;
 mod logging;
+mod providers;
 mod record;
 
 use clap::Parser;

@@ -7,6 +7,7 @@ mod integration {
     pub mod cli;
     pub mod end_to_end;
     pub mod interrupt;
+    pub mod lxc;
     pub mod proxy;
     pub mod sigkill;
     pub mod workloads;

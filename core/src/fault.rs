@@ -58,6 +58,8 @@ pub enum Edge {
 /// `nemesis-faults` falls back to these.
 pub fn builtin_specs() -> Vec<FaultSpec> {
     vec![
+        // Thawed first: a frozen node answers nothing, not even a heal.
+        FaultSpec::new("freeze", &["freeze"], &["unfreeze"], 5, "#9c6ade"),
         FaultSpec::new(
             "partition",
             &["start-partition"],

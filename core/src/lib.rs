@@ -6,7 +6,8 @@
 //! vocabulary ([`fault`]), the run record of test.json ([`record`]) and a campaign's summary
 //! ([`campaign`]), and — behind the
 //! `control` feature — the machinery that touches the world: control of nodes over
-//! SSH ([`control`]), local nodes made of Linux namespaces ([`cluster`]), the
+//! SSH ([`control`]), node providers ([`provider`]: local nodes made of Linux
+//! namespaces ([`cluster`]), LXC containers ([`lxc`]), real machines), the
 //! runner and the store. Checkers depend on this crate with `default-features =
 //! false`, so they see only the pure half.
 
@@ -33,7 +34,11 @@ pub mod control;
 #[cfg(feature = "control")]
 pub mod db;
 #[cfg(feature = "control")]
+pub mod lxc;
+#[cfg(feature = "control")]
 pub mod nemesis;
+#[cfg(feature = "control")]
+pub mod provider;
 #[cfg(feature = "control")]
 pub mod runner;
 #[cfg(feature = "control")]

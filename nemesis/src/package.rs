@@ -54,6 +54,13 @@ pub trait FaultPackage: Send + Sync {
         false
     }
 
+    /// Whether `--nemesis all` takes it. A fault that needs an ability of the
+    /// nodes rather than the DB (freeze) must be named: `all` is resolved
+    /// before any node is reached, from the DB's abilities alone.
+    fn in_all(&self) -> bool {
+        true
+    }
+
     /// The nemesis and its schedule.
     fn build(&self, ctx: &PackageContext) -> Built;
 
@@ -104,7 +111,7 @@ pub fn resolve(kinds: &[String], db: &dyn Db) -> Result<Vec<&'static dyn FaultPa
             chosen.extend(
                 registry
                     .iter()
-                    .filter(|p| serves(**p) && p.uses_proxies() == proxied)
+                    .filter(|p| serves(**p) && p.uses_proxies() == proxied && p.in_all())
                     .map(|p| p.spec().name),
             );
             continue;

@@ -9,9 +9,9 @@
 
 use crate::config::BadArgs;
 use rjepsen_core::addr::Ports;
-use rjepsen_core::cluster::{self, ClusterSpec};
-use rjepsen_core::control::SshRemote;
+use rjepsen_core::control::SshOptions;
 use rjepsen_core::db::Db;
+use rjepsen_core::provider::NodeProvider;
 use rjepsen_core::test::Test;
 use std::sync::Arc;
 
@@ -32,25 +32,28 @@ pub async fn heal_leftovers(test: &Test, db: Arc<dyn Db>) -> anyhow::Result<usiz
     Ok(found.healed.len())
 }
 
-/// `rjepsen cluster heal --db DB`: sweeps the local cluster of `spec`.
-pub fn cluster_heal(spec: &ClusterSpec, db_name: &str) -> anyhow::Result<i32> {
+/// `rjepsen cluster heal --db DB`: sweeps the local cluster of `provider`.
+pub fn cluster_heal(provider: &dyn NodeProvider, db_name: &str) -> anyhow::Result<i32> {
     let db = rjepsen_db::db_for(db_name).map_err(BadArgs)?;
-    let Some(info) = cluster::info(spec)? else {
-        eprintln!("nothing to heal: no local cluster is up");
+    let nodes: Vec<String> = provider.endpoints()?.into_iter().map(|n| n.name).collect();
+    if nodes.is_empty() {
+        eprintln!("nothing to heal: no {} cluster is up", provider.name());
         return Ok(0);
-    };
+    }
     let ports = db.ports().unwrap_or(Ports::NONE);
+    let remote = provider.remote(&SshOptions::default())?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let addrs = rt.block_on(rjepsen_core::addr::resolve(&nodes, remote.as_ref(), ports))?;
     let test = Test {
-        addrs: info.addr_book(ports),
+        addrs,
         name: "cluster-heal".into(),
-        nodes: info.node_names(),
+        nodes,
         concurrency: 1,
         seed: 0,
-        remote: Arc::new(SshRemote::new(info.ssh_options())),
+        remote,
         store_dir: std::env::temp_dir(),
         options: Default::default(),
     };
-    let rt = tokio::runtime::Runtime::new()?;
     let n = rt.block_on(heal_leftovers(&test, db))?;
     if n == 0 {
         eprintln!("nothing to heal on {}", test.nodes.join(", "));

@@ -4,7 +4,7 @@ use crate::analysis::{check_and_record, print_summary, RunFacts};
 use crate::cli::TestArgs;
 use crate::config::{BadArgs, TestConfig};
 use rjepsen_core::addr::{AddrBook, Ports};
-use rjepsen_core::control::{Remote, SshRemote};
+use rjepsen_core::control::Remote;
 use rjepsen_core::db::Db;
 use rjepsen_core::generator::{Any, Generator, OnClients, Phases, Sleep, Stagger, TimeLimit};
 use rjepsen_core::runner::{run_test, TestParts, TimeoutTemplate};
@@ -20,10 +20,6 @@ use tokio::sync::watch;
 /// Runs the test `--test-count` times; returns the exit code of the worst verdict.
 pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
     let mut cfg = TestConfig::from_args(args)?;
-    if cfg.ssh.private_key.is_none() {
-        // No key given: the local cluster's, if one is up.
-        cfg.ssh.private_key = rjepsen_core::cluster::local_key();
-    }
     let mut worst = Valid::Valid;
     for i in 0..args.test_count.max(1) {
         if i > 0 {
@@ -61,9 +57,9 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
 
     // The runtime outlives the proxies, whose listeners run on it.
     let rt = tokio::runtime::Runtime::new()?;
-    let remote = SshRemote::new(cfg.ssh.clone());
-    let (addrs, proxies) = rt.block_on(address_book(cfg, db.as_ref(), &remote, proxied))?;
-    let remote = Arc::new(remote.with_hosts(&addrs));
+    // The provider knows how its nodes are reached (key, addresses, abilities).
+    let remote = crate::providers::remote_for(&cfg.provider, &cfg.nodes, &cfg.ssh)?;
+    let (addrs, proxies) = rt.block_on(address_book(cfg, db.as_ref(), remote.as_ref(), proxied))?;
     record.addresses = Some(addrs.clone());
     store.write_json("test.json", &record)?;
     let package = rjepsen_nemesis::package_with(

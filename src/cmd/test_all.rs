@@ -29,10 +29,8 @@ pub fn run(a: &TestAllArgs) -> anyhow::Result<i32> {
             a.policy
         ))
     })?;
-    let mut base = TestConfig::from_args(&a.test)?;
-    if base.ssh.private_key.is_none() {
-        base.ssh.private_key = rjepsen_core::cluster::local_key();
-    }
+    // Each run's provider finds its nodes' key (a local cluster's, if none given).
+    let base = TestConfig::from_args(&a.test)?;
     let (cells, shard) = matrix::shard(cells_of(a, &base)?, a.shard.as_deref())?;
     let attempts = a.test.test_count.max(1);
     let base_args = crate::record::record(&base).args;

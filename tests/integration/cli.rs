@@ -50,6 +50,34 @@ fn bad_arguments_exit_254_and_say_why() {
         ),
         (&["check", "x.jsonl"], "--model"),
         (&["frobnicate"], "unrecognized subcommand"),
+        (
+            &["test", "--nodes", "n1", "--provider", "vm"],
+            "unknown --provider \"vm\" (known: netns, lxc, static)",
+        ),
+        (
+            &["test", "--nodes", "n1", "--node-memory", "512M"],
+            "need nodes that can be limited (--provider lxc), not netns",
+        ),
+        (
+            &[
+                "test",
+                "--provider",
+                "lxc",
+                "--nodes",
+                "n1",
+                "--node-cpus",
+                "x",
+            ],
+            "--node-cpus: bad CPU count \"x\"",
+        ),
+        (
+            &["cluster", "up", "--provider", "static"],
+            "unknown --provider \"static\" for local nodes",
+        ),
+        (
+            &["cluster", "up", "--unprivileged"],
+            "--unprivileged needs --provider lxc",
+        ),
     ];
     for (args, says) in cases {
         let o = rjepsen(args);
@@ -60,6 +88,19 @@ fn bad_arguments_exit_254_and_say_why() {
             text(&o)
         );
     }
+}
+
+#[test]
+fn a_bad_nodes_file_line_is_named() {
+    let dir = std::env::temp_dir().join(format!("rjepsen-nodes-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("machines");
+    std::fs::write(&file, "# real machines\ndb1 10.0.0.5\ndb2 host extra\n").unwrap();
+    let o = rjepsen(&["test", "--nodes-file", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(254), "{}", text(&o));
+    let want = format!("{}:3: expected `NAME [HOST]`", file.display());
+    assert!(text(&o).contains(&want), "{}", text(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -11,21 +11,12 @@ use super::preflight;
 use super::sys::{self, is_root};
 use super::{ClusterError, ClusterInfo, ClusterSpec, NodeInfo, NodeStatus, ProcId};
 use crate::control::{on_nodes, SshRemote};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Reads the state of the cluster `spec` points at (`None` when none is up).
 pub fn info(spec: &ClusterSpec) -> Result<Option<ClusterInfo>, ClusterError> {
     ClusterInfo::load(&spec.state_file())
-}
-
-/// The private key of the default local cluster (`rjepsen cluster up` without
-/// options), when one is up; a state file that cannot be read counts as none.
-pub fn local_key() -> Option<PathBuf> {
-    info(&ClusterSpec::default())
-        .ok()
-        .flatten()
-        .map(|info| info.private_key)
 }
 
 /// Brings up the nodes of `spec` and returns once each answers SSH with the key.
@@ -321,4 +312,54 @@ fn remove_files(info: &ClusterInfo, done: &mut Vec<String>, errors: &mut Vec<Str
     }
     let _ = std::fs::remove_dir(&nodes_dir);
     let _ = std::fs::remove_dir(&info.state_dir);
+}
+
+/// Stops one node: kills its init (ending everything in its PID namespace) and
+/// launcher; its network namespace and files stay, so [`start_node`] can bring
+/// it back.
+pub async fn stop_node(spec: &ClusterSpec, name: &str) -> Result<(), ClusterError> {
+    let what = format!("stop local node {name}");
+    let mut info =
+        info(spec)?.ok_or_else(|| ClusterError::other(&what, "no local cluster is up"))?;
+    let n = info
+        .nodes
+        .iter_mut()
+        .find(|n| n.name == name)
+        .ok_or_else(|| ClusterError::other(&what, "not a node of this cluster"))?;
+    let procs: Vec<ProcId> = [n.init.take(), n.launcher.take()]
+        .into_iter()
+        .flatten()
+        .collect();
+    for p in &procs {
+        sys::kill(p);
+    }
+    let left = sys::wait_gone(&procs, Duration::from_secs(5)).await;
+    info.save()?;
+    if !left.is_empty() {
+        return Err(ClusterError::other(
+            what,
+            format!("still running after SIGKILL: {left:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Starts a stopped node again and waits until it answers SSH.
+pub async fn start_node(spec: &ClusterSpec, name: &str) -> Result<(), ClusterError> {
+    let what = format!("start local node {name}");
+    let mut info =
+        info(spec)?.ok_or_else(|| ClusterError::other(&what, "no local cluster is up"))?;
+    let i = info
+        .nodes
+        .iter()
+        .position(|n| n.name == name)
+        .ok_or_else(|| ClusterError::other(&what, "not a node of this cluster"))?;
+    if info.nodes[i].init.as_ref().is_some_and(sys::alive) {
+        return Ok(());
+    }
+    let (launcher, init) = node::start(&info.nodes[i], &node::find_sshd()?).await?;
+    info.nodes[i].launcher = Some(launcher);
+    info.nodes[i].init = Some(init);
+    info.save()?;
+    node::wait_for_sshd(&info.nodes[i], Duration::from_secs(10)).await
 }

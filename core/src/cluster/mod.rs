@@ -14,14 +14,14 @@
 //! no-op when nothing is up). See `docs/local-nodes.md`.
 
 mod lifecycle;
-mod net;
-mod node;
-mod preflight;
+pub(crate) mod net;
+pub(crate) mod node;
+pub(crate) mod preflight;
 mod spec;
 mod state;
-mod sys;
+pub(crate) mod sys;
 
-pub use lifecycle::{down, info, local_key, status, up};
+pub use lifecycle::{down, info, start_node, status, stop_node, up};
 pub use spec::ClusterSpec;
 pub use state::{ClusterInfo, NodeInfo, NodeStatus, ProcId};
 

@@ -12,7 +12,7 @@ use std::path::Path;
 
 const HOSTS: &str = "/etc/hosts";
 
-fn link_exists(name: &str) -> bool {
+pub(crate) fn link_exists(name: &str) -> bool {
     Path::new("/sys/class/net").join(name).exists()
 }
 
@@ -29,8 +29,17 @@ pub(crate) async fn create_bridge(info: &ClusterInfo) -> Result<(), ClusterError
             "an interface of that name exists already (run `rjepsen cluster down`, or pick another bridge)",
         ));
     }
-    let addr = format!("{}/{}", info.bridge_address, info.prefix_len);
-    let br = info.bridge.as_str();
+    create_bridge_at(&info.bridge, info.bridge_address, info.prefix_len).await
+}
+
+/// Makes bridge `br` with the control node's address `addr/prefix_len`.
+pub(crate) async fn create_bridge_at(
+    br: &str,
+    addr: std::net::Ipv4Addr,
+    prefix_len: u8,
+) -> Result<(), ClusterError> {
+    let what = format!("create bridge {br}");
+    let addr = format!("{addr}/{prefix_len}");
     run(&what, "ip", &["link", "add", br, "type", "bridge"]).await?;
     run(&what, "ip", &["addr", "add", &addr, "dev", br]).await?;
     run(&what, "ip", &["link", "set", br, "up"]).await?;
@@ -178,7 +187,7 @@ pub(crate) fn clear_hosts(marker: &str) -> Result<(), ClusterError> {
     rewrite_hosts(marker, &[])
 }
 
-fn rewrite_hosts(marker: &str, lines: &[String]) -> Result<(), ClusterError> {
+pub(crate) fn rewrite_hosts(marker: &str, lines: &[String]) -> Result<(), ClusterError> {
     use std::io::{Read, Seek, Write};
     use std::os::fd::AsRawFd;
     let io = |what: &str, e| ClusterError::io(what, HOSTS, e);

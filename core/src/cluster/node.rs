@@ -10,7 +10,7 @@
 //! over SSH (etcd, ...) lives in that PID namespace, and killing sshd from the host
 //! ends all of it at once. sshd reaps orphans (it waits for any child).
 
-use super::sys::{first_child, proc_id, run};
+use super::sys::{first_child, proc_id, run, run_detached};
 use super::{ClusterError, ClusterInfo, NodeInfo, ProcId};
 use crate::control::shell_quote;
 use std::net::SocketAddr;
@@ -171,7 +171,7 @@ pub(crate) async fn start(node: &NodeInfo, sshd: &Path) -> Result<(ProcId, ProcI
         ns = shell_quote(&node.netns),
         script = shell_quote(&setup_script(node, sshd)),
     );
-    run(&what, "setsid", &["-f", "sh", "-c", &outer]).await?;
+    run_detached(&what, "setsid", &["-f", "sh", "-c", &outer]).await?;
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let launcher = std::fs::read_to_string(&pid_file)
@@ -200,16 +200,9 @@ pub(crate) async fn start(node: &NodeInfo, sshd: &Path) -> Result<(ProcId, ProcI
 /// Waits until the node's sshd sends its banner on port 22.
 pub(crate) async fn wait_for_sshd(node: &NodeInfo, limit: Duration) -> Result<(), ClusterError> {
     let addr = SocketAddr::from((node.address, 22));
-    let deadline = Instant::now() + limit;
-    let mut last = String::from("no attempt");
-    while Instant::now() < deadline {
-        match banner(addr).await {
-            Ok(b) if b.starts_with("SSH-") => return Ok(()),
-            Ok(b) => last = format!("unexpected banner {b:?}"),
-            Err(e) => last = e.to_string(),
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let Err(last) = wait_for_banner(addr, limit).await else {
+        return Ok(());
+    };
     let log = std::fs::read_to_string(node.dir.join("sshd.log")).unwrap_or_default();
     let console = std::fs::read_to_string(node.dir.join("console.log")).unwrap_or_default();
     Err(ClusterError::other(
@@ -221,6 +214,22 @@ pub(crate) async fn wait_for_sshd(node: &NodeInfo, limit: Duration) -> Result<()
             console.trim()
         ),
     ))
+}
+
+/// Waits up to `limit` until an SSH server at `addr` sends its banner; else
+/// what the last attempt saw.
+pub(crate) async fn wait_for_banner(addr: SocketAddr, limit: Duration) -> Result<(), String> {
+    let deadline = Instant::now() + limit;
+    let mut last = String::from("no attempt");
+    while Instant::now() < deadline {
+        match banner(addr).await {
+            Ok(b) if b.starts_with("SSH-") => return Ok(()),
+            Ok(b) => last = format!("unexpected banner {b:?}"),
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    Err(last)
 }
 
 async fn banner(addr: SocketAddr) -> std::io::Result<String> {

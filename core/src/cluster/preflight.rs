@@ -12,9 +12,30 @@ const WHAT: &str = "bring up local nodes";
 
 /// Runs every check; the first failure names what to change.
 pub(crate) async fn check(spec: &ClusterSpec) -> Result<(), ClusterError> {
+    check_names_and_subnet(&spec.marker(), &spec.nodes, spec.subnet, spec.prefix_len).await?;
+    let shadow = std::fs::read_to_string("/etc/shadow").unwrap_or_default();
+    if root_locked(&shadow) {
+        return Err(ClusterError::other(
+            WHAT,
+            "root's account is locked (its /etc/shadow password starts with '!'), and the \
+             nodes' sshd refuses logins to locked accounts; unlock it without a password: \
+             usermod -p '*' root",
+        ));
+    }
+    Ok(())
+}
+
+/// Node names another `/etc/hosts` line maps, and a subnet in use on the host:
+/// the checks every local kind of node (namespaces, LXC) needs.
+pub(crate) async fn check_names_and_subnet(
+    marker: &str,
+    nodes: &[String],
+    subnet: Ipv4Addr,
+    prefix_len: u8,
+) -> Result<(), ClusterError> {
     let hosts = std::fs::read_to_string("/etc/hosts")
         .map_err(|e| ClusterError::io("read the hosts file", "/etc/hosts", e))?;
-    if let Some((name, line)) = hosts_conflict(&hosts, &spec.marker(), &spec.nodes) {
+    if let Some((name, line)) = hosts_conflict(&hosts, marker, nodes) {
         return Err(ClusterError::other(
             WHAT,
             format!("node name {name} is already in /etc/hosts (`{line}`); remove that line or choose other names"),
@@ -26,24 +47,13 @@ pub(crate) async fn check(spec: &ClusterSpec) -> Result<(), ClusterError> {
         &["-4", "-o", "addr", "show"],
     )
     .await?;
-    if let Some(line) = subnet_in_use(&addrs, spec.subnet, spec.prefix_len) {
+    if let Some(line) = subnet_in_use(&addrs, subnet, prefix_len) {
         return Err(ClusterError::other(
             WHAT,
             format!(
-                "{}/{} is in use on this host (`{}`); choose another subnet",
-                spec.subnet,
-                spec.prefix_len,
+                "{subnet}/{prefix_len} is in use on this host (`{}`); choose another subnet",
                 line.trim()
             ),
-        ));
-    }
-    let shadow = std::fs::read_to_string("/etc/shadow").unwrap_or_default();
-    if root_locked(&shadow) {
-        return Err(ClusterError::other(
-            WHAT,
-            "root's account is locked (its /etc/shadow password starts with '!'), and the \
-             nodes' sshd refuses logins to locked accounts; unlock it without a password: \
-             usermod -p '*' root",
         ));
     }
     Ok(())

@@ -15,12 +15,22 @@ pub(crate) fn is_root() -> bool {
 
 /// Runs `program args..`; a non-zero exit is an error naming `what` and the command.
 pub(crate) async fn run(what: &str, program: &str, args: &[&str]) -> Result<String, ClusterError> {
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args);
+    output(what, program, args, cmd).await
+}
+
+async fn output(
+    what: &str,
+    program: &str,
+    args: &[&str],
+    mut cmd: tokio::process::Command,
+) -> Result<String, ClusterError> {
     let line = std::iter::once(program)
         .chain(args.iter().copied())
         .collect::<Vec<_>>()
         .join(" ");
-    let out = tokio::process::Command::new(program)
-        .args(args)
+    let out = cmd
         .stdin(Stdio::null())
         .kill_on_drop(true)
         .output()
@@ -35,6 +45,27 @@ pub(crate) async fn run(what: &str, program: &str, args: &[&str]) -> Result<Stri
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// [`run`] for a command that starts something outliving us (a node's
+/// launcher): the child gets none of our descriptors beyond stdio, so that a
+/// lock held by whoever ran us (`flock LOCK rjepsen cluster up`) is not held by
+/// the nodes until `down`.
+pub(crate) async fn run_detached(
+    what: &str,
+    program: &str,
+    args: &[&str],
+) -> Result<String, ClusterError> {
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args);
+    // SAFETY: close_range(2) is async-signal-safe and touches no memory.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            Ok(())
+        });
+    }
+    output(what, program, args, cmd).await
 }
 
 /// Whether `program args..` exits 0 (for probes such as `iptables -C`).
@@ -144,6 +175,21 @@ mod tests {
         assert!(kill(&id));
         child.wait().await.unwrap();
         assert!(wait_gone(&[id], Duration::from_secs(2)).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_detached_child_gets_no_descriptors_beyond_stdio() {
+        use std::os::fd::AsRawFd;
+        let held = std::fs::File::open("/proc/self/stat").unwrap();
+        let fd = held.as_raw_fd();
+        // Not close-on-exec, as a lock inherited from `flock` is not.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, 0) };
+        let probe = format!("test -e /proc/self/fd/{fd} && echo open || echo closed");
+        assert_eq!(run("probe", "sh", &["-c", &probe]).await.unwrap(), "open\n");
+        assert_eq!(
+            run_detached("probe", "sh", &["-c", &probe]).await.unwrap(),
+            "closed\n"
+        );
     }
 
     #[tokio::test]

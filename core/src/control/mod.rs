@@ -116,6 +116,12 @@ pub trait Remote: Send + Sync {
         remote_path: &str,
         local: &Path,
     ) -> Result<(), ControlError>;
+
+    /// Freezing whole nodes from the host, when the nodes' provider offers it
+    /// (see [`crate::provider::NodeRemote`]); plain SSH cannot.
+    fn as_freeze(&self) -> Option<&dyn crate::provider::Freeze> {
+        None
+    }
 }
 
 /// How to reach nodes over SSH (Jepsen's `:ssh` map).

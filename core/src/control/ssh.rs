@@ -25,8 +25,9 @@ pub struct SshRemote {
     opts: SshOptions,
     control_dir: PathBuf,
     slots: Mutex<HashMap<String, Slot>>,
-    /// Node → the host to connect to (the address book's `ssh`); a node not
-    /// listed is its own host.
+    /// Node name to the host ssh dials, where they differ (a static list of
+    /// machines, LXC containers, the address book's `ssh`); other nodes are
+    /// dialled by name.
     hosts: HashMap<String, String>,
 }
 
@@ -42,7 +43,7 @@ impl SshRemote {
     }
 
     /// Connects to each node of `book` at its `ssh` host.
-    pub fn with_hosts(mut self, book: &crate::addr::AddrBook) -> SshRemote {
+    pub fn with_book(mut self, book: &crate::addr::AddrBook) -> SshRemote {
         self.hosts = book
             .nodes()
             .iter()
@@ -54,6 +55,12 @@ impl SshRemote {
     /// The host SSH connects to for `node`.
     pub fn host<'a>(&'a self, node: &'a str) -> &'a str {
         self.hosts.get(node).map_or(node, String::as_str)
+    }
+
+    /// Dials `hosts[node]` instead of `node` (errors still name the node).
+    pub fn with_hosts(mut self, hosts: HashMap<String, String>) -> SshRemote {
+        self.hosts = hosts;
+        self
     }
 
     /// The options this remote connects with.
@@ -363,7 +370,7 @@ mod tests {
             ssh: "jump-n1.example".into(),
             ..NodeAddrs::at("n1", "10.0.0.1:2379".parse().unwrap(), 2380)
         };
-        let remote = SshRemote::new(SshOptions::default()).with_hosts(&AddrBook::new(vec![n1]));
+        let remote = SshRemote::new(SshOptions::default()).with_book(&AddrBook::new(vec![n1]));
         assert_eq!(remote.host("n1"), "jump-n1.example");
         assert_eq!(remote.host("n2"), "n2");
     }

@@ -154,6 +154,7 @@ fn book_looks_up_edges_and_heal_order() {
     assert_eq!(
         order,
         [
+            "freeze",
             "partition",
             "proxy-partition",
             "proxy-reset",
@@ -163,7 +164,7 @@ fn book_looks_up_edges_and_heal_order() {
             "kill",
             "packet"
         ],
-        "the network (iptables, then the proxies) before the processes"
+        "a frozen node first (it answers nothing), the network (iptables, then the proxies) before the processes"
     );
 }
 

@@ -5,6 +5,7 @@
 use super::*;
 use rjepsen_core::control::{ControlError, Output, Remote};
 use rjepsen_core::db::{DbError, Pause};
+use rjepsen_core::op::{Op, Process};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -130,5 +131,92 @@ async fn a_failing_node_is_named_and_the_others_still_healed() {
         found.errors.iter().all(|e| e.to_string().contains("n3")),
         "{:?}",
         found.errors
+    );
+}
+
+/// Nodes that can be frozen, as LXC's are: a frozen node answers no command.
+#[derive(Default)]
+struct Freezable {
+    frozen: Mutex<std::collections::BTreeSet<String>>,
+}
+
+#[async_trait]
+impl rjepsen_core::provider::Freeze for Freezable {
+    async fn freeze(&self, node: &str) -> Result<(), rjepsen_core::cluster::ClusterError> {
+        self.frozen.lock().unwrap().insert(node.to_string());
+        Ok(())
+    }
+    async fn unfreeze(&self, node: &str) -> Result<(), rjepsen_core::cluster::ClusterError> {
+        self.frozen.lock().unwrap().remove(node);
+        Ok(())
+    }
+    async fn frozen(&self, node: &str) -> Result<bool, rjepsen_core::cluster::ClusterError> {
+        Ok(self.frozen.lock().unwrap().contains(node))
+    }
+}
+
+struct FreezableRemote(Arc<Freezable>);
+
+#[async_trait]
+impl Remote for FreezableRemote {
+    async fn exec_unchecked(&self, node: &str, cmd: &str) -> Result<Output, ControlError> {
+        if self.0.frozen.lock().unwrap().contains(node) {
+            return Err(ControlError::Connect {
+                node: node.into(),
+                message: format!("timed out during banner exchange ({cmd})"),
+            });
+        }
+        Ok(Output::default())
+    }
+    async fn upload(&self, _: &str, _: &Path, _: &str) -> Result<(), ControlError> {
+        Ok(())
+    }
+    async fn download(&self, _: &str, _: &str, _: &Path) -> Result<(), ControlError> {
+        Ok(())
+    }
+    fn as_freeze(&self) -> Option<&dyn rjepsen_core::provider::Freeze> {
+        Some(&*self.0)
+    }
+}
+
+#[tokio::test]
+async fn a_frozen_node_is_thawed_before_any_other_sweep_reaches_it() {
+    let nodes = Arc::new(Freezable::default());
+    nodes.frozen.lock().unwrap().insert("n2".into());
+    let mut t = test(false);
+    t.remote = Arc::new(FreezableRemote(nodes.clone()));
+    let found = heal_leftovers(&t, Arc::new(PausedOnN2::default())).await;
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    assert_eq!(found.healed[0], "n2: unfroze the frozen node");
+    assert!(nodes.frozen.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn freeze_needs_nodes_that_can_freeze_and_teardown_thaws_all() {
+    let pkg = package(&["freeze".into()], 1.0, Arc::new(PausedOnN2::default())).unwrap();
+    let err = pkg
+        .nemesis
+        .setup(&test(false))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cannot be frozen") && err.contains("--provider lxc"),
+        "{err}"
+    );
+    let nodes = Arc::new(Freezable::default());
+    let mut t = test(false);
+    t.remote = Arc::new(FreezableRemote(nodes.clone()));
+    pkg.nemesis.setup(&t).await.unwrap();
+    let op = Op::invoke(Process::Nemesis, "freeze", Value::from("majority"));
+    let done = pkg.nemesis.invoke(&t, &op).await;
+    assert_eq!(done.value.as_object().unwrap().len(), 2, "{:?}", done.value);
+    assert_eq!(nodes.frozen.lock().unwrap().len(), 2);
+    pkg.nemesis.teardown(&t).await.unwrap();
+    assert!(nodes.frozen.lock().unwrap().is_empty());
+    let all = resolve(&["all".into()], &PausedOnN2::default()).unwrap();
+    assert!(
+        all.iter().all(|p| p.spec().name != "freeze"),
+        "all leaves freeze out"
     );
 }

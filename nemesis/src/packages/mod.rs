@@ -4,6 +4,7 @@
 //! schedules); healing goes by each spec's heal rank instead. To add a kind,
 //! write its package in a file of its own here and add one line below.
 
+mod freeze;
 mod kill;
 mod packet;
 mod partition;
@@ -44,6 +45,7 @@ const REGISTRY: &[&dyn FaultPackage] = &[
     &proxy_reset::ProxyReset,
     &proxy_delay::ProxyDelay,
     &proxy_bandwidth::ProxyBandwidth,
+    &freeze::Freeze,
 ];
 
 /// Every fault package rjepsen knows.
