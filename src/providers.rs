@@ -26,6 +26,8 @@ pub struct ProviderChoice {
     pub subnet: Option<Ipv4Addr>,
     /// The static provider's machines (from `--nodes-file`).
     pub machines: Vec<NodeEndpoint>,
+    /// `--nodes-file` as given (kept for the rerun command).
+    pub nodes_file: Option<PathBuf>,
     pub limits: NodeLimits,
 }
 
@@ -93,6 +95,7 @@ impl ProviderChoice {
             bridge: None,
             subnet: None,
             machines,
+            nodes_file: a.nodes_file.clone(),
             limits,
         })
     }

@@ -55,6 +55,11 @@ pub fn record(cfg: &TestConfig) -> RunRecord {
             store: cfg.store.display().to_string(),
             leave_db_running: cfg.leave_db_running,
             quiet: cfg.quiet,
+            provider: Some(cfg.provider.kind.clone()),
+            state_dir: path_text(&cfg.provider.state_dir),
+            nodes_file: path_text(&cfg.provider.nodes_file),
+            node_memory_bytes: cfg.provider.limits.memory_bytes,
+            node_cpus: cfg.provider.limits.cpus,
         },
         command: String::new(),
         args: Vec::new(),
@@ -109,6 +114,7 @@ pub fn rerun_args(r: &RunRecord) -> Vec<String> {
         opt("ssh-private-key", k.clone());
     }
     opt("store", c.store.clone());
+    provider_args(c, &mut opt);
     let flags = [
         (
             "serializable-reads",
@@ -126,6 +132,27 @@ pub fn rerun_args(r: &RunRecord) -> Vec<String> {
             .map(|(f, _)| format!("--{f}")),
     );
     a
+}
+
+fn path_text(p: &Option<std::path::PathBuf>) -> Option<String> {
+    p.as_ref().map(|p| p.display().to_string())
+}
+
+/// The node provider's options; `--nodes-file` beside `--nodes` names the same
+/// nodes (duplicates are dropped) and keeps the static machines' hosts.
+fn provider_args(c: &ControlRecord, opt: &mut impl FnMut(&str, String)) {
+    let texts = [
+        ("provider", c.provider.clone()),
+        ("state-dir", c.state_dir.clone()),
+        ("nodes-file", c.nodes_file.clone()),
+        ("node-memory", c.node_memory_bytes.map(|b| b.to_string())),
+        ("node-cpus", c.node_cpus.map(|n| n.to_string())),
+    ];
+    for (name, value) in texts {
+        if let Some(v) = value {
+            opt(name, v);
+        }
+    }
 }
 
 fn workload_args(w: &WorkloadRecord, opt: &mut impl FnMut(&str, String)) {

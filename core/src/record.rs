@@ -132,6 +132,14 @@ pub struct ControlRecord {
     pub store: String,
     pub leave_db_running: bool,
     pub quiet: bool,
+    /// The node provider (`--provider`; None in runs from before providers).
+    pub provider: Option<String>,
+    /// `--state-dir`, `--nodes-file` as given.
+    pub state_dir: Option<String>,
+    pub nodes_file: Option<String>,
+    /// `--node-memory` in bytes and `--node-cpus`.
+    pub node_memory_bytes: Option<u64>,
+    pub node_cpus: Option<f64>,
 }
 
 impl Default for ControlRecord {
@@ -143,6 +151,11 @@ impl Default for ControlRecord {
             store: "store".into(),
             leave_db_running: false,
             quiet: false,
+            provider: None,
+            state_dir: None,
+            nodes_file: None,
+            node_memory_bytes: None,
+            node_cpus: None,
         }
     }
 }

@@ -28,6 +28,7 @@ fn choice(args: &ClusterArgs, limits: NodeLimits) -> Result<ProviderChoice, BadA
         bridge: args.bridge.clone(),
         subnet: args.subnet,
         machines: Vec::new(),
+        nodes_file: None,
         limits,
     })
 }

@@ -3,9 +3,9 @@ use crate::cli::{Cli, Command};
 use clap::{CommandFactory, Parser};
 
 /// Options of `rjepsen test` that the rerun command folds into others or
-/// leaves out on purpose: `--node`/`--nodes-file` are resolved into
-/// `--nodes`; `--test-count` reruns one run, the one recorded.
-const FOLDED: &[&str] = &["node", "nodes-file", "test-count", "help"];
+/// leaves out on purpose: `--node` is resolved into `--nodes`; `--test-count`
+/// reruns one run, the one recorded.
+const FOLDED: &[&str] = &["node", "test-count", "help"];
 
 fn record_of(argv: &[String]) -> RunRecord {
     let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
@@ -24,11 +24,17 @@ fn every_option() -> Vec<String> {
         --nemesis-interval 1.5 --serializable-reads --db-binary /bin/sh --op-timeout 2.5 \
         --ops-per-key 17 --max-writes-per-key 9 --consistency-models serializable,snapshot-isolation \
         --recovery-time 0.25 --min-ok-per-process 0.5 --leave-db-running \
-        --store /tmp/store --quiet --test-count 3";
-    argv.split(' ')
+        --store /tmp/store --quiet --test-count 3 --provider lxc --state-dir /tmp/st \
+        --node-memory 512M --node-cpus 0.5 --nodes-file";
+    let file = std::env::temp_dir().join(format!("rjepsen-record-nodes-{}", std::process::id()));
+    std::fs::write(&file, "b1\nb2 host-b2\n").unwrap();
+    let mut args: Vec<String> = argv
+        .split(' ')
         .filter(|s| !s.is_empty())
         .map(String::from)
-        .collect()
+        .collect();
+    args.push(file.display().to_string());
+    args
 }
 
 #[test]
@@ -38,8 +44,10 @@ fn the_rerun_command_round_trips_every_option() {
     again.extend(first.args.iter().cloned());
     let second = record_of(&again);
     assert_eq!(second, first, "rerun: {}", first.command);
-    assert_eq!(first.nodes, ["a1", "a2", "b1"]);
-    assert_eq!(first.concurrency, 9);
+    assert_eq!(first.nodes, ["a1", "a2", "b1", "b2"]);
+    assert_eq!(first.concurrency, 12);
+    assert_eq!(first.control.provider.as_deref(), Some("lxc"));
+    assert_eq!(first.control.node_memory_bytes, Some(512 << 20));
     assert_eq!(first.workload_options.max_writes_per_key, Some(9));
     assert_eq!(first.op_timeout, Some(2.5));
     assert_eq!(first.recovery_time, Some(0.25));
