@@ -12,6 +12,8 @@ mod elle_infer;
 mod elle_inputs;
 #[path = "integration/elle_synth.rs"]
 mod elle_synth;
+#[path = "integration/elle_timeout.rs"]
+mod elle_timeout;
 #[path = "integration/linear_brute.rs"]
 mod linear_brute;
 #[path = "integration/linear_knossos.rs"]

@@ -1,6 +1,7 @@
 //! rjepsen-core: the vocabulary every other crate speaks.
 //!
-//! Operations and histories ([`op`], [`history`]), the extension-point traits
+//! Operations and histories ([`op`], [`history`], and the compact [`entry`] form
+//! that checkers of large files read), the extension-point traits
 //! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the fault
 //! vocabulary ([`fault`]), and — behind the
 //! `control` feature — the machinery that touches the world: control of nodes over
@@ -9,11 +10,14 @@
 //! false`, so they see only the pure half.
 
 pub mod checker;
+pub mod entry;
+mod exact;
 pub mod fault;
 pub mod history;
 pub mod op;
 
 pub use checker::{CheckResult, Checker, Valid};
+pub use entry::{CompactOp, Entry};
 pub use fault::{FaultBook, FaultInterval, FaultSpec};
 pub use history::History;
 pub use op::{Op, OpCounts, OpType, Process};

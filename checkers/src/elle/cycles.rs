@@ -121,24 +121,34 @@ pub(crate) fn classify(c: &Cycle) -> String {
     }
 }
 
+/// What the search of one component found, and where the budget cut it short.
+pub(crate) struct Searched {
+    pub cycles: Vec<Cycle>,
+    pub cut: Option<Cut>,
+}
+
+/// A component whose search did not finish (Elle's `cycle-search-timeout`).
+pub(crate) struct Cut {
+    /// The anomaly being searched for when time ran out.
+    pub spec: String,
+    /// The anomalies searched for in full before it and not found.
+    pub not_found: Vec<String>,
+}
+
 /// Finds the cycles of one strongly connected component, at most one per anomaly
 /// type, skipping types implied by one already found here. `extra` is the
 /// process or realtime edge kind the graph carries, or 0.
-pub(crate) fn search_component(
-    g: &Graph,
-    scc: &[u32],
-    extra: u8,
-    budget: &mut Budget,
-) -> Vec<Cycle> {
+pub(crate) fn search_component(g: &Graph, scc: &[u32], extra: u8, budget: &mut Budget) -> Searched {
     let members: HashSet<u32> = scc.iter().copied().collect();
     let mut found: Vec<Cycle> = Vec::new();
     let mut redundant: HashSet<&'static str> = HashSet::new();
+    let mut not_found: Vec<String> = Vec::new();
     for spec in specs(extra) {
-        if budget.out() {
-            break;
-        }
         if redundant.contains(spec.name.as_str()) {
             continue;
+        }
+        if budget.out() {
+            return cut(found, spec.name, not_found);
         }
         let s = Searcher {
             g,
@@ -147,18 +157,50 @@ pub(crate) fn search_component(
             mode: spec.mode,
             want: spec.typed.then_some(spec.name.as_str()),
         };
-        if let Some(c) = s.find(scc, spec.start, budget) {
-            let name = classify(&c);
-            if let Ok(n) = super::models::anomaly(&name) {
-                if redundant.contains(n) {
-                    continue;
-                }
-                redundant.extend(super::models::implied(n));
+        let Some(c) = s.find(scc, spec.start, budget) else {
+            if budget.exhausted {
+                return cut(found, spec.name, not_found);
             }
-            found.push(c);
+            not_found.push(spec.name);
+            continue;
+        };
+        let name = classify(&c);
+        if let Ok(n) = super::models::anomaly(&name) {
+            if redundant.contains(n) {
+                continue;
+            }
+            redundant.extend(super::models::implied(n));
         }
+        found.push(c);
     }
-    found
+    Searched {
+        cycles: found,
+        cut: None,
+    }
+}
+
+fn cut(cycles: Vec<Cycle>, spec: String, not_found: Vec<String>) -> Searched {
+    Searched {
+        cycles,
+        cut: Some(Cut { spec, not_found }),
+    }
+}
+
+/// Some cycle of a strongly connected component, whatever its kind: the
+/// fallback Elle reports for a component whose search was cut short, so that
+/// there is a cycle to show from it.
+pub(crate) fn fallback(g: &Graph, scc: &[u32]) -> Option<Cycle> {
+    let members: HashSet<u32> = scc.iter().copied().collect();
+    let s = Searcher {
+        g,
+        members: &members,
+        allowed: 0xff,
+        mode: Mode::Any,
+        want: None,
+    };
+    let &a = scc.first()?;
+    let (b, kinds) = g.out(a).find(|e| members.contains(&e.0))?;
+    s.bfs(a, b, pick(kinds))
 }
 
 struct Searcher<'a> {
@@ -337,7 +379,7 @@ mod tests {
             } else {
                 0
             };
-            for c in search_component(&g, &scc, extra, &mut budget) {
+            for c in search_component(&g, &scc, extra, &mut budget).cycles {
                 assert_eq!(c.nodes.len(), c.kinds.len());
                 for i in 0..c.nodes.len() {
                     let (x, y) = (c.nodes[i], c.nodes[(i + 1) % c.nodes.len()]);
