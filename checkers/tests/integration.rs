@@ -10,6 +10,8 @@ mod elle;
 mod elle_infer;
 #[path = "integration/elle_inputs.rs"]
 mod elle_inputs;
+#[path = "integration/elle_own.rs"]
+mod elle_own;
 #[path = "integration/elle_synth.rs"]
 mod elle_synth;
 #[path = "integration/elle_timeout.rs"]

@@ -200,7 +200,20 @@ pub(crate) fn fallback(g: &Graph, scc: &[u32]) -> Option<Cycle> {
     };
     let &a = scc.first()?;
     let (b, kinds) = g.out(a).find(|e| members.contains(&e.0))?;
-    s.bfs(a, b, pick(kinds))
+    s.bfs(a, b, pick(kinds)).map(|c| explained(g, c))
+}
+
+/// The cycle with each step read as Elle's explainer reads the pair, whatever
+/// kind the search took it as: by its least anomalous relation ([`pick`]: a
+/// data dependency before process or realtime order). A search for a
+/// G-single-item-realtime that crossed a pair joined by rw *and* realtime
+/// thus finds a G2-item, not the type it wanted, as in Elle.
+fn explained(g: &Graph, mut c: Cycle) -> Cycle {
+    let n = c.nodes.len();
+    for i in 0..n {
+        c.kinds[i] = pick(g.kinds(c.nodes[i], c.nodes[(i + 1) % n]));
+    }
+    c
 }
 
 struct Searcher<'a> {
@@ -249,7 +262,7 @@ impl Searcher<'_> {
                     return None;
                 }
                 let k0 = pick(kinds & start);
-                if let Some(c) = self.bfs(a, b, k0) {
+                if let Some(c) = self.bfs(a, b, k0).map(|c| explained(self.g, c)) {
                     if self.want.is_none_or(|w| classify(&c) == w) {
                         return Some(c);
                     }
