@@ -49,6 +49,7 @@ pub(crate) fn elle_options(args: &CheckArgs) -> ElleOptions {
         wfr_keys: args.wfr_keys,
         linearizable_keys: args.linearizable_keys,
         sequential_keys: args.sequential_keys,
+        cycle_search_timeout: args.cycle_search_timeout.map(Duration::from_millis),
     }
 }
 

@@ -42,6 +42,10 @@ pub struct ElleOptions {
     pub wfr_keys: bool,
     pub linearizable_keys: bool,
     pub sequential_keys: bool,
+    /// Elle's `:cycle-search-timeout`: how long each strongly connected
+    /// component may be searched before it is reported as cut. `None` (ours):
+    /// only the check's own time limit applies; Elle's default is 1 s.
+    pub cycle_search_timeout: Option<std::time::Duration>,
 }
 
 /// Elle-style checker for list-append and rw-register transaction histories.
@@ -53,6 +57,7 @@ pub struct ElleChecker {
     /// The process or realtime edge kind added to the graph, or 0.
     extra: u8,
     register: versions::Inference,
+    cycle_search_timeout: Option<std::time::Duration>,
 }
 
 impl ElleChecker {
@@ -118,6 +123,7 @@ impl ElleChecker {
                 linearizable: opts.linearizable_keys,
                 sequential: opts.sequential_keys,
             },
+            cycle_search_timeout: opts.cycle_search_timeout,
         })
     }
 }
@@ -182,10 +188,7 @@ impl ElleChecker {
     }
 
     fn check_txns(&self, ctx: &CheckContext, txns: txn::Txns, start: Instant) -> CheckResult {
-        let mut budget = Budget {
-            deadline: ctx.time_limit.map(|d| start + d),
-            exhausted: false,
-        };
+        let mut budget = Budget::new(ctx.time_limit.map(|d| start + d), self.cycle_search_timeout);
         let mut phases = Map::new();
         let mut lap = start;
         let mut mark = |name: &str| {
@@ -331,6 +334,7 @@ fn find_cycles(
     let mut cycles: Vec<Cycle> = Vec::new();
     for scc in &components {
         anomalies.extend(exists::cases(g, scc, |t| txns.txns[t as usize].index));
+        budget.start_component();
         let searched = search_component(g, scc, extra, budget);
         cycles.extend(searched.cycles);
         if let Some(cut) = searched.cut {

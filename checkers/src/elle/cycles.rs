@@ -16,7 +16,7 @@
 
 use super::graph::{components, Graph, DATA, PROCESS, REALTIME, RW, WR, WW};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A cycle: `nodes[i] -> nodes[i+1]` (and last -> first) by an edge of kind
 /// `kinds[i]` (one bit: the kind the cycle uses, when an edge has several).
@@ -81,18 +81,47 @@ fn specs(extra: u8) -> Vec<Spec> {
     out
 }
 
-/// When to give up: a wall-clock deadline, and a cap on searches per component.
+/// When to give up: the whole check's deadline, and (Elle's
+/// `:cycle-search-timeout`) one per component, after which that component's
+/// search is cut and the next one starts afresh.
+#[derive(Default)]
 pub(crate) struct Budget {
     pub deadline: Option<Instant>,
     pub exhausted: bool,
+    /// How long each component may be searched.
+    pub per_component: Option<Duration>,
+    component_deadline: Option<Instant>,
+    component_out: bool,
 }
 
 impl Budget {
-    fn out(&mut self) -> bool {
-        if !self.exhausted && self.deadline.is_some_and(|d| Instant::now() > d) {
-            self.exhausted = true;
+    /// The check's deadline and the time per component (either may be none).
+    pub(crate) fn new(deadline: Option<Instant>, per_component: Option<Duration>) -> Budget {
+        Budget {
+            deadline,
+            per_component,
+            ..Budget::default()
         }
-        self.exhausted
+    }
+
+    /// Starts the clock of the next component.
+    pub(crate) fn start_component(&mut self) {
+        self.component_deadline = self.per_component.map(|t| Instant::now() + t);
+        self.component_out = false;
+    }
+
+    fn out(&mut self) -> bool {
+        if !self.stopped() {
+            let now = Instant::now();
+            self.exhausted = self.deadline.is_some_and(|d| now > d);
+            self.component_out = self.component_deadline.is_some_and(|d| now >= d);
+        }
+        self.stopped()
+    }
+
+    /// Whether this component's search must stop (the check's time, or its own).
+    fn stopped(&self) -> bool {
+        self.exhausted || self.component_out
     }
 }
 
@@ -158,7 +187,7 @@ pub(crate) fn search_component(g: &Graph, scc: &[u32], extra: u8, budget: &mut B
             want: spec.typed.then_some(spec.name.as_str()),
         };
         let Some(c) = s.find(scc, spec.start, budget) else {
-            if budget.exhausted {
+            if budget.stopped() {
                 return cut(found, spec.name, not_found);
             }
             not_found.push(spec.name);
@@ -379,10 +408,7 @@ mod tests {
         let g = Graph::new(n, edges);
         let nodes: Vec<u32> = (0..n as u32).collect();
         let mut names = vec![];
-        let mut budget = Budget {
-            deadline: None,
-            exhausted: false,
-        };
+        let mut budget = Budget::default();
         for scc in super::super::graph::sccs(&g, &nodes, 0xff) {
             let kinds: Vec<u8> = edges_kinds(&g, n);
             let extra = if kinds.iter().any(|k| k & REALTIME != 0) {

@@ -100,3 +100,36 @@ fn cycle_exists_cases_stay_when_no_specific_anomaly_covers_them() {
     assert_eq!(e["subgraph"], json!(["union", "ww", "wr", "rw"]));
     assert_eq!(e["scc-size"], 2);
 }
+
+#[test]
+fn elles_per_component_timeout_cuts_each_component_and_moves_on() {
+    // Two G1c gadgets on their own keys: two components. With no time per
+    // component, each is cut, reported, and given its fallback cycle.
+    let g1c = |x: &str, y: &str| {
+        concurrent(
+            json!([["append", x, 1], ["r", y, [1]]]),
+            json!([["append", y, 1], ["r", x, [1]]]),
+        )
+    };
+    let events = cat(vec![g1c("x", "y"), g1c("u", "v")]);
+    let opts = ElleOptions {
+        consistency_models: Some(vec!["serializable".into()]),
+        cycle_search_timeout: Some(Duration::ZERO),
+        ..ElleOptions::default()
+    };
+    let c = ElleChecker::with_options("list-append", &opts).unwrap();
+    let r = c.check(&CheckContext::default(), &history(&events));
+    assert_eq!(r.valid, Valid::Invalid);
+    assert_eq!(types(&r), ["G1c", "cycle-search-timeout"]);
+    assert_eq!(r.details["anomaly-counts"]["cycle-search-timeout"], 2);
+    assert_eq!(r.details["anomaly-counts"]["G1c"], 2);
+    // With a second each, both are searched in full.
+    let opts = ElleOptions {
+        cycle_search_timeout: Some(Duration::from_secs(1)),
+        ..opts
+    };
+    let c = ElleChecker::with_options("list-append", &opts).unwrap();
+    let r = c.check(&CheckContext::default(), &history(&events));
+    assert_eq!(types(&r), ["G1c"]);
+    assert_eq!(r.details["anomaly-counts"]["G1c"], 2);
+}
