@@ -211,6 +211,11 @@ pub struct CheckArgs {
     /// orders its versions (Elle's `:sequential-keys?`).
     #[arg(long)]
     pub sequential_keys: bool,
+    /// Elle: milliseconds of cycle search per strongly connected component
+    /// before it is reported as cut (Elle's `:cycle-search-timeout`, whose
+    /// default is 1000); without it only --time-limit applies.
+    #[arg(long, value_name = "MS")]
+    pub cycle_search_timeout: Option<u64>,
     /// Output: a verdict line per file, or one JSON document.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub format: String,

@@ -1,20 +1,15 @@
 //! The one integration-test binary of rjepsen-checkers: a plain list of modules,
-//! each in `tests/integration/`.
+//! each in `tests/integration/` (tests are named `integration::<module>::...`).
 
-#[path = "integration/linear.rs"]
-mod linear;
-
-#[path = "integration/elle.rs"]
-mod elle;
-#[path = "integration/elle_infer.rs"]
-mod elle_infer;
-#[path = "integration/elle_inputs.rs"]
-mod elle_inputs;
-#[path = "integration/elle_synth.rs"]
-mod elle_synth;
-#[path = "integration/linear_brute.rs"]
-mod linear_brute;
-#[path = "integration/linear_knossos.rs"]
-mod linear_knossos;
-#[path = "integration/linear_models.rs"]
-mod linear_models;
+mod integration {
+    mod elle;
+    mod elle_infer;
+    mod elle_inputs;
+    mod elle_own;
+    mod elle_synth;
+    mod elle_timeout;
+    mod linear;
+    mod linear_brute;
+    mod linear_knossos;
+    mod linear_models;
+}

@@ -1,7 +1,8 @@
 //! rjepsen-core: the vocabulary every other crate speaks.
 //!
-//! Operations and histories ([`op`], [`history`]), the test's address book
-//! ([`addr`]), the extension-point traits
+//! Operations and histories ([`op`], [`history`], and the compact [`entry`] form
+//! that checkers of large files read), the test's address book ([`addr`]), the
+//! extension-point traits
 //! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the fault
 //! vocabulary ([`fault`]), the run record of test.json ([`record`]) and a campaign's summary
 //! ([`campaign`]), and — behind the
@@ -14,12 +15,15 @@
 pub mod addr;
 pub mod campaign;
 pub mod checker;
+pub mod entry;
+mod exact;
 pub mod fault;
 pub mod history;
 pub mod op;
 pub mod record;
 
 pub use checker::{CheckResult, Checker, Valid};
+pub use entry::{CompactOp, Entry};
 pub use fault::{FaultBook, FaultInterval, FaultSpec};
 pub use history::History;
 pub use op::{Op, OpCounts, OpType, Process};

@@ -264,24 +264,6 @@ impl<'de> Deserialize<'de> for Op {
 
 struct OpVisitor;
 
-/// Trims every array in `v` to its length: the parser grows arrays from room for
-/// four, and a history is mostly `[key, value]` pairs, so a million-op history
-/// would otherwise carry about 100 MB of empty room.
-fn compact(mut v: Value) -> Value {
-    fn trim(v: &mut Value) {
-        match v {
-            Value::Array(a) => {
-                a.iter_mut().for_each(trim);
-                a.shrink_to_fit();
-            }
-            Value::Object(m) => m.values_mut().for_each(trim),
-            _ => {}
-        }
-    }
-    trim(&mut v);
-    v
-}
-
 impl<'de> Visitor<'de> for OpVisitor {
     type Value = Op;
 
@@ -300,7 +282,7 @@ impl<'de> Visitor<'de> for OpVisitor {
                 "type" => kind = Some(map.next_value::<OpType>()?),
                 "process" => process = Some(map.next_value::<Process>()?),
                 "f" => f = Some(map.next_value::<String>()?),
-                "value" => value = compact(map.next_value()?),
+                "value" => value = map.next_value_seed(crate::exact::ExactValue)?,
                 "node" => node = map.next_value()?,
                 "error" => error = map.next_value()?,
                 other => {

@@ -20,9 +20,10 @@ use std::time::Duration;
 
 type Outcome = Result<CheckResult, String>;
 
-/// Checks one file: streamed, when the checker offers that ability (the Elle
-/// checkers: a million-txn history then needs a fraction of the memory), else
-/// read into a `History` first. A panicking checker gives `unknown`.
+/// Checks one file: by the checker itself, when it offers that ability (the
+/// Elle checkers stream it, the linearizability checker reads compact ops: a
+/// million-op history then needs a fraction of the memory), else read into a
+/// `History` first. A panicking checker gives `unknown`.
 fn check_file(checker: &dyn Checker, ctx: &CheckContext, file: &Path) -> Outcome {
     let run = || match checker.as_file_check() {
         Some(f) => f.check_file(ctx, file),
@@ -48,6 +49,7 @@ pub(crate) fn elle_options(args: &CheckArgs) -> ElleOptions {
         wfr_keys: args.wfr_keys,
         linearizable_keys: args.linearizable_keys,
         sequential_keys: args.sequential_keys,
+        cycle_search_timeout: args.cycle_search_timeout.map(Duration::from_millis),
     }
 }
 

@@ -260,6 +260,24 @@ fn the_text_line_names_the_anomaly_types() {
 }
 
 #[test]
+fn a_cut_cycle_search_is_named_and_never_valid() {
+    // No time per component (Elle's :cycle-search-timeout 0): each component's
+    // search is cut, named, and its fallback cycle still fails the check.
+    let f = elle_fixture();
+    let o = rjepsen(&[
+        "check",
+        "--workload",
+        "list-append",
+        "--cycle-search-timeout",
+        "0",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("cycle-search-timeout"), "{out}");
+}
+
+#[test]
 fn a_closed_pipe_ends_the_output_quietly() {
     use std::process::Stdio;
     let f = elle_fixture();

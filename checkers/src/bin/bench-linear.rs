@@ -12,7 +12,7 @@
 
 use rjepsen_checkers::linear::{check_ops, synth};
 use rjepsen_core::checker::CheckContext;
-use rjepsen_core::history::read_history;
+use rjepsen_core::history::read_compact;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -83,7 +83,7 @@ fn check(args: &[String]) -> Result<i32, String> {
         .filter(|a| !a.starts_with("--") && !skip.contains(&a.as_str()))
     {
         let t0 = Instant::now();
-        let ops = read_history(std::path::Path::new(file)).map_err(|e| e.to_string())?;
+        let ops = read_compact(std::path::Path::new(file)).map_err(|e| e.to_string())?;
         let t1 = Instant::now();
         let r = check_ops(model, independent, &ops, &ctx);
         let t2 = Instant::now();

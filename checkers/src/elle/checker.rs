@@ -7,7 +7,8 @@
 //! the consistency models they rule out. The time budget is checked throughout;
 //! running out makes the answer `Unknown`, with whatever was found so far.
 
-use super::cycles::{classify, search_component, Budget, Cycle};
+use super::cycles::{classify, fallback, search_component, Budget, Cycle};
+use super::exists;
 use super::explain::{explain_cycle, Analysis, Anomaly, Explain};
 use super::graph::{process_edges, realtime_edges, sccs, Graph, PROCESS, REALTIME};
 use super::{append, models, raw, register, svg, txn, versions};
@@ -41,6 +42,10 @@ pub struct ElleOptions {
     pub wfr_keys: bool,
     pub linearizable_keys: bool,
     pub sequential_keys: bool,
+    /// Elle's `:cycle-search-timeout`: how long each strongly connected
+    /// component may be searched before it is reported as cut. `None` (ours):
+    /// only the check's own time limit applies; Elle's default is 1 s.
+    pub cycle_search_timeout: Option<std::time::Duration>,
 }
 
 /// Elle-style checker for list-append and rw-register transaction histories.
@@ -52,6 +57,7 @@ pub struct ElleChecker {
     /// The process or realtime edge kind added to the graph, or 0.
     extra: u8,
     register: versions::Inference,
+    cycle_search_timeout: Option<std::time::Duration>,
 }
 
 impl ElleChecker {
@@ -117,6 +123,7 @@ impl ElleChecker {
                 linearizable: opts.linearizable_keys,
                 sequential: opts.sequential_keys,
             },
+            cycle_search_timeout: opts.cycle_search_timeout,
         })
     }
 }
@@ -181,10 +188,7 @@ impl ElleChecker {
     }
 
     fn check_txns(&self, ctx: &CheckContext, txns: txn::Txns, start: Instant) -> CheckResult {
-        let mut budget = Budget {
-            deadline: ctx.time_limit.map(|d| start + d),
-            exhausted: false,
-        };
+        let mut budget = Budget::new(ctx.time_limit.map(|d| start + d), self.cycle_search_timeout);
         let mut phases = Map::new();
         let mut lap = start;
         let mut mark = |name: &str| {
@@ -226,7 +230,8 @@ impl ElleChecker {
         let core = g.cyclic_core();
         let nodes: Vec<u32> = (0..g.n as u32).filter(|&v| core[v as usize]).collect();
         mark("trim");
-        let (cycles, scc_count) = find_cycles(&g, &nodes, self.extra, &mut budget);
+        let (cycles, scc_count) =
+            find_cycles(&g, &txns, &nodes, self.extra, &mut budget, &mut anomalies);
         mark("search");
         let svgs = explain_all(ctx, &txns, explainer.as_ref(), &cycles, &mut anomalies);
         let stats = json!({
@@ -237,18 +242,12 @@ impl ElleChecker {
             "elapsed-ms": start.elapsed().as_millis() as u64,
             "phases-ms": phases,
         });
-        self.verdict(anomalies, budget.exhausted, svgs, stats)
+        self.verdict(anomalies, svgs, stats)
     }
 }
 
 impl ElleChecker {
-    fn verdict(
-        &self,
-        anomalies: Vec<Anomaly>,
-        timed_out: bool,
-        svgs: Vec<Value>,
-        stats: Value,
-    ) -> CheckResult {
+    fn verdict(&self, anomalies: Vec<Anomaly>, svgs: Vec<Value>, stats: Value) -> CheckResult {
         let mut by_type: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for a in anomalies {
@@ -258,17 +257,22 @@ impl ElleChecker {
                 list.push(a.evidence);
             }
         }
-        if timed_out {
-            by_type.insert("cycle-search-timeout".into(), vec![json!({})]);
-            counts.insert("cycle-search-timeout".into(), 1);
-        }
         // Elle's result-map: `not` from everything found; types, instances and
-        // the verdict only from what the options make reportable.
+        // the verdict only from what the options make reportable, less the
+        // cycle-exists cases that a reported anomaly already accounts for (and
+        // the allowed list, ours, less those that any anomaly accounts for).
         let all: Vec<String> = by_type.keys().cloned().collect();
         let (not, also_not) = models::boundary(&all);
-        let (reported, allowed): (BTreeMap<_, _>, BTreeMap<_, _>) = by_type
+        let (mut reported, mut allowed): (BTreeMap<_, _>, BTreeMap<_, _>) = by_type
             .into_iter()
             .partition(|(t, _)| self.reportable.contains(t.as_str()));
+        let names = |m: &BTreeMap<String, Vec<Value>>| m.keys().cloned().collect::<Vec<_>>();
+        for t in models::redundant_exists(&names(&reported)) {
+            reported.remove(&t);
+        }
+        for t in models::redundant_exists(&all) {
+            allowed.remove(&t);
+        }
         counts.retain(|t, _| reported.contains_key(t));
         let types: Vec<&String> = reported.keys().collect();
         let bad = types.iter().any(|t| self.prohibited.contains(t.as_str()));
@@ -314,18 +318,41 @@ impl ElleChecker {
 }
 
 /// Cycles of the strongly connected components among `nodes`, and how many
-/// components there were; stops early when the budget runs out.
-fn find_cycles(g: &Graph, nodes: &[u32], extra: u8, budget: &mut Budget) -> (Vec<Cycle>, usize) {
+/// components there were. As in Elle, each component also gets its
+/// cycle-exists cases, and a component whose search the budget cut short gets a
+/// `cycle-search-timeout` anomaly and a fallback cycle, so that a search that
+/// did not finish is never taken for one that found nothing.
+fn find_cycles(
+    g: &Graph,
+    txns: &txn::Txns,
+    nodes: &[u32],
+    extra: u8,
+    budget: &mut Budget,
+    anomalies: &mut Vec<Anomaly>,
+) -> (Vec<Cycle>, usize) {
     let components = sccs(g, nodes, 0xff);
     let mut cycles: Vec<Cycle> = Vec::new();
-    if budget.deadline.is_some_and(|d| Instant::now() > d) {
-        budget.exhausted = true;
-    }
     for scc in &components {
-        if budget.exhausted {
-            break;
+        anomalies.extend(exists::cases(g, scc, |t| txns.txns[t as usize].index));
+        budget.start_component();
+        let searched = search_component(g, scc, extra, budget);
+        cycles.extend(searched.cycles);
+        if let Some(cut) = searched.cut {
+            anomalies.push(Anomaly::new(
+                "cycle-search-timeout",
+                format!(
+                    "the search for {} in a component of {} transactions ran out of time",
+                    cut.spec,
+                    scc.len()
+                ),
+                json!({
+                    "anomaly-spec-type": cut.spec,
+                    "does-not-contain": cut.not_found,
+                    "scc-size": scc.len(),
+                }),
+            ));
+            cycles.extend(fallback(g, scc));
         }
-        cycles.extend(search_component(g, scc, extra, budget));
     }
     (cycles, components.len())
 }

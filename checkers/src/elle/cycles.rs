@@ -16,7 +16,7 @@
 
 use super::graph::{components, Graph, DATA, PROCESS, REALTIME, RW, WR, WW};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A cycle: `nodes[i] -> nodes[i+1]` (and last -> first) by an edge of kind
 /// `kinds[i]` (one bit: the kind the cycle uses, when an edge has several).
@@ -81,18 +81,47 @@ fn specs(extra: u8) -> Vec<Spec> {
     out
 }
 
-/// When to give up: a wall-clock deadline, and a cap on searches per component.
+/// When to give up: the whole check's deadline, and (Elle's
+/// `:cycle-search-timeout`) one per component, after which that component's
+/// search is cut and the next one starts afresh.
+#[derive(Default)]
 pub(crate) struct Budget {
     pub deadline: Option<Instant>,
     pub exhausted: bool,
+    /// How long each component may be searched.
+    pub per_component: Option<Duration>,
+    component_deadline: Option<Instant>,
+    component_out: bool,
 }
 
 impl Budget {
-    fn out(&mut self) -> bool {
-        if !self.exhausted && self.deadline.is_some_and(|d| Instant::now() > d) {
-            self.exhausted = true;
+    /// The check's deadline and the time per component (either may be none).
+    pub(crate) fn new(deadline: Option<Instant>, per_component: Option<Duration>) -> Budget {
+        Budget {
+            deadline,
+            per_component,
+            ..Budget::default()
         }
-        self.exhausted
+    }
+
+    /// Starts the clock of the next component.
+    pub(crate) fn start_component(&mut self) {
+        self.component_deadline = self.per_component.map(|t| Instant::now() + t);
+        self.component_out = false;
+    }
+
+    fn out(&mut self) -> bool {
+        if !self.stopped() {
+            let now = Instant::now();
+            self.exhausted = self.deadline.is_some_and(|d| now > d);
+            self.component_out = self.component_deadline.is_some_and(|d| now >= d);
+        }
+        self.stopped()
+    }
+
+    /// Whether this component's search must stop (the check's time, or its own).
+    fn stopped(&self) -> bool {
+        self.exhausted || self.component_out
     }
 }
 
@@ -121,24 +150,34 @@ pub(crate) fn classify(c: &Cycle) -> String {
     }
 }
 
+/// What the search of one component found, and where the budget cut it short.
+pub(crate) struct Searched {
+    pub cycles: Vec<Cycle>,
+    pub cut: Option<Cut>,
+}
+
+/// A component whose search did not finish (Elle's `cycle-search-timeout`).
+pub(crate) struct Cut {
+    /// The anomaly being searched for when time ran out.
+    pub spec: String,
+    /// The anomalies searched for in full before it and not found.
+    pub not_found: Vec<String>,
+}
+
 /// Finds the cycles of one strongly connected component, at most one per anomaly
 /// type, skipping types implied by one already found here. `extra` is the
 /// process or realtime edge kind the graph carries, or 0.
-pub(crate) fn search_component(
-    g: &Graph,
-    scc: &[u32],
-    extra: u8,
-    budget: &mut Budget,
-) -> Vec<Cycle> {
+pub(crate) fn search_component(g: &Graph, scc: &[u32], extra: u8, budget: &mut Budget) -> Searched {
     let members: HashSet<u32> = scc.iter().copied().collect();
     let mut found: Vec<Cycle> = Vec::new();
     let mut redundant: HashSet<&'static str> = HashSet::new();
+    let mut not_found: Vec<String> = Vec::new();
     for spec in specs(extra) {
-        if budget.out() {
-            break;
-        }
         if redundant.contains(spec.name.as_str()) {
             continue;
+        }
+        if budget.out() {
+            return cut(found, spec.name, not_found);
         }
         let s = Searcher {
             g,
@@ -147,18 +186,63 @@ pub(crate) fn search_component(
             mode: spec.mode,
             want: spec.typed.then_some(spec.name.as_str()),
         };
-        if let Some(c) = s.find(scc, spec.start, budget) {
-            let name = classify(&c);
-            if let Ok(n) = super::models::anomaly(&name) {
-                if redundant.contains(n) {
-                    continue;
-                }
-                redundant.extend(super::models::implied(n));
+        let Some(c) = s.find(scc, spec.start, budget) else {
+            if budget.stopped() {
+                return cut(found, spec.name, not_found);
             }
-            found.push(c);
+            not_found.push(spec.name);
+            continue;
+        };
+        let name = classify(&c);
+        if let Ok(n) = super::models::anomaly(&name) {
+            if redundant.contains(n) {
+                continue;
+            }
+            redundant.extend(super::models::implied(n));
         }
+        found.push(c);
     }
-    found
+    Searched {
+        cycles: found,
+        cut: None,
+    }
+}
+
+fn cut(cycles: Vec<Cycle>, spec: String, not_found: Vec<String>) -> Searched {
+    Searched {
+        cycles,
+        cut: Some(Cut { spec, not_found }),
+    }
+}
+
+/// Some cycle of a strongly connected component, whatever its kind: the
+/// fallback Elle reports for a component whose search was cut short, so that
+/// there is a cycle to show from it.
+pub(crate) fn fallback(g: &Graph, scc: &[u32]) -> Option<Cycle> {
+    let members: HashSet<u32> = scc.iter().copied().collect();
+    let s = Searcher {
+        g,
+        members: &members,
+        allowed: 0xff,
+        mode: Mode::Any,
+        want: None,
+    };
+    let &a = scc.first()?;
+    let (b, kinds) = g.out(a).find(|e| members.contains(&e.0))?;
+    s.bfs(a, b, pick(kinds)).map(|c| explained(g, c))
+}
+
+/// The cycle with each step read as Elle's explainer reads the pair, whatever
+/// kind the search took it as: by its least anomalous relation ([`pick`]: a
+/// data dependency before process or realtime order). A search for a
+/// G-single-item-realtime that crossed a pair joined by rw *and* realtime
+/// thus finds a G2-item, not the type it wanted, as in Elle.
+fn explained(g: &Graph, mut c: Cycle) -> Cycle {
+    let n = c.nodes.len();
+    for i in 0..n {
+        c.kinds[i] = pick(g.kinds(c.nodes[i], c.nodes[(i + 1) % n]));
+    }
+    c
 }
 
 struct Searcher<'a> {
@@ -207,7 +291,7 @@ impl Searcher<'_> {
                     return None;
                 }
                 let k0 = pick(kinds & start);
-                if let Some(c) = self.bfs(a, b, k0) {
+                if let Some(c) = self.bfs(a, b, k0).map(|c| explained(self.g, c)) {
                     if self.want.is_none_or(|w| classify(&c) == w) {
                         return Some(c);
                     }
@@ -324,10 +408,7 @@ mod tests {
         let g = Graph::new(n, edges);
         let nodes: Vec<u32> = (0..n as u32).collect();
         let mut names = vec![];
-        let mut budget = Budget {
-            deadline: None,
-            exhausted: false,
-        };
+        let mut budget = Budget::default();
         for scc in super::super::graph::sccs(&g, &nodes, 0xff) {
             let kinds: Vec<u8> = edges_kinds(&g, n);
             let extra = if kinds.iter().any(|k| k & REALTIME != 0) {
@@ -337,7 +418,7 @@ mod tests {
             } else {
                 0
             };
-            for c in search_component(&g, &scc, extra, &mut budget) {
+            for c in search_component(&g, &scc, extra, &mut budget).cycles {
                 assert_eq!(c.nodes.len(), c.kinds.len());
                 for i in 0..c.nodes.len() {
                     let (x, y) = (c.nodes[i], c.nodes[(i + 1) % c.nodes.len()]);

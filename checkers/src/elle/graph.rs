@@ -82,7 +82,6 @@ impl Graph {
     }
 
     /// The kinds of the edge `a -> b`, 0 when there is none.
-    #[cfg(test)]
     pub fn kinds(&self, a: u32, b: u32) -> u8 {
         let (lo, hi) = (self.offsets[a as usize], self.offsets[a as usize + 1]);
         let row = &self.targets[lo as usize..hi as usize];

@@ -15,11 +15,13 @@
 //! ([`txn`], fed from a `History` or streamed from a file by [`raw`] through the
 //! [`tree`] view), linear-time analyses ([`append`], [`register`]), a packed graph that
 //! is trimmed to its cyclic core before petgraph's Tarjan runs ([`graph`]), and
-//! bounded breadth-first cycle searches inside each component ([`cycles`]).
+//! bounded breadth-first cycle searches inside each component ([`cycles`]), with
+//! Elle's cycle-exists proofs ([`exists`]) for when a search is cut short.
 
 mod append;
 mod checker;
 mod cycles;
+mod exists;
 mod explain;
 mod graph;
 mod models;

@@ -189,38 +189,87 @@ const PROSCRIBES: Dag = &[
     ("parallel-snapshot-isolation", &["internal", "G1a"]),
     (
         "serializable",
-        &["G1", "G2", "predicate-read-miss", "internal"],
+        &[
+            "G1",
+            "G2",
+            "predicate-read-miss",
+            "internal",
+            "PL-3-cycle-exists",
+        ],
     ),
-    ("read-committed", &["G1"]),
+    ("read-committed", &["G1", "PL-2-cycle-exists"]),
     (
         "read-uncommitted",
-        &["G0", "duplicate-elements", "cyclic-versions"],
+        &[
+            "G0",
+            "duplicate-elements",
+            "cyclic-versions",
+            "PL-1-cycle-exists",
+        ],
     ),
     ("prefix", &["internal", "G1a"]),
     (
         "snapshot-isolation",
-        &["internal", "G1", "G-SI", "G-nonadjacent"],
+        &[
+            "internal",
+            "G1",
+            "G-SI",
+            "G-nonadjacent",
+            "PL-SI-cycle-exists",
+        ],
     ),
     ("read-atomic", &["internal", "G1a", "future-read"]),
-    ("repeatable-read", &["G1", "G2-item", "lost-update"]),
+    (
+        "repeatable-read",
+        &["G1", "G2-item", "lost-update", "PL-2.99-cycle-exists"],
+    ),
     ("ROLA", &["lost-update"]),
     (
         "strict-serializable",
-        &["G1", "G1c-realtime", "G2-realtime"],
+        &["G1", "G1c-realtime", "G2-realtime", "PL-SS-cycle-exists"],
     ),
-    ("strong-session-read-uncommitted", &["G0-process"]),
-    ("strong-session-read-committed", &["G1c-process"]),
-    ("strong-read-uncommitted", &["G0-realtime"]),
-    ("strong-read-committed", &["G1c-realtime"]),
+    (
+        "strong-session-read-uncommitted",
+        &["G0-process", "strong-session-PL-1-cycle-exists"],
+    ),
+    (
+        "strong-session-read-committed",
+        &["G1c-process", "strong-session-PL-2-cycle-exists"],
+    ),
+    (
+        "strong-read-uncommitted",
+        &["G0-realtime", "strong-PL-1-cycle-exists"],
+    ),
+    (
+        "strong-read-committed",
+        &["G1c-realtime", "strong-PL-2-cycle-exists"],
+    ),
     (
         "strong-session-snapshot-isolation",
-        &["internal", "G1-process", "G-nonadjacent-process"],
+        &[
+            "internal",
+            "G1-process",
+            "G-nonadjacent-process",
+            "strong-session-snapshot-isolation-cycle-exists",
+        ],
     ),
     (
         "strong-snapshot-isolation",
-        &["internal", "G1-realtime", "G-nonadjacent-realtime"],
+        &[
+            "internal",
+            "G1-realtime",
+            "G-nonadjacent-realtime",
+            "strong-snapshot-isolation-cycle-exists",
+        ],
     ),
-    ("strong-session-serializable", &["G1-process", "G2-process"]),
+    (
+        "strong-session-serializable",
+        &[
+            "G1-process",
+            "G2-process",
+            "strong-session-serializable-cycle-exists",
+        ],
+    ),
     ("update-serializable", &["G1", "G-update"]),
 ];
 
@@ -346,19 +395,45 @@ pub(crate) fn prohibited(
     closure(direct, |a| predecessors(IMPLIES, a))
 }
 
-/// Elle's boundary: the weakest models the anomalies rule out (`not`), and the
-/// stronger ones also ruled out (`also-not`), both sorted.
-pub(crate) fn boundary(anomalies: &[String]) -> (Vec<&'static str>, Vec<&'static str>) {
+/// The models that imply `model` (it included): all ruled out when it is.
+pub(crate) fn implying_models(model: &'static str) -> BTreeSet<&'static str> {
+    closure([model], |m| predecessors(MODEL_IMPLIES, m))
+}
+
+/// The models that `anomalies` rule out, with every model implying one of them.
+fn impossible_models<'a>(anomalies: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'static str> {
     let known = all_anomalies();
     let start = anomalies
-        .iter()
-        .filter_map(|a| known.iter().copied().find(|k| k == a));
+        .into_iter()
+        .filter_map(|a| known.iter().copied().find(|&k| k == a));
     let present = closure(start, |a| lookup(IMPLIES, a).to_vec());
     let direct = PROSCRIBES
         .iter()
         .filter(|e| e.1.iter().any(|a| present.contains(a)))
         .map(|e| e.0);
-    let impossible = closure(direct, |m| predecessors(MODEL_IMPLIES, m));
+    closure(direct, |m| predecessors(MODEL_IMPLIES, m))
+}
+
+/// The `*-cycle-exists` types among `types` that add nothing (Elle's
+/// `remove-redundant-cycle-exists`): their model is already ruled out by the
+/// other, specific, anomaly types.
+pub(crate) fn redundant_exists(types: &[String]) -> Vec<String> {
+    let exists = |t: &str| t.ends_with("-cycle-exists");
+    let ruled_out = impossible_models(types.iter().map(String::as_str).filter(|t| !exists(t)));
+    types
+        .iter()
+        .filter(|t| exists(t))
+        .filter(|t| {
+            canonical(t.trim_end_matches("-cycle-exists")).is_ok_and(|m| ruled_out.contains(m))
+        })
+        .map(|t| t.to_string())
+        .collect()
+}
+
+/// Elle's boundary: the weakest models the anomalies rule out (`not`), and the
+/// stronger ones also ruled out (`also-not`), both sorted.
+pub(crate) fn boundary(anomalies: &[String]) -> (Vec<&'static str>, Vec<&'static str>) {
+    let impossible = impossible_models(anomalies.iter().map(String::as_str));
     let weakest: Vec<&str> = impossible
         .iter()
         .copied()

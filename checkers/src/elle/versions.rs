@@ -7,10 +7,12 @@
 //! transaction which read `u` and then wrote `w` installed `w` after `u`; with
 //! `sequential` (`:sequential-keys?`) that of two transactions of one process
 //! touching a key, the first one's last value of it precedes the second one's
-//! first; with `linearizable` (`:linearizable-keys?`) the same for two
-//! transactions ordered in real time. As in Elle, each source is added only if
+//! first; with `linearizable` (`:linearizable-keys?`) the same along the whole
+//! history's realtime order ([`realtime`]). As in Elle, each source is added only if
 //! the combined order stays acyclic; a source that would make a cycle is left
 //! out for every key, and the cycle is reported as `cyclic-versions`.
+
+mod realtime;
 
 use super::explain::Anomaly;
 use super::graph::{sccs, EdgeList, Graph, WW};
@@ -68,7 +70,11 @@ pub(crate) fn infer(
     let stages: [(bool, &str, Source); 3] = [
         (inf.wfr, "wfr-keys", wfr),
         (inf.sequential, "sequential-keys", sequential),
-        (inf.linearizable, "linearizable-keys", linearizable),
+        (
+            inf.linearizable,
+            "linearizable-keys",
+            realtime::linearizable,
+        ),
     ];
     for (on, name, stage) in stages {
         if !on {
@@ -135,49 +141,6 @@ fn sequential(txns: &Txns, ext: &[Externals]) -> Pairs {
                     out.insert((k, prev, first), Why::Process(p, t as TxnId));
                 }
             }
-        }
-    }
-    out
-}
-
-/// Realtime order per key, transitively reduced the way `graph::realtime_edges`
-/// reduces the whole history's: links only from the frontier of completions.
-fn linearizable(txns: &Txns, ext: &[Externals]) -> Pairs {
-    let mut by_key: FastMap<u32, Vec<(u32, TxnId, bool)>> = FastMap::default();
-    for (t, e) in ext.iter().enumerate() {
-        let tx = &txns.txns[t];
-        if tx.outcome == Outcome::Fail {
-            continue;
-        }
-        for &(k, _, _) in e {
-            if last_first(e, k).is_some() {
-                let events = by_key.entry(k).or_default();
-                events.push((tx.invoke_pos, t as TxnId, false));
-                if let (Outcome::Ok, Some(c)) = (tx.outcome, tx.complete_pos) {
-                    events.push((c, t as TxnId, true));
-                }
-            }
-        }
-    }
-    let mut out = Pairs::default();
-    for (k, mut events) in by_key {
-        // At one position (a completion without invocation), invoke first.
-        events.sort_unstable_by_key(|e| (e.0, e.2));
-        let mut frontier: Vec<TxnId> = Vec::new();
-        let mut preds: FastMap<TxnId, Vec<TxnId>> = FastMap::default();
-        for (_, t, done) in events {
-            if done {
-                let p = preds.remove(&t).unwrap_or_default();
-                frontier.retain(|f| !p.contains(f));
-                frontier.push(t);
-                continue;
-            }
-            let (_, first) = last_first(&ext[t as usize], k).expect("touches k");
-            for &f in &frontier {
-                let (prev, _) = last_first(&ext[f as usize], k).expect("touches k");
-                out.insert((k, prev, first), Why::Realtime(f, t));
-            }
-            preds.insert(t, frontier.clone());
         }
     }
     out

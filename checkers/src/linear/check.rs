@@ -10,7 +10,7 @@ use super::prepare::{self, Call, KeyOps};
 use super::reach;
 use super::wgl::{Budget, Outcome, Search};
 use rjepsen_core::checker::CheckContext;
-use rjepsen_core::{CheckResult, Op, Valid};
+use rjepsen_core::{CheckResult, Entry, Valid};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -28,10 +28,12 @@ const MAX_REPORTED: usize = 8;
 const MAX_DETAILED: usize = 16;
 
 /// Checks `ops` against `model`; with `independent`, values `[k, v]` are split per key.
-pub fn check_model<M: Model>(
+/// `ops` are a history's [`rjepsen_core::Op`]s, or the [`rjepsen_core::CompactOp`]s
+/// of a file read with [`rjepsen_core::history::read_compact`].
+pub fn check_model<M: Model, E: Entry>(
     model: &M,
     independent: bool,
-    ops: &[Op],
+    ops: &[E],
     ctx: &CheckContext,
 ) -> CheckResult {
     let groups = match prepare::split(ops, independent) {
@@ -83,9 +85,9 @@ pub fn check_model<M: Model>(
     summarise(groups.len(), ops.len(), independent, reports)
 }
 
-fn check_key<M: Model>(
+fn check_key<M: Model, E: Entry>(
     model: &M,
-    ops: &[Op],
+    ops: &[E],
     group: &KeyOps,
     independent: bool,
     ctx: &CheckContext,

@@ -12,7 +12,7 @@ use super::reach::Impossible;
 use super::svg::{self, Bar, BarKind};
 use super::wgl::Failure;
 use rjepsen_core::checker::CheckContext;
-use rjepsen_core::{Op, OpType, Valid};
+use rjepsen_core::{Entry, OpType, Valid};
 use serde_json::{json, Map, Value};
 use std::collections::HashSet;
 
@@ -59,9 +59,9 @@ impl KeyReport {
 }
 
 /// Everything needed to describe one key's ops.
-pub(crate) struct Ctx<'a, M: Model> {
+pub(crate) struct Ctx<'a, M: Model, E: Entry> {
     pub model: &'a M,
-    pub ops: &'a [Op],
+    pub ops: &'a [E],
     pub calls: &'a [Call<M::Op>],
     pub atoms: &'a Atoms,
     pub key: Option<Value>,
@@ -70,7 +70,7 @@ pub(crate) struct Ctx<'a, M: Model> {
     pub svg: std::cell::Cell<bool>,
 }
 
-impl<M: Model> Ctx<'_, M> {
+impl<M: Model, E: Entry> Ctx<'_, M, E> {
     fn key_name(&self) -> String {
         self.key
             .as_ref()
@@ -89,16 +89,16 @@ impl<M: Model> Ctx<'_, M> {
         let c = &self.calls[id as usize];
         let inv = &self.ops[c.invoke];
         let (kind, value) = match c.ret {
-            Some(r) => (OpType::Ok, &self.ops[r].value),
-            None => (OpType::Info, &inv.value),
+            Some(r) => (OpType::Ok, self.ops[r].value()),
+            None => (OpType::Info, inv.value()),
         };
         format!(
             "{} {} {} by process {} (index {})",
             kind.as_str(),
-            inv.f,
+            inv.f(),
             self.shown_value(value),
-            inv.process,
-            inv.index
+            inv.process(),
+            inv.index()
         )
     }
 
@@ -271,8 +271,8 @@ impl<M: Model> Ctx<'_, M> {
              outcome is unknown).",
             self.key_name(),
             order.len(),
-            self.ops[start].index,
-            self.ops[end].index,
+            self.ops[start].index(),
+            self.ops[end].index(),
             window.len() - crashed_before
         );
         let mut details = json!({
@@ -283,8 +283,8 @@ impl<M: Model> Ctx<'_, M> {
             "linearized-count": order.len(),
             "linearized-tail": self.prefix_tail(order),
             "window": {
-                "from-index": self.ops[start].index,
-                "to-index": self.ops[end].index,
+                "from-index": self.ops[start].index(),
+                "to-index": self.ops[end].index(),
                 "op-count": window.len() - crashed_before,
                 "earlier-unknown-ops": crashed_before,
                 "ops": window.iter().take(WINDOW_OPS).map(|&id| self.call_json(id)).collect::<Vec<_>>(),
@@ -293,7 +293,7 @@ impl<M: Model> Ctx<'_, M> {
         if let Some(path) = self.write_svg(order, blocking, &window, &explanation) {
             details["svg"] = json!(path);
         }
-        let first_index = blocking.map_or(0, |b| self.ops[self.calls[b as usize].invoke].index);
+        let first_index = blocking.map_or(0, |b| self.ops[self.calls[b as usize].invoke].index());
         KeyReport {
             valid,
             key: self.key.clone(),
@@ -309,8 +309,8 @@ impl<M: Model> Ctx<'_, M> {
         let mut v = op_json(&self.ops[c.invoke]);
         if let Some(r) = c.ret {
             v["type"] = json!("ok");
-            v["value"] = self.ops[r].value.clone();
-            v["completion-index"] = json!(self.ops[r].index);
+            v["value"] = self.ops[r].value().clone();
+            v["completion-index"] = json!(self.ops[r].index());
         } else {
             v["type"] = json!("info");
         }
@@ -341,10 +341,10 @@ impl<M: Model> Ctx<'_, M> {
                     _ if c.ret.is_none() => BarKind::Crashed,
                     _ => BarKind::Pending,
                 };
-                let value = c.ret.map_or(&inv.value, |r| &self.ops[r].value);
-                let label = format!("{} {} #{}", inv.f, self.shown_value(value), inv.index);
+                let value = c.ret.map_or(inv.value(), |r| self.ops[r].value());
+                let label = format!("{} {} #{}", inv.f(), self.shown_value(value), inv.index());
                 Bar {
-                    lane: inv.process.to_string(),
+                    lane: inv.process().to_string(),
                     start: c.invoke,
                     end: c.ret,
                     label,
@@ -369,15 +369,15 @@ impl<M: Model> Ctx<'_, M> {
 }
 
 /// Builds the JSON of one op of the history, for evidence.
-fn op_json(op: &Op) -> Value {
+fn op_json<E: Entry>(op: &E) -> Value {
     let mut m = Map::new();
-    m.insert("index".into(), json!(op.index));
-    m.insert("type".into(), json!(op.kind.as_str()));
+    m.insert("index".into(), json!(op.index()));
+    m.insert("type".into(), json!(op.kind().as_str()));
     m.insert(
         "process".into(),
-        serde_json::to_value(&op.process).unwrap_or(Value::Null),
+        serde_json::to_value(op.process()).unwrap_or(Value::Null),
     );
-    m.insert("f".into(), json!(op.f));
-    m.insert("value".into(), op.value.clone());
+    m.insert("f".into(), json!(op.f()));
+    m.insert("value".into(), op.value().clone());
     Value::Object(m)
 }

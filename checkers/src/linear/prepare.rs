@@ -9,7 +9,7 @@
 
 use super::cache::FxBuild;
 use super::model::{Atoms, Model};
-use rjepsen_core::{Op, OpType, Process};
+use rjepsen_core::{Entry, OpType, Process};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -49,34 +49,35 @@ fn key_of(v: &Value) -> Option<(KeyRepr, &Value)> {
 
 /// Splits client ops by key (one group when not independent). Fails on an
 /// independent op whose value is not a `[key, value]` pair.
-pub(crate) fn split(ops: &[Op], independent: bool) -> Result<Vec<KeyOps>, String> {
+pub(crate) fn split<E: Entry>(ops: &[E], independent: bool) -> Result<Vec<KeyOps>, String> {
     let mut open: HashMap<&Process, usize, FxBuild> = HashMap::default();
     let mut completion: Vec<Option<usize>> = vec![None; ops.len()];
     for (i, op) in ops.iter().enumerate() {
         if !op.is_client() {
             continue;
         }
-        if op.kind == OpType::Invoke {
-            open.insert(&op.process, i);
-        } else if let Some(inv) = open.remove(&op.process) {
+        if op.kind() == OpType::Invoke {
+            open.insert(op.process(), i);
+        } else if let Some(inv) = open.remove(op.process()) {
             completion[inv] = Some(i);
         }
     }
     let mut groups: Vec<KeyOps> = Vec::new();
     let mut index: HashMap<KeyRepr, usize, FxBuild> = HashMap::default();
     for (i, op) in ops.iter().enumerate() {
-        if op.kind != OpType::Invoke || !op.is_client() {
+        if op.kind() != OpType::Invoke || !op.is_client() {
             continue;
         }
         let comp = completion[i];
-        if comp.is_some_and(|j| ops[j].kind == OpType::Fail) {
+        if comp.is_some_and(|j| ops[j].kind() == OpType::Fail) {
             continue;
         }
         let g = if independent {
-            let (repr, key) = key_of(&op.value).ok_or_else(|| {
+            let (repr, key) = key_of(op.value()).ok_or_else(|| {
                 format!(
                     "failed to split op {} by key: value {} is not [key, value]",
-                    op.index, op.value
+                    op.index(),
+                    op.value()
                 )
             })?;
             let next = groups.len();
@@ -110,9 +111,9 @@ fn inner(v: &Value, independent: bool) -> &Value {
 }
 
 /// Translates one key's ops into the model's calls, in invocation order.
-pub(crate) fn calls<M: Model>(
+pub(crate) fn calls<M: Model, E: Entry>(
     model: &M,
-    ops: &[Op],
+    ops: &[E],
     key: &KeyOps,
     independent: bool,
     atoms: &mut Atoms,
@@ -120,16 +121,16 @@ pub(crate) fn calls<M: Model>(
     let mut out = Vec::with_capacity(key.pairs.len());
     for &(i, comp) in &key.pairs {
         let inv = &ops[i];
-        let ok = comp.filter(|&j| ops[j].kind == OpType::Ok);
-        let output = ok.map(|j| inner(&ops[j].value, independent));
+        let ok = comp.filter(|&j| ops[j].kind() == OpType::Ok);
+        let output = ok.map(|j| inner(ops[j].value(), independent));
         let parsed = model
             .parse(
-                inv.f.trim_start_matches(':'),
-                inner(&inv.value, independent),
+                inv.f().trim_start_matches(':'),
+                inner(inv.value(), independent),
                 output,
                 atoms,
             )
-            .map_err(|e| format!("op {} (process {}): {e}", inv.index, inv.process))?;
+            .map_err(|e| format!("op {} (process {}): {e}", inv.index(), inv.process()))?;
         if let Some(op) = parsed {
             out.push(Call {
                 op,
@@ -144,6 +145,7 @@ pub(crate) fn calls<M: Model>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rjepsen_core::Op;
     use serde_json::json;
 
     #[test]

@@ -191,6 +191,41 @@ fn register_version_sources_are_opt_in_like_elle() {
     let r = run("rw-register", &lin, realtime);
     assert_eq!(types(&r), vec!["G-single-item"], "{:?}", r.details);
 
+    // Elle's linearizable keys follow the whole history's realtime order. A
+    // wrote x=1; C read it and wrote x=2 while D (other keys only) ran; B began
+    // after both and read x=2; E ran throughout and read x=1 and C's y. Among
+    // x's own transactions C lies between A and B, so per key A's 1 meets only
+    // C's read of 1; Elle reaches B from A through D as well, so 1 < 2, whence
+    // E (a reader of 1) -rw-> C -wr-> E: a G-single-item.
+    let whole = vec![
+        ("invoke", 4, json!([["r", "x", null], ["r", "y", null]])),
+        ("invoke", 0, json!([["w", "x", 1]])),
+        ("ok", 0, json!([["w", "x", 1]])),
+        (
+            "invoke",
+            1,
+            json!([["r", "x", null], ["w", "x", 2], ["w", "y", 7]]),
+        ),
+        ("invoke", 2, json!([["w", "z", 9]])),
+        (
+            "ok",
+            1,
+            json!([["r", "x", 1], ["w", "x", 2], ["w", "y", 7]]),
+        ),
+        ("ok", 2, json!([["w", "z", 9]])),
+        ("invoke", 3, json!([["r", "x", null]])),
+        ("ok", 3, json!([["r", "x", 2]])),
+        ("ok", 4, json!([["r", "x", 1], ["r", "y", 7]])),
+    ];
+    let r = run("rw-register", &lin, whole.clone());
+    assert_eq!(types(&r), vec!["G-single-item"], "{:?}", r.details);
+    assert_eq!(
+        r.details["not"],
+        json!(["consistent-view", "repeatable-read"])
+    );
+    // Without the option there are only wr edges: valid.
+    assert_eq!(run("rw-register", &ser, whole).valid, Valid::Valid);
+
     // The same with both writes on one process: process order (sequential keys).
     let process = cat(vec![
         serial(10, json!([["w", "x", 1]])),

@@ -71,3 +71,34 @@ fn jepsen_edn_histories_are_checked_per_key() {
     let text = r.details["explanation"].as_str().unwrap();
     assert!(text.contains("ok read 1 by process 0 (index 15)"), "{text}");
 }
+
+#[test]
+fn a_file_checked_as_compact_ops_gets_the_same_result_as_its_history() {
+    // `rjepsen check` reads files into compact ops (the FileCheck ability);
+    // `analyze` checks a History of full ops: every detail must agree.
+    use rjepsen_checkers::linear::Linearizable;
+    use rjepsen_core::history::read_history;
+    use rjepsen_core::{Checker, History};
+    let ctx = CheckContext::default();
+    let cases = [
+        (false, etcd_dir().join("etcd_000.jsonl")),
+        (false, etcd_dir().join("etcd_002.jsonl")),
+        (true, fixture("register-independent.edn")),
+        (true, fixture("register-stale.edn")),
+    ];
+    for (independent, path) in cases {
+        let checker = Linearizable::new("cas-register", independent).unwrap();
+        let file = checker
+            .as_file_check()
+            .expect("linearizability checks files");
+        let streamed = file.check_file(&ctx, &path).expect("readable");
+        let whole = checker.check(&ctx, &History::new(read_history(&path).unwrap()));
+        assert_eq!(streamed, whole, "{}", path.display());
+    }
+    let checker = Linearizable::new("cas-register", false).unwrap();
+    let missing = checker
+        .as_file_check()
+        .unwrap()
+        .check_file(&ctx, &etcd_dir().join("nope.jsonl"));
+    assert!(missing.unwrap_err().contains("nope.jsonl"));
+}

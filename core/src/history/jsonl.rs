@@ -1,6 +1,7 @@
 //! JSON Lines reading and writing.
 
 use crate::op::Op;
+use serde::de::DeserializeOwned;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -28,9 +29,15 @@ pub enum ReadError {
 /// [`super::torn`]), which is dropped with a warning.
 ///
 /// Parsing dominates the check of a large history and lines are independent, so
-/// the file is cut at line boundaries into one range per core and each range is
-/// streamed and parsed by its own thread; the file is never held whole in memory.
+/// the file is cut at line boundaries into ranges of a few MB, parsed one per
+/// core at a time; the file is never held whole in memory.
 pub fn read_jsonl(path: &Path) -> Result<Vec<Op>, ReadError> {
+    read_jsonl_as(path)
+}
+
+/// As [`read_jsonl`], into any type an op line deserialises to (a
+/// [`crate::entry::CompactOp`] for checkers that need less than an [`Op`]).
+pub fn read_jsonl_as<T: DeserializeOwned + Send>(path: &Path) -> Result<Vec<T>, ReadError> {
     let io_err = |source| ReadError::Io {
         path: path.to_path_buf(),
         source,
@@ -40,50 +47,68 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Op>, ReadError> {
         super::torn::warn(path, t);
         len = t.offset;
     }
+    read_ranges(path, len, RANGE_BYTES)
+}
+
+/// Parses the first `len` bytes of the file in ranges of about `range_bytes`.
+fn read_ranges<T: DeserializeOwned + Send>(
+    path: &Path,
+    len: u64,
+    range_bytes: u64,
+) -> Result<Vec<T>, ReadError> {
+    let io_err = |source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // A few ranges per core: joining them costs the size of one range on top of
-    // the history itself (see the end), so small ranges keep the peak low.
-    let ranges =
-        split_at_lines(path, len, if len < (1 << 20) { 1 } else { threads * 4 }).map_err(io_err)?;
-    let parsed: Vec<Result<(Vec<Op>, usize), ChunkError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = ranges
-            .windows(2)
-            .map(|w| (w[0], w[1]))
-            .map(|(start, end)| s.spawn(move || parse_range(path, start, end)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("parser thread"))
-            .collect()
-    });
+    // Small ranges, parsed one wave of `threads` at a time and appended in order
+    // as each wave ends: the peak is the history plus one wave, not twice the
+    // history (which holding every range until the end would cost).
+    let pieces = if len < (1 << 20) {
+        1
+    } else {
+        (len / range_bytes).max(threads as u64) as usize
+    };
+    let ranges = split_at_lines(path, len, pieces).map_err(io_err)?;
+    let bounds: Vec<(u64, u64)> = ranges.windows(2).map(|w| (w[0], w[1])).collect();
     // Lines before each range, to turn a range's line number into the file's.
     let mut lines_before = 0;
-    let mut chunks = Vec::with_capacity(parsed.len());
-    for r in parsed {
-        match r {
-            Ok((ops, lines)) => {
-                lines_before += lines;
-                chunks.push(ops);
-            }
-            Err(ChunkError::Io(source)) => return Err(io_err(source)),
-            Err(ChunkError::Parse(line, message)) => {
-                return Err(ReadError::Parse {
-                    path: path.to_path_buf(),
-                    line: lines_before + line,
-                    message,
-                })
+    let mut ops: Vec<T> = Vec::new();
+    for wave in bounds.chunks(threads) {
+        let parsed: Vec<Result<(Vec<T>, usize), ChunkError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = wave
+                .iter()
+                .map(|&(start, end)| s.spawn(move || parse_range(path, start, end)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("parser thread"))
+                .collect()
+        });
+        for r in parsed {
+            match r {
+                Ok((mut chunk, lines)) => {
+                    lines_before += lines;
+                    ops.append(&mut chunk);
+                }
+                Err(ChunkError::Io(source)) => return Err(io_err(source)),
+                Err(ChunkError::Parse(line, message)) => {
+                    return Err(ReadError::Parse {
+                        path: path.to_path_buf(),
+                        line: lines_before + line,
+                        message,
+                    })
+                }
             }
         }
     }
-    let total: usize = chunks.iter().map(Vec::len).sum();
-    let mut chunks = chunks.into_iter();
-    let mut ops = chunks.next().unwrap_or_default();
-    ops.reserve_exact(total - ops.len());
-    for mut c in chunks {
-        ops.append(&mut c);
-    }
+    ops.shrink_to_fit();
     Ok(ops)
 }
+
+/// Bytes of the file per range: a few MB, so that a wave of ranges in memory
+/// is small next to a large history.
+const RANGE_BYTES: u64 = 4 << 20;
 
 /// Why a range could not be parsed: line numbers are relative to the range.
 enum ChunkError {
@@ -115,7 +140,11 @@ fn split_at_lines(path: &Path, len: u64, n: usize) -> io::Result<Vec<u64>> {
 }
 
 /// Parses bytes `start..end` of the file; returns the ops and the lines read.
-fn parse_range(path: &Path, start: u64, end: u64) -> Result<(Vec<Op>, usize), ChunkError> {
+fn parse_range<T: DeserializeOwned>(
+    path: &Path,
+    start: u64,
+    end: u64,
+) -> Result<(Vec<T>, usize), ChunkError> {
     let mut file = File::open(path).map_err(ChunkError::Io)?;
     file.seek(SeekFrom::Start(start)).map_err(ChunkError::Io)?;
     let mut reader = BufReader::with_capacity(1 << 20, file.take(end - start));
@@ -136,7 +165,7 @@ fn parse_range(path: &Path, start: u64, end: u64) -> Result<(Vec<Op>, usize), Ch
         if text.is_empty() {
             continue;
         }
-        match serde_json::from_str::<Op>(text) {
+        match serde_json::from_str::<T>(text) {
             Ok(op) => ops.push(op),
             Err(e) => return Err(ChunkError::Parse(line, e.to_string())),
         }
@@ -166,6 +195,7 @@ impl HistoryWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::CompactOp;
     use crate::op::{OpType, Process};
     use serde_json::json;
 
@@ -217,8 +247,22 @@ mod tests {
         assert!(text.len() > 1 << 21, "big enough to be split");
         let err = read_jsonl(&path).unwrap_err().to_string();
         assert!(err.contains("line 30001:"), "{err}");
+        let err = crate::history::read_compact(&path).unwrap_err().to_string();
+        assert!(err.contains("line 30001:"), "{err}");
+        let len = text.len() as u64;
+        let err = read_ranges::<Op>(&path, len, 64 << 10).unwrap_err();
+        assert!(err.to_string().contains("line 30001:"), "{err}");
         std::fs::write(&path, line.repeat(40_000)).unwrap();
         assert_eq!(read_jsonl(&path).unwrap().len(), 40_000);
+        // Many small ranges, several waves: the same ops in the same order.
+        let len = std::fs::metadata(&path).unwrap().len();
+        let small: Vec<CompactOp> = read_ranges(&path, len, 16 << 10).unwrap();
+        let whole: Vec<CompactOp> = read_jsonl(&path)
+            .unwrap()
+            .into_iter()
+            .map(CompactOp::from)
+            .collect();
+        assert_eq!(small, whole);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -103,3 +103,29 @@ fn prohibited_sets() {
     assert!(anomaly("G-bogus").unwrap_err().contains("unknown anomaly"));
     assert_eq!(anomaly(":G1c"), Ok("G1c"));
 }
+
+#[test]
+fn cycle_exists_cases_are_redundant_once_a_specific_anomaly_rules_their_model_out() {
+    // Elle's remove-redundant-cycle-exists, by its own examples of what implies what.
+    let r =
+        |types: &[&str]| redundant_exists(&types.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+    assert_eq!(r(&["G2-item", "PL-3-cycle-exists"]), ["PL-3-cycle-exists"]);
+    assert_eq!(r(&["G1c", "PL-2-cycle-exists"]), ["PL-2-cycle-exists"]);
+    // A G2-item rules out serializable, not read-committed.
+    assert!(r(&["G2-item", "PL-2-cycle-exists"]).is_empty());
+    // The timeout alone rules nothing out.
+    assert!(r(&["cycle-search-timeout", "PL-1-cycle-exists"]).is_empty());
+    assert_eq!(
+        r(&[
+            "G0-realtime",
+            "strong-PL-1-cycle-exists",
+            "PL-SS-cycle-exists"
+        ]),
+        ["strong-PL-1-cycle-exists", "PL-SS-cycle-exists"]
+    );
+    // Each cycle-exists type rules out its own model.
+    let (not, _) = boundary(&["PL-2.99-cycle-exists".to_string()]);
+    assert_eq!(not, ["repeatable-read"]);
+    let (not, _) = boundary(&["strong-session-PL-2-cycle-exists".to_string()]);
+    assert_eq!(not, ["strong-session-read-committed"]);
+}
