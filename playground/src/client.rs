@@ -107,6 +107,14 @@ impl Playground {
         let t = Instant::now();
         loop {
             let nodes = self.status().await?;
+            if let Some(n) = nodes.iter().find(|n| n.state.starts_with("exited")) {
+                let log = self.state.node(&n.name)?.log.display().to_string();
+                let detail = format!("{} {}; see {log}", n.name, n.state);
+                return Err(PlaygroundError::Unhealthy {
+                    secs: t.elapsed().as_secs_f64(),
+                    detail,
+                });
+            }
             if let Some(why) = unhealthy(&nodes) {
                 if t.elapsed() > within {
                     return Err(PlaygroundError::Unhealthy {
@@ -142,8 +150,16 @@ impl Playground {
     pub async fn kill(&mut self, node: &str) -> Result<NodeStatus, PlaygroundError> {
         self.node_op("kill", node).await
     }
+    /// Restarts `node` and waits (up to 10 s) until it answers again.
     pub async fn restart(&mut self, node: &str) -> Result<NodeStatus, PlaygroundError> {
-        self.node_op("restart", node).await
+        let mut n = self.node_op("restart", node).await?;
+        let t = Instant::now();
+        while !n.answered && t.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            let all = self.status().await?;
+            n = all.into_iter().find(|s| s.name == node).unwrap_or(n);
+        }
+        Ok(n)
     }
     pub async fn pause(&mut self, node: &str) -> Result<NodeStatus, PlaygroundError> {
         self.node_op("pause", node).await

@@ -158,6 +158,7 @@ pub fn describe(t: &Toxic) -> String {
         Fault::Latency { latency, jitter } => format!(" {latency}ms±{jitter}"),
         Fault::Bandwidth { rate } => format!(" {rate}KB/s"),
         Fault::SlowClose { delay } => format!(" {delay}ms"),
+        Fault::Timeout { timeout: 0 } => " hold".to_string(),
         Fault::Timeout { timeout } | Fault::ResetPeer { timeout } => format!(" {timeout}ms"),
         Fault::Slicer {
             average_size,

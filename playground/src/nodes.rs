@@ -203,10 +203,29 @@ impl Nodes {
         Ok(())
     }
 
-    /// Stops every node (the daemon's shutdown).
+    /// Stops every node at once (the daemon's shutdown): SIGTERM to all, SIGKILL to
+    /// those still there after 3 s. One by one, a node that lost its quorum waits
+    /// for peers that are already gone.
     pub(crate) async fn stop_all(&self) {
-        for n in &self.infos {
-            let _ = self.terminate(&n.name).await;
+        let mut procs = self.procs.lock().await;
+        let mut children: Vec<(String, Child)> = Vec::new();
+        for (name, p) in procs.iter_mut() {
+            if let Some(c) = p.child.take() {
+                if let Some(pid) = c.id() {
+                    signal(pid, libc::SIGCONT);
+                    signal(pid, libc::SIGTERM);
+                }
+                children.push((name.clone(), c));
+            }
+            p.state = ProcState::Killed;
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        for (name, mut c) in children {
+            if tokio::time::timeout_at(deadline, c.wait()).await.is_err() {
+                let _ = c.start_kill();
+                let _ = c.wait().await;
+            }
+            self.owners.set(&name, None);
         }
     }
 }
