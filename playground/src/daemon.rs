@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 /// What `playground start` asked for, validated.
@@ -38,7 +38,10 @@ pub struct Daemon {
     state: State,
     nodes: Arc<Nodes>,
     shutdown: Arc<Notify>,
-    tasks: Vec<JoinHandle<()>>,
+    /// Tells the gRPC server to finish in-flight calls (the `Stop` reply) and end.
+    stopping: watch::Sender<bool>,
+    grpc: JoinHandle<()>,
+    http: JoinHandle<()>,
     _group: ProxyGroup,
 }
 
@@ -63,12 +66,13 @@ impl Daemon {
         let token = format!("rjepsen-playground-{}-{pid}", cfg.seed);
         let nodes = Arc::new(Nodes::new(cfg.binary.clone(), token, infos.clone(), owners));
         let shutdown = Arc::new(Notify::new());
-        let (control, http_addr, tasks) = serve(&group, &nodes, &shutdown).await?;
+        let (stopping, stop_rx) = watch::channel(false);
+        let servers = serve(&group, &nodes, &shutdown, stop_rx).await?;
         nodes.start_all().await?;
         let state = State {
             daemon_pid: pid,
-            control,
-            http: http_addr,
+            control: servers.control,
+            http: servers.http,
             seed: cfg.seed,
             db: "etcd".into(),
             binary: cfg.binary.clone(),
@@ -80,7 +84,9 @@ impl Daemon {
             state,
             nodes,
             shutdown,
-            tasks,
+            stopping,
+            grpc: servers.grpc,
+            http: servers.http_task,
             _group: group,
         })
     }
@@ -107,9 +113,12 @@ impl Daemon {
     /// Stops nodes and servers and removes the state and pid files.
     pub async fn close(self) {
         self.nodes.stop_all().await;
-        for t in &self.tasks {
-            t.abort();
+        let _ = self.stopping.send(true);
+        let grpc = self.grpc;
+        if tokio::time::timeout(std::time::Duration::from_secs(2), grpc).await.is_err() {
+            eprintln!("playground: control API did not finish within 2 s");
         }
+        self.http.abort();
         let _ = std::fs::remove_file(self.dir.join(STATE_FILE));
         let _ = std::fs::remove_file(self.dir.join(PID_FILE));
     }
@@ -146,36 +155,52 @@ async fn free_port() -> Result<SocketAddr, PlaygroundError> {
     l.local_addr().map_err(PlaygroundError::io("find a free loopback port"))
 }
 
+struct Servers {
+    control: SocketAddr,
+    http: SocketAddr,
+    grpc: JoinHandle<()>,
+    http_task: JoinHandle<()>,
+}
+
 /// gRPC (both services) and HTTP, each on a fresh loopback port.
 async fn serve(
     group: &ProxyGroup,
     nodes: &Arc<Nodes>,
     shutdown: &Arc<Notify>,
-) -> Result<(SocketAddr, SocketAddr, Vec<JoinHandle<()>>), PlaygroundError> {
+    mut stopping: watch::Receiver<bool>,
+) -> Result<Servers, PlaygroundError> {
     let bind = |what: &'static str| async move {
         let l = TcpListener::bind("127.0.0.1:0").await.map_err(PlaygroundError::io(what))?;
         let a = l.local_addr().map_err(PlaygroundError::io(what))?;
         Ok::<_, PlaygroundError>((l, a))
     };
     let (gl, control) = bind("bind the control port").await?;
-    let (hl, http_addr) = bind("bind the HTTP port").await?;
+    let (hl, http) = bind("bind the HTTP port").await?;
     let svc = Arc::new(Service::new(nodes.clone(), shutdown.clone()));
     let router = tonic::transport::Server::builder()
         .add_service(grpc::service(group.clone()))
         .add_service(PlaygroundServer::new(svc));
     let incoming = tonic::codegen::tokio_stream::wrappers::TcpListenerStream::new(gl);
-    let g = tokio::spawn(async move {
-        if let Err(e) = router.serve_with_incoming(incoming).await {
+    let until = async move {
+        let _ = stopping.wait_for(|s| *s).await;
+    };
+    let grpc = tokio::spawn(async move {
+        if let Err(e) = router.serve_with_incoming_shutdown(incoming, until).await {
             eprintln!("playground: control API stopped: {e}");
         }
     });
     let group = group.clone();
-    let h = tokio::spawn(async move {
+    let http_task = tokio::spawn(async move {
         if let Err(e) = http::serve(group, hl).await {
             eprintln!("playground: HTTP API stopped: {e}");
         }
     });
-    Ok((control, http_addr, vec![g, h]))
+    Ok(Servers {
+        control,
+        http,
+        grpc,
+        http_task,
+    })
 }
 
 fn file_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> PlaygroundError {

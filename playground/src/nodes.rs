@@ -71,10 +71,12 @@ impl Nodes {
             .ok_or_else(|| unknown_node(name, &names))
     }
 
-    /// Starts every node.
+    /// Starts every node, each once the one before serves its peer port (see
+    /// [`etcd::wait_serving`] for why).
     pub(crate) async fn start_all(&self) -> Result<(), PlaygroundError> {
         for n in &self.infos {
             self.spawn(&n.name).await?;
+            etcd::wait_serving(n.real_peer, Duration::from_secs(3)).await;
         }
         Ok(())
     }
@@ -203,29 +205,18 @@ impl Nodes {
         Ok(())
     }
 
-    /// Stops every node at once (the daemon's shutdown): SIGTERM to all, SIGKILL to
-    /// those still there after 3 s. One by one, a node that lost its quorum waits
-    /// for peers that are already gone.
+    /// Stops every node at once (the daemon's shutdown) with SIGKILL. Gracefully, a
+    /// leader whose followers are stopping too waits seconds for a leadership
+    /// transfer that cannot happen; and a new `start` wipes the data anyway.
     pub(crate) async fn stop_all(&self) {
         let mut procs = self.procs.lock().await;
-        let mut children: Vec<(String, Child)> = Vec::new();
         for (name, p) in procs.iter_mut() {
-            if let Some(c) = p.child.take() {
-                if let Some(pid) = c.id() {
-                    signal(pid, libc::SIGCONT);
-                    signal(pid, libc::SIGTERM);
-                }
-                children.push((name.clone(), c));
-            }
-            p.state = ProcState::Killed;
-        }
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
-        for (name, mut c) in children {
-            if tokio::time::timeout_at(deadline, c.wait()).await.is_err() {
+            if let Some(mut c) = p.child.take() {
                 let _ = c.start_kill();
                 let _ = c.wait().await;
             }
-            self.owners.set(&name, None);
+            p.state = ProcState::Killed;
+            self.owners.set(name, None);
         }
     }
 }
