@@ -129,7 +129,11 @@ impl Playground {
         }
     }
 
-    async fn node_op(&mut self, op: &'static str, node: &str) -> Result<NodeStatus, PlaygroundError> {
+    async fn node_op(
+        &mut self,
+        op: &'static str,
+        node: &str,
+    ) -> Result<NodeStatus, PlaygroundError> {
         self.state.node(node)?;
         let req = pb::NodeRequest { node: node.into() };
         let r = match op {
@@ -195,7 +199,9 @@ impl Playground {
     }
 
     /// Bytes per link `(from, to proxy)`.
-    pub async fn links(&mut self) -> Result<BTreeMap<(String, String), LinkBytes>, PlaygroundError> {
+    pub async fn links(
+        &mut self,
+    ) -> Result<BTreeMap<(String, String), LinkBytes>, PlaygroundError> {
         let r = self.proxy.list_links(grpc::pb::ListLinksRequest {}).await;
         let links = r.map_err(|s| self.rpc_err(s))?.into_inner().links;
         Ok(links

@@ -99,8 +99,10 @@ impl Daemon {
     /// state and pid files.
     pub async fn wait(self) -> Result<(), PlaygroundError> {
         use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).map_err(PlaygroundError::io("watch SIGTERM"))?;
-        let mut int = signal(SignalKind::interrupt()).map_err(PlaygroundError::io("watch SIGINT"))?;
+        let mut term =
+            signal(SignalKind::terminate()).map_err(PlaygroundError::io("watch SIGTERM"))?;
+        let mut int =
+            signal(SignalKind::interrupt()).map_err(PlaygroundError::io("watch SIGINT"))?;
         tokio::select! {
             _ = self.shutdown.notified() => {}
             _ = term.recv() => {}
@@ -115,7 +117,10 @@ impl Daemon {
         self.nodes.stop_all().await;
         let _ = self.stopping.send(true);
         let grpc = self.grpc;
-        if tokio::time::timeout(std::time::Duration::from_secs(2), grpc).await.is_err() {
+        if tokio::time::timeout(std::time::Duration::from_secs(2), grpc)
+            .await
+            .is_err()
+        {
             eprintln!("playground: control API did not finish within 2 s");
         }
         self.http.abort();
@@ -152,7 +157,8 @@ async fn free_port() -> Result<SocketAddr, PlaygroundError> {
     let l = TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(PlaygroundError::io("find a free loopback port"))?;
-    l.local_addr().map_err(PlaygroundError::io("find a free loopback port"))
+    l.local_addr()
+        .map_err(PlaygroundError::io("find a free loopback port"))
 }
 
 struct Servers {
@@ -170,7 +176,9 @@ async fn serve(
     mut stopping: watch::Receiver<bool>,
 ) -> Result<Servers, PlaygroundError> {
     let bind = |what: &'static str| async move {
-        let l = TcpListener::bind("127.0.0.1:0").await.map_err(PlaygroundError::io(what))?;
+        let l = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(PlaygroundError::io(what))?;
         let a = l.local_addr().map_err(PlaygroundError::io(what))?;
         Ok::<_, PlaygroundError>((l, a))
     };

@@ -29,7 +29,10 @@ pub fn args(me: &NodeInfo, all: &[NodeInfo], token: &str) -> Vec<String> {
         ("--listen-client-urls", format!("http://{}", me.real_client)),
         ("--advertise-client-urls", format!("http://{}", me.client)),
         ("--listen-peer-urls", format!("http://{}", me.real_peer)),
-        ("--initial-advertise-peer-urls", format!("http://{}", me.peer)),
+        (
+            "--initial-advertise-peer-urls",
+            format!("http://{}", me.peer),
+        ),
         ("--initial-cluster", initial.join(",")),
         ("--initial-cluster-state", "new".into()),
         ("--initial-cluster-token", token.into()),
@@ -45,7 +48,12 @@ pub fn args(me: &NodeInfo, all: &[NodeInfo], token: &str) -> Vec<String> {
 }
 
 /// The command for `binary` (stdio and process setup are the caller's).
-pub fn command(binary: &Path, me: &NodeInfo, all: &[NodeInfo], token: &str) -> tokio::process::Command {
+pub fn command(
+    binary: &Path,
+    me: &NodeInfo,
+    all: &[NodeInfo],
+    token: &str,
+) -> tokio::process::Command {
     let mut c = tokio::process::Command::new(binary);
     c.args(args(me, all, token));
     c
@@ -134,7 +142,10 @@ mod tests {
         assert_eq!(flag("--listen-client-urls"), "http://127.0.0.1:3002");
         assert_eq!(flag("--advertise-client-urls"), "http://127.0.0.1:1002");
         assert_eq!(flag("--listen-peer-urls"), "http://127.0.0.1:4002");
-        assert_eq!(flag("--initial-advertise-peer-urls"), "http://127.0.0.1:2002");
+        assert_eq!(
+            flag("--initial-advertise-peer-urls"),
+            "http://127.0.0.1:2002"
+        );
         assert_eq!(
             flag("--initial-cluster"),
             "n1=http://127.0.0.1:2001,n2=http://127.0.0.1:2002"

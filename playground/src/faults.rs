@@ -55,7 +55,10 @@ impl Target {
             }
         }
         if self.from.contains(&self.node) {
-            let msg = format!("--from {}: a node's links from itself do not exist", self.node);
+            let msg = format!(
+                "--from {}: a node's links from itself do not exist",
+                self.node
+            );
             return Err(PlaygroundError::BadFault(msg));
         }
         Ok(self)
@@ -81,7 +84,11 @@ fn name(kind: &str, l: &Link) -> String {
 
 /// Isolates `node` from its peers: without `from`, every peer connection into it and
 /// every one it makes; with `from`, only connections from those nodes into it.
-pub fn partition(nodes: &[String], node: &str, from: &[String]) -> Result<Vec<Toxic>, PlaygroundError> {
+pub fn partition(
+    nodes: &[String],
+    node: &str,
+    from: &[String],
+) -> Result<Vec<Toxic>, PlaygroundError> {
     let t = Target {
         node: node.to_string(),
         from: from.to_vec(),
@@ -98,7 +105,12 @@ pub fn partition(nodes: &[String], node: &str, from: &[String]) -> Result<Vec<To
 }
 
 /// One fault on every link of `target`, in `directions`, on a `toxicity` share.
-pub fn toxics(target: &Target, fault: Fault, directions: &[Direction], toxicity: f64) -> Vec<Toxic> {
+pub fn toxics(
+    target: &Target,
+    fault: Fault,
+    directions: &[Direction],
+    toxicity: f64,
+) -> Vec<Toxic> {
     target
         .links()
         .iter()

@@ -49,7 +49,12 @@ pub(crate) struct Nodes {
 }
 
 impl Nodes {
-    pub(crate) fn new(binary: PathBuf, token: String, infos: Vec<NodeInfo>, owners: SocketOwners) -> Nodes {
+    pub(crate) fn new(
+        binary: PathBuf,
+        token: String,
+        infos: Vec<NodeInfo>,
+        owners: SocketOwners,
+    ) -> Nodes {
         Nodes {
             binary,
             token,
@@ -92,9 +97,14 @@ impl Nodes {
                 path: info.log.clone(),
                 source,
             })?;
-        let err = log.try_clone().map_err(PlaygroundError::io("dup a log file"))?;
+        let err = log
+            .try_clone()
+            .map_err(PlaygroundError::io("dup a log file"))?;
         let mut cmd = etcd::command(&self.binary, &info, &self.infos, &self.token);
-        cmd.stdin(Stdio::null()).stdout(log).stderr(err).kill_on_drop(true);
+        cmd.stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .kill_on_drop(true);
         // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
         unsafe {
             cmd.pre_exec(|| {
@@ -170,7 +180,10 @@ impl Nodes {
             signal(pid, libc::SIGCONT);
             signal(pid, libc::SIGTERM);
         }
-        if tokio::time::timeout(Duration::from_secs(5), c.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(5), c.wait())
+            .await
+            .is_err()
+        {
             let _ = c.start_kill();
             let _ = c.wait().await;
         }

@@ -75,7 +75,11 @@ fn parse_addr(s: &str) -> Option<SocketAddr> {
     let (ip, port) = s.split_once(':')?;
     let port = u16::from_str_radix(port, 16).ok()?;
     let word = |i: usize| -> Option<[u8; 4]> {
-        Some(u32::from_str_radix(ip.get(i * 8..i * 8 + 8)?, 16).ok()?.to_ne_bytes())
+        Some(
+            u32::from_str_radix(ip.get(i * 8..i * 8 + 8)?, 16)
+                .ok()?
+                .to_ne_bytes(),
+        )
     };
     let ip = match ip.len() {
         8 => IpAddr::V4(Ipv4Addr::from(word(0)?)),
@@ -125,7 +129,10 @@ mod tests {
         if cfg!(target_endian = "little") {
             assert_eq!(parse_addr(v4), Some(want));
             let v6 = "0000000000000000FFFF00000100007F:0050";
-            assert_eq!(parse_addr(v6).map(unmap), Some("127.0.0.1:80".parse().unwrap()));
+            assert_eq!(
+                parse_addr(v6).map(unmap),
+                Some("127.0.0.1:80".parse().unwrap())
+            );
         }
         for bad in ["", "0100007F", "zz:1F90", "0100007F:zz", "01007F:0050"] {
             assert_eq!(parse_addr(bad), None, "{bad}");

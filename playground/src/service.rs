@@ -36,7 +36,10 @@ impl Service {
         }
         let info = self.nodes.infos().iter().find(|n| n.name == name);
         let c = etcd::client(info.ok_or("no such node")?.real_client).await?;
-        self.clients.lock().await.insert(name.to_string(), c.clone());
+        self.clients
+            .lock()
+            .await
+            .insert(name.to_string(), c.clone());
         Ok(c)
     }
 
@@ -89,7 +92,10 @@ fn status(e: PlaygroundError) -> Status {
 
 #[tonic::async_trait]
 impl Playground for Arc<Service> {
-    async fn status(&self, _: Request<pb::StatusRequest>) -> Result<Response<pb::StatusReply>, Status> {
+    async fn status(
+        &self,
+        _: Request<pb::StatusRequest>,
+    ) -> Result<Response<pb::StatusReply>, Status> {
         let mut set = tokio::task::JoinSet::new();
         for (i, n) in self.nodes.infos().iter().enumerate() {
             let (me, name) = (self.clone(), n.name.clone());
@@ -111,7 +117,10 @@ impl Playground for Arc<Service> {
         self.reply(&name).await
     }
 
-    async fn restart(&self, r: Request<pb::NodeRequest>) -> Result<Response<pb::NodeReply>, Status> {
+    async fn restart(
+        &self,
+        r: Request<pb::NodeRequest>,
+    ) -> Result<Response<pb::NodeReply>, Status> {
         let name = r.into_inner().node;
         self.nodes.restart(&name).await.map_err(status)?;
         self.reply(&name).await

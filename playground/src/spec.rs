@@ -22,13 +22,22 @@ pub const KINDS: &[(&str, &[&str])] = &[
 ];
 
 /// Options every kind takes besides its own parameters.
-const COMMON: &str = "--probability P (0..1), --direction up|down|both, --from NODE[,NODE], --port client|peer|both";
+const COMMON: &str =
+    "--probability P (0..1), --direction up|down|both, --from NODE[,NODE], --port client|peer|both";
 
 /// Builds the toxics of `fault NODE KIND ARGS` on a playground of `nodes`.
-pub fn parse_fault(nodes: &[String], node: &str, kind: &str, args: &[String]) -> Result<Vec<Toxic>, PlaygroundError> {
+pub fn parse_fault(
+    nodes: &[String],
+    node: &str,
+    kind: &str,
+    args: &[String],
+) -> Result<Vec<Toxic>, PlaygroundError> {
     let Some((_, params)) = KINDS.iter().find(|(k, _)| *k == kind) else {
         let kinds: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
-        return Err(bad(format!("unknown fault {kind:?}; faults: {}", kinds.join(", "))));
+        return Err(bad(format!(
+            "unknown fault {kind:?}; faults: {}",
+            kinds.join(", ")
+        )));
     };
     let mut obj = serde_json::Map::new();
     obj.insert("type".into(), kind.into());
@@ -59,7 +68,8 @@ pub fn parse_fault(nodes: &[String], node: &str, kind: &str, args: &[String]) ->
     if kind == "partition" {
         return partition(nodes, node, &from);
     }
-    let fault: Fault = serde_json::from_value(obj.into()).map_err(|e| bad(format!("{kind}: {e}")))?;
+    let fault: Fault =
+        serde_json::from_value(obj.into()).map_err(|e| bad(format!("{kind}: {e}")))?;
     let target = Target {
         node: node.to_string(),
         from,
@@ -109,15 +119,33 @@ mod tests {
 
     #[test]
     fn reset_peer_on_half_the_connections_of_both_proxies() {
-        let t = parse("n1", "reset_peer", &["--timeout", "0", "--probability", "0.5"]).unwrap();
+        let t = parse(
+            "n1",
+            "reset_peer",
+            &["--timeout", "0", "--probability", "0.5"],
+        )
+        .unwrap();
         let names: Vec<&str> = t.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["reset_peer:n1.client<-*", "reset_peer:n1.peer<-*"]);
-        assert!(t.iter().all(|t| t.toxicity == 0.5 && t.fault == Fault::ResetPeer { timeout: 0 }));
+        assert!(t
+            .iter()
+            .all(|t| t.toxicity == 0.5 && t.fault == Fault::ResetPeer { timeout: 0 }));
     }
 
     #[test]
     fn parameters_port_direction_and_sources_are_honoured() {
-        let args = ["--average-size", "10", "--delay", "5", "--port", "peer", "--from", "n2,n3", "--direction", "down"];
+        let args = [
+            "--average-size",
+            "10",
+            "--delay",
+            "5",
+            "--port",
+            "peer",
+            "--from",
+            "n2,n3",
+            "--direction",
+            "down",
+        ];
         let t = parse("n1", "slicer", &args).unwrap();
         assert_eq!(t.len(), 2);
         assert_eq!(t[0].name, "slicer:n1.peer<-n2");
@@ -137,7 +165,11 @@ mod tests {
         let names: Vec<&str> = t.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
             names,
-            ["partition:n2.peer<-*", "partition:n1.peer<-n2", "partition:n3.peer<-n2"]
+            [
+                "partition:n2.peer<-*",
+                "partition:n1.peer<-n2",
+                "partition:n3.peer<-n2"
+            ]
         );
     }
 
@@ -148,14 +180,34 @@ mod tests {
             ("n9", "down", &[], "node \"n9\""),
             ("n1", "latency", &["--from", "n7"], "node \"n7\""),
             ("n1", "latency", &["--from", "n1"], "from itself"),
-            ("n1", "latency", &["--rate", "5"], "latency takes no --rate; its parameters: --latency, --jitter"),
+            (
+                "n1",
+                "latency",
+                &["--rate", "5"],
+                "latency takes no --rate; its parameters: --latency, --jitter",
+            ),
             ("n1", "down", &["--timeout", "5"], "its parameters: none"),
-            ("n1", "latency", &["--latency", "-3"], "expected a whole number"),
+            (
+                "n1",
+                "latency",
+                &["--latency", "-3"],
+                "expected a whole number",
+            ),
             ("n1", "latency", &["--latency"], "needs a value"),
             ("n1", "latency", &["latency", "3"], "expected --PARAM VALUE"),
             ("n1", "timeout", &["--probability", "2"], "0..1"),
-            ("n1", "timeout", &["--direction", "sideways"], "up, down or both"),
-            ("n1", "timeout", &["--port", "admin"], "client, peer or both"),
+            (
+                "n1",
+                "timeout",
+                &["--direction", "sideways"],
+                "up, down or both",
+            ),
+            (
+                "n1",
+                "timeout",
+                &["--port", "admin"],
+                "client, peer or both",
+            ),
         ];
         for (node, kind, args, want) in cases {
             let e = parse(node, kind, args).unwrap_err();

@@ -70,7 +70,11 @@ pub enum Action {
         /// latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, down, partition.
         kind: String,
         /// Its parameters (toxiproxy's names), and --probability, --direction, --from, --port.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "--PARAM VALUE")]
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "--PARAM VALUE"
+        )]
         params: Vec<String>,
     },
     /// Stop every node and the daemon.
@@ -103,7 +107,10 @@ pub struct StartArgs {
 }
 
 pub fn run(args: &PlaygroundArgs) -> anyhow::Result<i32> {
-    let dir = args.dir.clone().unwrap_or_else(rjepsen_playground::default_dir);
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(rjepsen_playground::default_dir);
     match &args.action {
         Action::Start(a) => super::playground_start::start(&dir, a),
         Action::Daemon {
@@ -155,10 +162,12 @@ async fn act(dir: &Path, action: &Action) -> Result<i32, PlaygroundError> {
             if !from.is_empty() {
                 params.extend(["--from".into(), from.join(",")]);
             }
-            pg.add(spec::parse_fault(&names, node, "latency", &params)?).await?;
+            pg.add(spec::parse_fault(&names, node, "latency", &params)?)
+                .await?;
         }
         Action::Fault { node, kind, params } => {
-            pg.add(spec::parse_fault(&names, node, kind, params)?).await?;
+            pg.add(spec::parse_fault(&names, node, kind, params)?)
+                .await?;
         }
         Action::Kill { node } => print_node(&pg.kill(node).await?),
         Action::Restart { node } => print_node(&pg.restart(node).await?),
@@ -171,7 +180,10 @@ async fn act(dir: &Path, action: &Action) -> Result<i32, PlaygroundError> {
         }
         Action::Start(_) | Action::Daemon { .. } => unreachable!("handled in run"),
     }
-    if matches!(action, Action::Partition { .. } | Action::Heal | Action::Delay { .. } | Action::Fault { .. }) {
+    if matches!(
+        action,
+        Action::Partition { .. } | Action::Heal | Action::Delay { .. } | Action::Fault { .. }
+    ) {
         for n in pg.status().await? {
             if !n.faults.is_empty() || matches!(action, Action::Heal) {
                 eprintln!("{}: {}", n.name, faults_text(&n));
@@ -187,7 +199,10 @@ async fn status(pg: &mut Playground, links: bool) -> Result<i32, PlaygroundError
     }
     if links {
         for ((from, to), b) in pg.links().await? {
-            println!("link {from} -> {to}: up {} B, down {} B", b.upstream, b.downstream);
+            println!(
+                "link {from} -> {to}: up {} B, down {} B",
+                b.upstream, b.downstream
+            );
         }
     }
     Ok(0)
@@ -202,7 +217,12 @@ fn print_node(n: &NodeStatus) {
         (None, false) if n.error.is_empty() => "no leader (not asked)".into(),
         (None, false) => format!("no leader (no answer: {})", n.error),
     };
-    println!("{}  pid {pid}  {}  {leader}  faults: {}", n.name, n.state, faults_text(n));
+    println!(
+        "{}  pid {pid}  {}  {leader}  faults: {}",
+        n.name,
+        n.state,
+        faults_text(n)
+    );
 }
 
 fn faults_text(n: &NodeStatus) -> String {

@@ -8,7 +8,9 @@
 use super::playground::{user_error, StartArgs};
 use crate::config::BadArgs;
 use anyhow::Context;
-use rjepsen_playground::{running_daemon, Daemon, DaemonConfig, Playground, PlaygroundError, State};
+use rjepsen_playground::{
+    running_daemon, Daemon, DaemonConfig, Playground, PlaygroundError, State,
+};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -48,7 +50,10 @@ pub fn start(dir: &Path, a: &StartArgs) -> anyhow::Result<i32> {
         }
         if let Some(status) = child.try_wait()? {
             let tail = std::fs::read_to_string(&log).unwrap_or_default();
-            anyhow::bail!("the playground daemon exited ({status}) before it was up; {}:\n{tail}", log.display());
+            anyhow::bail!(
+                "the playground daemon exited ({status}) before it was up; {}:\n{tail}",
+                log.display()
+            );
         }
         if started.elapsed() > HEALTHY_WITHIN {
             anyhow::bail!("the playground daemon (pid {pid}) wrote no state within {HEALTHY_WITHIN:?}; see {}", log.display());
@@ -99,7 +104,12 @@ fn binary(given: Option<&Path>) -> anyhow::Result<PathBuf> {
         })
 }
 
-fn spawn_daemon(dir: &Path, count: usize, seed: u64, binary: &Path) -> anyhow::Result<std::process::Child> {
+fn spawn_daemon(
+    dir: &Path,
+    count: usize,
+    seed: u64,
+    binary: &Path,
+) -> anyhow::Result<std::process::Child> {
     let log_path = dir.join("daemon.log");
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("failed to create {}", log_path.display()))?;
@@ -138,7 +148,11 @@ pub fn daemon(dir: &Path, count: usize, seed: u64, binary: &Path) -> anyhow::Res
                 return Err(e);
             }
         };
-        eprintln!("playground daemon {} up: control {}", std::process::id(), d.state().control);
+        eprintln!(
+            "playground daemon {} up: control {}",
+            std::process::id(),
+            d.state().control
+        );
         d.wait().await
     })?;
     eprintln!("playground daemon {} stopped", std::process::id());

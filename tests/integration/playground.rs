@@ -31,7 +31,14 @@ fn err(o: &Output) -> String {
 fn pids(status: &str) -> Vec<u32> {
     status
         .lines()
-        .filter_map(|l| l.split("  pid ").nth(1)?.split_whitespace().next()?.parse().ok())
+        .filter_map(|l| {
+            l.split("  pid ")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
         .collect()
 }
 
@@ -63,7 +70,10 @@ fn start_poke_and_stop_leave_nothing_outside_the_dir() {
     assert!(o.status.success(), "start: {}", err(&o));
     let endpoints: Vec<String> = out(&o).lines().map(str::to_string).collect();
     assert_eq!(endpoints.len(), 3, "{endpoints:?}");
-    assert!(endpoints[0].starts_with("n1\thttp://127.0.0.1:"), "{endpoints:?}");
+    assert!(
+        endpoints[0].starts_with("n1\thttp://127.0.0.1:"),
+        "{endpoints:?}"
+    );
     assert!(err(&o).contains("healthy in"), "{}", err(&o));
     let daemon = daemon_pid(&dir);
 
@@ -71,14 +81,20 @@ fn start_poke_and_stop_leave_nothing_outside_the_dir() {
     let lines: Vec<&str> = status.lines().collect();
     assert_eq!(lines.len(), 3, "{status}");
     for (i, l) in lines.iter().enumerate() {
-        assert!(l.starts_with(&format!("n{} ", i + 1)) && l.contains("leader n"), "{status}");
+        assert!(
+            l.starts_with(&format!("n{} ", i + 1)) && l.contains("leader n"),
+            "{status}"
+        );
     }
     let nodes = pids(&status);
     assert_eq!(nodes.len(), 3, "{status}");
 
     for (args, want) in [
         (&["fault", "n9", "down"][..], "node \"n9\""),
-        (&["fault", "n1", "latency", "--rate", "5"][..], "latency takes no --rate"),
+        (
+            &["fault", "n1", "latency", "--rate", "5"][..],
+            "latency takes no --rate",
+        ),
         (&["partition", "n1", "--from", "n7"][..], "node \"n7\""),
         (&["kill", "n4"][..], "node \"n4\""),
     ] {
@@ -86,13 +102,24 @@ fn start_poke_and_stop_leave_nothing_outside_the_dir() {
         assert_eq!(o.status.code(), Some(254), "{args:?}: {}", err(&o));
         assert!(err(&o).contains(want), "{args:?}: {}", err(&o));
     }
-    assert_eq!(pids(&out(&pg(&outside, &dir, &["status"]))), nodes, "a bad command changed nothing");
+    assert_eq!(
+        pids(&out(&pg(&outside, &dir, &["status"]))),
+        nodes,
+        "a bad command changed nothing"
+    );
     assert!(!out(&pg(&outside, &dir, &["status"])).contains("partition"));
 
     let o = pg(&outside, &dir, &["partition", "n1", "--from", "n2"]);
     assert!(o.status.success(), "{}", err(&o));
     let status = out(&pg(&outside, &dir, &["status"]));
-    assert!(status.lines().next().unwrap().contains("partition:n1.peer<-n2"), "{status}");
+    assert!(
+        status
+            .lines()
+            .next()
+            .unwrap()
+            .contains("partition:n1.peer<-n2"),
+        "{status}"
+    );
 
     let o = pg(&outside, &dir, &["stop"]);
     assert!(o.status.success(), "stop: {}", err(&o));

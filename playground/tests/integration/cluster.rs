@@ -13,19 +13,33 @@ async fn a_partitioned_leader_loses_leadership_the_others_elect_one_and_heal_res
     let mut r = start("partition").await;
     let old = r.leader().await;
     let names = r.pg.names();
-    r.pg.add(faults::partition(&names, &old, &[]).unwrap()).await.unwrap();
+    r.pg.add(faults::partition(&names, &old, &[]).unwrap())
+        .await
+        .unwrap();
     let o = old.clone();
-    r.until(SETTLE, "the isolated node has no leader, the others elect one", |s| {
-        let others: Vec<_> = s.iter().filter(|n| n.name != o).collect();
-        node(s, &o).leader.is_none()
-            && others.iter().all(|n| n.leader.is_some() && n.leader != Some(o.clone()))
-            && others[0].leader == others[1].leader
-    })
+    r.until(
+        SETTLE,
+        "the isolated node has no leader, the others elect one",
+        |s| {
+            let others: Vec<_> = s.iter().filter(|n| n.name != o).collect();
+            node(s, &o).leader.is_none()
+                && others
+                    .iter()
+                    .all(|n| n.leader.is_some() && n.leader != Some(o.clone()))
+                && others[0].leader == others[1].leader
+        },
+    )
     .await;
     r.pg.heal().await.unwrap();
-    r.pg.wait_healthy(SETTLE).await.expect("one leader after heal");
+    r.pg.wait_healthy(SETTLE)
+        .await
+        .expect("one leader after heal");
     let s = r.pg.status().await.unwrap();
-    assert!(s.iter().all(|n| n.leader == s[0].leader && n.faults.is_empty()), "{s:#?}");
+    assert!(
+        s.iter()
+            .all(|n| n.leader == s[0].leader && n.faults.is_empty()),
+        "{s:#?}"
+    );
     r.close().await;
 }
 
@@ -39,7 +53,12 @@ async fn a_one_way_partition_stops_bytes_on_that_link_only() {
     let peer = |n: &str| faults::proxy_name(n, true);
     let cut = (a.clone(), peer(&leader));
     let before = r.pg.links().await.unwrap();
-    assert!(before.get(&cut).is_some_and(|c| c.upstream + c.downstream > 0), "{before:?}");
+    assert!(
+        before
+            .get(&cut)
+            .is_some_and(|c| c.upstream + c.downstream > 0),
+        "{before:?}"
+    );
     // Only connections a dials into the leader's peer port.
     let toxics = faults::partition(&names, &leader, std::slice::from_ref(a)).unwrap();
     assert_eq!(toxics.len(), 1);
@@ -50,23 +69,34 @@ async fn a_one_way_partition_stops_bytes_on_that_link_only() {
     let t1 = r.pg.links().await.unwrap();
     let grew = |k: &(String, String)| {
         let (x, y) = (t0.get(k).copied(), t1.get(k).copied());
-        let sum = |c: Option<rjepsen_proxy::LinkBytes>| c.map(|c| c.upstream + c.downstream).unwrap_or(0);
+        let sum =
+            |c: Option<rjepsen_proxy::LinkBytes>| c.map(|c| c.upstream + c.downstream).unwrap_or(0);
         sum(y) - sum(x)
     };
-    assert_eq!(grew(&cut), 0, "bytes flowed on the cut link {cut:?}: {t0:?} -> {t1:?}");
+    assert_eq!(
+        grew(&cut),
+        0,
+        "bytes flowed on the cut link {cut:?}: {t0:?} -> {t1:?}"
+    );
     for k in [(leader.clone(), peer(b)), (b.clone(), peer(&leader))] {
         assert!(grew(&k) > 0, "no bytes on {k:?}: {t0:?} -> {t1:?}");
     }
     // The leader keeps its quorum through b, so the cluster keeps its leader.
     let s = r.pg.status().await.unwrap();
-    assert_eq!(node(&s, b).leader.as_deref(), Some(leader.as_str()), "{s:#?}");
+    assert_eq!(
+        node(&s, b).leader.as_deref(),
+        Some(leader.as_str()),
+        "{s:#?}"
+    );
     r.close().await;
 }
 
 async fn get_local(c: &mut Client, key: &str) -> Option<String> {
     let opts = GetOptions::new().with_serializable();
     let r = c.get(key, Some(opts)).await.ok()?;
-    r.kvs().first().map(|kv| kv.value_str().unwrap_or("").to_string())
+    r.kvs()
+        .first()
+        .map(|kv| kv.value_str().unwrap_or("").to_string())
 }
 
 /// The median of five serializable reads through `c`.
@@ -85,7 +115,9 @@ async fn read_latency(c: &mut Client) -> Duration {
 async fn restart_keeps_data_and_a_delay_shows_in_latency_through_the_node() {
     let mut r = start("restart").await;
     let n1 = r.pg.state().node("n1").unwrap().client;
-    let mut c = Client::connect([format!("http://{n1}")], None).await.unwrap();
+    let mut c = Client::connect([format!("http://{n1}")], None)
+        .await
+        .unwrap();
     c.put("k", "before-restart", None).await.unwrap();
     let t = Instant::now();
     while get_local(&mut c, "k").await.as_deref() != Some("before-restart") {
@@ -94,14 +126,27 @@ async fn restart_keeps_data_and_a_delay_shows_in_latency_through_the_node() {
     }
     let old_pid = node(&r.pg.status().await.unwrap(), "n1").pid;
     let after = r.pg.restart("n1").await.unwrap();
-    assert!(after.answered && after.pid.is_some() && after.pid != old_pid, "{after:?}");
-    assert_eq!(get_local(&mut c, "k").await.as_deref(), Some("before-restart"));
+    assert!(
+        after.answered && after.pid.is_some() && after.pid != old_pid,
+        "{after:?}"
+    );
+    assert_eq!(
+        get_local(&mut c, "k").await.as_deref(),
+        Some("before-restart")
+    );
 
     let base = read_latency(&mut c).await;
-    let args: Vec<String> = ["--latency", "200", "--direction", "down", "--port", "client"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let args: Vec<String> = [
+        "--latency",
+        "200",
+        "--direction",
+        "down",
+        "--port",
+        "client",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let toxics = spec::parse_fault(&r.pg.names(), "n1", "latency", &args).unwrap();
     r.pg.add(toxics).await.unwrap();
     let delayed = read_latency(&mut c).await;

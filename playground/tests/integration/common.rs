@@ -22,7 +22,9 @@ pub async fn start(test: &str) -> Running {
     };
     let daemon = Daemon::start(cfg).await.expect("start the playground");
     let mut pg = Playground::open(&dir).await.expect("open the playground");
-    pg.wait_healthy(Duration::from_secs(20)).await.expect("healthy");
+    pg.wait_healthy(Duration::from_secs(20))
+        .await
+        .expect("healthy");
     Running {
         daemon: Some(daemon),
         pg,
@@ -45,7 +47,12 @@ impl Running {
     }
 
     /// Polls `status` until `ok` holds; panics with the last status after `within`.
-    pub async fn until(&mut self, within: Duration, what: &str, ok: impl Fn(&[NodeStatus]) -> bool) {
+    pub async fn until(
+        &mut self,
+        within: Duration,
+        what: &str,
+        ok: impl Fn(&[NodeStatus]) -> bool,
+    ) {
         let t = Instant::now();
         loop {
             let s = self.pg.status().await.unwrap();

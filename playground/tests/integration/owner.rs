@@ -11,7 +11,10 @@ use std::time::Duration;
 /// A bash that opens a connection to `port` and holds it for a while.
 fn holder(port: u16) -> Child {
     let script = format!("exec 3<>/dev/tcp/127.0.0.1/{port}; sleep 20");
-    Command::new("bash").args(["-c", &script]).spawn().expect("bash")
+    Command::new("bash")
+        .args(["-c", &script])
+        .spawn()
+        .expect("bash")
 }
 
 #[test]

@@ -85,7 +85,7 @@ fn fault_from_pb(f: pb::toxic::Fault) -> Fault {
 fn toxic_from_pb(t: pb::Toxic) -> Result<Toxic, ProxyError> {
     let bad = |what: &str| ProxyError::BadFault(format!("toxic {:?}: {what}", t.name));
     let link = t.link.as_ref().ok_or_else(|| bad("no link"))?;
-    let fault = t.fault.clone().ok_or_else(|| bad("no fault kind"))?;
+    let fault = t.fault.ok_or_else(|| bad("no fault kind"))?;
     let mut directions = Vec::new();
     for d in &t.directions {
         directions.push(match pb::Direction::try_from(*d) {
@@ -149,6 +149,9 @@ mod tests {
         let mut pb = fault_set_to_pb(&FaultSet::partition(&[Link::into("n1")]));
         pb.toxics[0].fault = None;
         let e = fault_set_from_pb(pb).unwrap_err().to_string();
-        assert!(e.contains("partition:n1<-*") && e.contains("no fault kind"), "{e}");
+        assert!(
+            e.contains("partition:n1<-*") && e.contains("no fault kind"),
+            "{e}"
+        );
     }
 }

@@ -25,7 +25,10 @@ pub fn service(group: ProxyGroup) -> ProxyControlServer<Control> {
 }
 
 /// Serves only the proxy control on `listener` until the task is dropped.
-pub async fn serve(group: ProxyGroup, listener: TcpListener) -> Result<(), tonic::transport::Error> {
+pub async fn serve(
+    group: ProxyGroup,
+    listener: TcpListener,
+) -> Result<(), tonic::transport::Error> {
     let incoming = tonic::codegen::tokio_stream::wrappers::TcpListenerStream::new(listener);
     Server::builder()
         .add_service(service(group))
@@ -34,7 +37,9 @@ pub async fn serve(group: ProxyGroup, listener: TcpListener) -> Result<(), tonic
 }
 
 /// A client of the control service at `addr` (plain HTTP/2 on loopback).
-pub async fn connect(addr: SocketAddr) -> Result<ProxyControlClient<Channel>, tonic::transport::Error> {
+pub async fn connect(
+    addr: SocketAddr,
+) -> Result<ProxyControlClient<Channel>, tonic::transport::Error> {
     let ch = Endpoint::from_shared(format!("http://{addr}"))?
         .connect_timeout(std::time::Duration::from_secs(2))
         .connect()
