@@ -60,8 +60,9 @@ impl Daemon {
         let owners = SocketOwners::new();
         let group = ProxyGroup::new(cfg.seed, owners.clone());
         let mut infos = Vec::new();
+        let mut ports = Ports::new();
         for i in 1..=cfg.count {
-            infos.push(layout(dir, &format!("n{i}"), &group).await?);
+            infos.push(layout(dir, &format!("n{i}"), &group, &mut ports).await?);
         }
         let token = format!("rjepsen-playground-{}-{pid}", cfg.seed);
         let nodes = Arc::new(Nodes::new(cfg.binary.clone(), token, infos.clone(), owners));
@@ -130,13 +131,18 @@ impl Daemon {
 }
 
 /// A node's directory (wiped), free real ports and its two proxies.
-async fn layout(dir: &Path, name: &str, group: &ProxyGroup) -> Result<NodeInfo, PlaygroundError> {
+async fn layout(
+    dir: &Path,
+    name: &str,
+    group: &ProxyGroup,
+    ports: &mut Ports,
+) -> Result<NodeInfo, PlaygroundError> {
     let node_dir = dir.join(name);
     if node_dir.exists() {
         std::fs::remove_dir_all(&node_dir).map_err(file_err("remove", &node_dir))?;
     }
     std::fs::create_dir_all(&node_dir).map_err(file_err("create", &node_dir))?;
-    let (real_client, real_peer) = (free_port().await?, free_port().await?);
+    let (real_client, real_peer) = (ports.take()?, ports.take()?);
     let any: SocketAddr = "127.0.0.1:0".parse().expect("address");
     let spec = |port, up| ProxySpec::new(&crate::faults::proxy_name(name, port), any, up);
     let client = group.add(spec(false, real_client)).await?;
@@ -152,13 +158,64 @@ async fn layout(dir: &Path, name: &str, group: &ProxyGroup) -> Result<NodeInfo, 
     })
 }
 
-/// A loopback port free now (bound and released; the node binds it a moment later).
-async fn free_port() -> Result<SocketAddr, PlaygroundError> {
-    let l = TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(PlaygroundError::io("find a free loopback port"))?;
-    l.local_addr()
-        .map_err(PlaygroundError::io("find a free loopback port"))
+/// Real ports for the nodes, from below the kernel's ephemeral range.
+///
+/// Why: a port is picked by binding and releasing it, and the node binds it a
+/// moment later. Inside the ephemeral range the kernel may give it meanwhile to an
+/// outgoing connection (of the nodes already started, dialing their peers), and
+/// the node then fails with "address in use". Below it, only a program binding that
+/// port on purpose can take it. The start point is random, so playgrounds side by
+/// side rarely probe the same ports.
+struct Ports {
+    next: u16,
+    low: u16,
+    high: u16,
+}
+
+impl Ports {
+    const LOW: u16 = 10000;
+
+    fn new() -> Ports {
+        let high = ephemeral_low().unwrap_or(32768).max(Ports::LOW + 1000);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let span = u32::from(high - Ports::LOW);
+        let next = Ports::LOW + ((nanos ^ std::process::id()) % span) as u16;
+        Ports {
+            next,
+            low: Ports::LOW,
+            high,
+        }
+    }
+
+    /// A loopback port nobody holds now.
+    fn take(&mut self) -> Result<SocketAddr, PlaygroundError> {
+        for _ in self.low..self.high {
+            let port = self.next;
+            self.next = if port + 1 >= self.high {
+                self.low
+            } else {
+                port + 1
+            };
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            if std::net::TcpListener::bind(addr).is_ok() {
+                return Ok(addr);
+            }
+        }
+        let e = std::io::Error::new(std::io::ErrorKind::AddrInUse, "every port is taken");
+        Err(PlaygroundError::io(format!(
+            "find a free port in {}..{}",
+            self.low, self.high
+        ))(e))
+    }
+}
+
+/// The first port of `/proc/sys/net/ipv4/ip_local_port_range`.
+fn ephemeral_low() -> Option<u16> {
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    range.split_whitespace().next()?.parse().ok()
 }
 
 struct Servers {

@@ -159,3 +159,51 @@ async fn restart_keeps_data_and_a_delay_shows_in_latency_through_the_node() {
     assert!(healed < Duration::from_millis(100), "after heal {healed:?}");
     r.close().await;
 }
+
+/// The state letter of `pid` in /proc (`T` stopped, `S`/`R` running).
+fn proc_state(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    Some(
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .next()?
+            .to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_stops_the_process_resume_continues_it_and_kill_ends_it() {
+    let mut r = start("pause").await;
+    let paused = r.pg.pause("n2").await.unwrap();
+    let pid = paused.pid.expect("n2 runs");
+    assert_eq!(paused.state, "paused");
+    assert_eq!(proc_state(pid).as_deref(), Some("T"), "SIGSTOP");
+    let s = r.pg.status().await.unwrap();
+    assert!(!node(&s, "n2").answered, "a paused etcd answered: {s:#?}");
+    let resumed = r.pg.resume("n2").await.unwrap();
+    assert_eq!(resumed.state, "running");
+    assert_ne!(proc_state(pid).as_deref(), Some("T"));
+    r.until(SETTLE, "n2 answers again", |s| node(s, "n2").answered)
+        .await;
+
+    let n3 = node(&r.pg.status().await.unwrap(), "n3")
+        .pid
+        .expect("n3 runs");
+    let killed = r.pg.kill("n3").await.unwrap();
+    assert_eq!((killed.pid, killed.state.as_str()), (None, "killed"));
+    assert!(
+        !rjepsen_playground::alive(n3),
+        "n3's process {n3} still runs"
+    );
+    let e = r.pg.pause("n3").await.unwrap_err().to_string();
+    assert!(e.contains("n3") && e.contains("not running"), "{e}");
+    let e = r.pg.kill("n7").await.unwrap_err().to_string();
+    assert!(e.contains("\"n7\"") && e.contains("n1, n2, n3"), "{e}");
+    let back = r.pg.restart("n3").await.unwrap();
+    assert!(back.answered, "{back:?}");
+    r.pg.wait_healthy(SETTLE)
+        .await
+        .expect("healthy after restart");
+    r.close().await;
+}
