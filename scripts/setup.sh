@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  # etcd-client compiles etcd's .proto files at build time
+  # etcd-client, rjepsen-proxy and rjepsen-playground compile .proto files at build time
   protobuf-compiler libprotobuf-dev
   # the default system under test, run inside local nodes
   etcd-server etcd-client

@@ -38,6 +38,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Local nodes: Linux namespaces or LXC containers (root).
     Cluster(ClusterArgs),
+    /// A local etcd cluster on loopback behind fault proxies, poked while it runs (no root).
+    Playground(crate::cmd::playground::PlaygroundArgs),
     /// Conflicting request pairs from distributed traces (MicroRacer's analysis).
     Traces(crate::cmd::traces::TracesArgs),
 }

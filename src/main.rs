@@ -36,6 +36,7 @@ fn main() {
             .map_err(Into::into),
         Command::Cluster(a) => cmd::cluster::run(a),
         Command::Traces(a) => cmd::traces::run(a),
+        Command::Playground(a) => cmd::playground::run(a),
     };
     let code = match result {
         Ok(code) => code,

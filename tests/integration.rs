@@ -1,6 +1,7 @@
 //! Integration tests of the `rjepsen` binary: arguments and exit codes, `check`
-//! on files, and real end-to-end tests on local nodes against etcd (root only),
-//! among them the proxy nemeses.
+//! on files, real end-to-end tests on local nodes against etcd (root only),
+//! among them the proxy nemeses and LXC nodes, and the playground on loopback
+//! (no root).
 
 mod integration {
     pub mod campaign;
@@ -8,6 +9,7 @@ mod integration {
     pub mod end_to_end;
     pub mod interrupt;
     pub mod lxc;
+    pub mod playground;
     pub mod proxy;
     pub mod sigkill;
     pub mod workloads;

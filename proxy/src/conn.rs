@@ -105,6 +105,12 @@ impl Pump<'_> {
             if let Some(end) = self.ended(&v) {
                 return end;
             }
+            if v.is_clean() {
+                match self.copy_clean(&mut buf).await {
+                    Some(end) => return end,
+                    None => continue,
+                }
+            }
             let deadline = v.deadline.map(|d| d.0);
             if v.hold {
                 match self.wait(deadline).await {
@@ -126,6 +132,34 @@ impl Pump<'_> {
             if let Some(end) = self.forward(&buf[..keep], Instant::now()).await {
                 return end;
             }
+        }
+    }
+
+    /// The path with no fault on this direction: read and write without building a
+    /// view or a wait per chunk. The table-change and stop futures are made once
+    /// and polled beside every read, so a new fault still ends this loop at once,
+    /// even mid-read; `None` then tells the caller to read the view again.
+    async fn copy_clean(&mut self, buf: &mut [u8]) -> Option<End> {
+        let mut table = self.table.clone();
+        let mut stop = self.stop.clone();
+        let changed = table.changed();
+        let stopped = stop.wait_for(|s| *s);
+        tokio::pin!(changed, stopped);
+        loop {
+            let n = tokio::select! {
+                biased;
+                r = &mut changed => return if r.is_ok() { None } else { Some(End::Close) },
+                _ = &mut stopped => return Some(End::Close),
+                r = read(self.src, buf) => match r { Ok(n) => n, Err(_) => return Some(End::Reset) },
+            };
+            if n == 0 {
+                return Some(self.close_slowly().await);
+            }
+            if write_all(self.dst, &buf[..n]).await.is_err() {
+                return Some(End::Close);
+            }
+            self.sent += n as u64;
+            self.bytes.fetch_add(n as u64, Ordering::Relaxed);
         }
     }
 

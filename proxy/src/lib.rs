@@ -4,12 +4,14 @@
 //!
 //! It is a library first ([`ProxyGroup`]) so that the playground and the proxy
 //! nemeses drive it in-process; [`http`] adds toxiproxy's HTTP API as a
-//! compatibility subset and a read-only status page for tools outside.
+//! compatibility subset and a read-only status page for tools outside, and
+//! [`grpc`] the control service (`proto/control.proto`) the playground CLI uses.
 
 mod conn;
 mod events;
 mod fault;
 mod group;
+pub mod grpc;
 pub mod http;
 mod source;
 mod table;

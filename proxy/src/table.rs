@@ -148,6 +148,18 @@ impl View {
         }
     }
 
+    /// Whether nothing acts on the data path: bytes are copied as they come. A
+    /// `slow_close` acts only at EOF, where the view is read again.
+    pub(crate) fn is_clean(&self) -> bool {
+        !self.down
+            && !self.hold
+            && self.deadline.is_none()
+            && self.latency.is_none()
+            && self.rate.is_none()
+            && self.slicer.is_none()
+            && self.limit.is_none()
+    }
+
     /// The delay a chunk read at `read_at` must wait for, with `jitter` drawn by the caller.
     pub(crate) fn latency_target(&self, read_at: Instant, jitter_draw: f64) -> Option<Instant> {
         let (lat, jit) = self.latency?;

@@ -4,5 +4,6 @@ mod integration {
     mod common;
     mod engine;
     mod faults;
+    mod grpc;
     mod http;
 }
