@@ -34,6 +34,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Re-check a stored run and rewrite its results and report.
     Analyze(AnalyzeArgs),
+    /// Write a stored run as a labelled data set: fault windows, ops, logs, metrics.
+    Export(crate::cmd::export::ExportArgs),
     /// Serve the store's reports over HTTP.
     Serve(ServeArgs),
     /// Local nodes made of Linux namespaces (root).

@@ -11,6 +11,7 @@
 
 pub mod campaign;
 pub mod checker;
+pub mod clock;
 pub mod fault;
 pub mod history;
 pub mod op;

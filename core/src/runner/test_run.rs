@@ -137,6 +137,13 @@ async fn run_guarded(
     cancel: watch::Receiver<bool>,
 ) -> Result<Run, RunError> {
     let writer = HistoryWriter::create(&store.history_path())?;
+    // Anchors the history's clock to the wall clock for logs and metrics.
+    store
+        .write_json(
+            crate::clock::CLOCK_FILE,
+            &crate::clock::HistoryClock::starting_now(),
+        )
+        .map_err(|e| RunError::Setup(e.to_string()))?;
     let fut = run_generator(
         test.clone(),
         parts.client.clone(),
