@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    #[error(transparent)]
+    History(#[from] rjepsen_core::history::ReadError),
     #[error("failed to read {path}: {source}")]
     Read {
         path: PathBuf,

@@ -28,10 +28,7 @@ impl RunData {
     /// error naming the file.
     pub fn load(dir: &Path) -> Result<RunData, ExportError> {
         let history_path = dir.join("history.jsonl");
-        let history = read_history(&history_path).map_err(|e| ExportError::Parse {
-            path: history_path.clone(),
-            message: e.to_string(),
-        })?;
+        let history = read_history(&history_path)?;
         let record = RunRecord::load(&dir.join("test.json")).map_err(|e| ExportError::Run {
             dir: dir.to_path_buf(),
             message: e.to_string(),

@@ -24,9 +24,10 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<i32> {
     let format: Format = args.format.parse().map_err(BadArgs)?;
     let summary = export(&args.dir, format, &args.out).map_err(|e| match e {
         // A run dir that is not one is the caller's mistake.
-        ExportError::Run { .. } | ExportError::Parse { .. } | ExportError::Read { .. } => {
-            anyhow::Error::new(BadArgs(e.to_string()))
-        }
+        ExportError::Run { .. }
+        | ExportError::History(_)
+        | ExportError::Parse { .. }
+        | ExportError::Read { .. } => anyhow::Error::new(BadArgs(e.to_string())),
         other => other.into(),
     })?;
     for (file, rows) in &summary.files {
