@@ -134,6 +134,10 @@ pub struct TestArgs {
     /// Seconds to let the cluster recover after healing, before final reads.
     #[arg(long, default_value_t = 5.0)]
     pub recovery_time: f64,
+    /// Seconds between samples of each node's /proc (CPU, memory, disks,
+    /// network, the DB process) into metrics.jsonl; 0: no metrics.
+    #[arg(long, default_value_t = 1.0)]
+    pub metrics_interval: f64,
     /// A run with fewer ok client ops per worker thread than this tested
     /// nothing: its verdict is unknown (0: off).
     #[arg(long, default_value_t = rjepsen_core::record::DEFAULT_MIN_OK_PER_PROCESS)]

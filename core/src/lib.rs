@@ -14,6 +14,7 @@ pub mod checker;
 pub mod clock;
 pub mod fault;
 pub mod history;
+pub mod metrics;
 pub mod op;
 pub mod record;
 

@@ -1,23 +1,10 @@
 //! Node metrics as the run recorded them: `metrics.jsonl` in the run
-//! directory, one sample per line, `time_ns` on the history's clock.
+//! directory, one `rjepsen_core::metrics::MetricSample` per line, `time_ns` on
+//! the history's clock.
 
 use crate::error::ExportError;
-use serde::{Deserialize, Serialize};
+pub use rjepsen_core::metrics::{MetricSample, METRICS_FILE};
 use std::path::Path;
-
-/// The file in a run directory that holds the node metrics.
-pub const METRICS_FILE: &str = "metrics.jsonl";
-
-/// One value of one metric on one node.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MetricSample {
-    /// Nanoseconds on the history's clock (negative: before the first op).
-    pub time_ns: i64,
-    pub node: String,
-    /// e.g. `cpu_user`, `mem_used_bytes`, `net_eth0_rx_bytes`.
-    pub metric: String,
-    pub value: f64,
-}
 
 /// The samples of `path`, or none if the run recorded no metrics. A malformed
 /// line is an error naming the file and the line.

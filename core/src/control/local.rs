@@ -3,7 +3,7 @@
 //! Useful for tests and for single-machine set-ups where a "node" is the control
 //! node; the node name only labels errors, so output reads the same as over SSH.
 
-use super::{ControlError, Output, Remote};
+use super::{ControlError, LineStream, Output, Remote};
 use async_trait::async_trait;
 use std::path::Path;
 use std::process::Stdio;
@@ -38,6 +38,24 @@ impl Remote for LocalRemote {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         })
+    }
+
+    async fn stream_lines(&self, node: &str, cmd: &str) -> Result<LineStream, ControlError> {
+        let mut child = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| ControlError::Session {
+                node: node.to_string(),
+                cmd: cmd.to_string(),
+                message: format!("cannot start sh: {e}"),
+            })?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        Ok(LineStream::spawn(stdout, child))
     }
 
     async fn upload(
