@@ -3,9 +3,9 @@
 //! same fault shading (`plots::compose`), so that what the nodes did reads
 //! straight against when the faults were on.
 //!
-//! Each plot is one panel with a line per node: CPU busy share (user + system
-//! + iowait), memory in use, and bytes sent plus received per second on every
-//! interface but `lo` (the traffic a partition cuts).
+//! Each plot is one panel with a line per node: CPU busy share (user, system
+//! and iowait together), memory in use, and bytes sent and received per sample
+//! on every interface but `lo` (the traffic a partition cuts).
 
 use crate::analysis::Interval;
 use crate::error::ReportError;

@@ -40,10 +40,13 @@ fn history() -> Vec<Op> {
     ]
 }
 
+/// fault_id, kind, start, end, nodes, src, dst.
+type Row<'a> = (usize, &'a str, u64, u64, String, Option<&'a str>, Option<&'a str>);
+
 #[test]
 fn a_grudge_is_one_row_per_link_and_a_kill_one_row() {
     let got = labels(&history(), &FaultBook::builtin());
-    let rows: Vec<(usize, &str, u64, u64, String, Option<&str>, Option<&str>)> = got
+    let rows: Vec<Row> = got
         .iter()
         .map(|l| {
             let (s, d) = (l.src.as_deref(), l.dst.as_deref());
