@@ -112,6 +112,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn streams_lines_and_stops_the_command_when_dropped() {
+        let r = LocalRemote::new();
+        let mut s = r.stream_lines("here", "echo a; echo b").await.unwrap();
+        assert_eq!(s.next_line().await.as_deref(), Some("a"));
+        assert_eq!(s.next_line().await.as_deref(), Some("b"));
+        assert_eq!(s.next_line().await, None);
+        // A loop that never ends is ended by dropping its stream.
+        let dir = std::env::temp_dir().join(format!("rjepsen-stream-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pid = dir.join("pid");
+        let cmd = format!(
+            "echo $$ > {}; while :; do echo x; sleep 0.05; done",
+            pid.display()
+        );
+        let mut s = r.stream_lines("here", &cmd).await.unwrap();
+        assert_eq!(s.next_line().await.as_deref(), Some("x"));
+        let pid = std::fs::read_to_string(&pid).unwrap().trim().to_string();
+        drop(s);
+        let gone = async {
+            while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(5), gone)
+            .await
+            .expect("the loop ends when its stream is dropped");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
     async fn copies_files_both_ways() {
         let dir = std::env::temp_dir().join(format!("rjepsen-local-{}", std::process::id()));
         let src = dir.join("src.bin");

@@ -41,7 +41,15 @@ fn history() -> Vec<Op> {
 }
 
 /// fault_id, kind, start, end, nodes, src, dst.
-type Row<'a> = (usize, &'a str, u64, u64, String, Option<&'a str>, Option<&'a str>);
+type Row<'a> = (
+    usize,
+    &'a str,
+    u64,
+    u64,
+    String,
+    Option<&'a str>,
+    Option<&'a str>,
+);
 
 #[test]
 fn a_grudge_is_one_row_per_link_and_a_kill_one_row() {
