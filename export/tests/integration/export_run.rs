@@ -201,3 +201,49 @@ fn a_broken_run_dir_is_named() {
     );
     std::fs::remove_dir_all(&bad).unwrap();
 }
+
+#[test]
+fn metrics_go_to_metrics_csv_and_one_kpi_file_per_metric() {
+    let run = fixture().with_file_name("metrics-run");
+    let out = out_dir("kpi");
+    export(&run, Format::Microservo, &out).unwrap();
+    let samples: Vec<Value> = std::fs::read_to_string(run.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (header, metrics) = read(&out.join("metrics.csv"));
+    assert_eq!(header, ["timestamp_ns", "node", "metric", "value"]);
+    assert_eq!(metrics.len(), samples.len());
+    let mut names: Vec<&str> = samples
+        .iter()
+        .map(|s| s["metric"].as_str().unwrap())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert!(
+        names.contains(&"net_eth0_tx_bytes") && names.contains(&"db_rss_bytes"),
+        "{names:?}"
+    );
+    let wall0: Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("clock.json")).unwrap()).unwrap();
+    let wall0 = wall0["wall_start_ns"].as_i64().unwrap() as i128;
+    let mut kpi_rows = 0;
+    for name in &names {
+        let (header, rows) = read(&out.join(format!("kpi_{name}.csv")));
+        assert_eq!(header, ["timestamp", "cmdb_id", "kpi_name", "value"]);
+        for r in &rows {
+            assert_eq!(r["kpi_name"], *name);
+            let t = num(r, "timestamp");
+            assert_eq!(r["timestamp"].len(), 10);
+            // Within the run: from its start to a minute after.
+            assert!(
+                t >= wall0 / 1_000_000_000 && t < wall0 / 1_000_000_000 + 60,
+                "{r:?}"
+            );
+        }
+        kpi_rows += rows.len();
+    }
+    assert_eq!(kpi_rows, samples.len());
+    std::fs::remove_dir_all(&out).unwrap();
+}
