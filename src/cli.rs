@@ -34,6 +34,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Re-check a stored run and rewrite its results and report.
     Analyze(AnalyzeArgs),
+    /// Write a stored run as a labelled data set: fault windows, ops, logs, metrics.
+    Export(crate::cmd::export::ExportArgs),
     /// Serve the store's reports over HTTP.
     Serve(ServeArgs),
     /// Local nodes: Linux namespaces or LXC containers (root).
@@ -157,6 +159,10 @@ pub struct TestArgs {
     /// Seconds to let the cluster recover after healing, before final reads.
     #[arg(long, default_value_t = 5.0)]
     pub recovery_time: f64,
+    /// Seconds between samples of each node's /proc (CPU, memory, disks,
+    /// network, the DB process) into metrics.jsonl; 0: no metrics.
+    #[arg(long, default_value_t = 1.0)]
+    pub metrics_interval: f64,
     /// A run with fewer ok client ops per worker thread than this tested
     /// nothing: its verdict is unknown (0: off).
     #[arg(long, default_value_t = rjepsen_core::record::DEFAULT_MIN_OK_PER_PROCESS)]

@@ -167,6 +167,10 @@ impl TestConfig {
             "op-timeout".into(),
             json!(positive("op-timeout", a.op_timeout)?),
         );
+        options.insert(
+            "metrics-interval".into(),
+            json!(positive("metrics-interval", a.metrics_interval)?),
+        );
         if let Some(b) = &a.db_binary {
             if !b.is_file() {
                 return Err(BadArgs(format!(

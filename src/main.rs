@@ -31,6 +31,7 @@ fn main() {
         Command::Compare(a) => cmd::compare::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Analyze(a) => cmd::analyze::run(a),
+        Command::Export(a) => cmd::export::run(a),
         Command::Serve(a) => rjepsen_report::serve(&a.store, &a.bind)
             .map(|()| 0)
             .map_err(Into::into),

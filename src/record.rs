@@ -105,6 +105,9 @@ pub fn rerun_args(r: &RunRecord) -> Vec<String> {
         "min-ok-per-process",
         r.validity.min_ok_per_process.to_string(),
     );
+    if let Some(t) = r.db_options.get("metrics-interval").and_then(Value::as_f64) {
+        opt("metrics-interval", t.to_string());
+    }
     if let Some(Value::String(b)) = r.db_options.get("db-binary") {
         opt("db-binary", b.clone());
     }

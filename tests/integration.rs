@@ -7,6 +7,7 @@ mod integration {
     pub mod campaign;
     pub mod cli;
     pub mod end_to_end;
+    pub mod export;
     pub mod interrupt;
     pub mod lxc;
     pub mod playground;

@@ -50,6 +50,9 @@ pub trait Db: Send + Sync {
     fn as_log_files(&self) -> Option<&dyn LogFiles> {
         None
     }
+    fn as_pid_file(&self) -> Option<&dyn PidFile> {
+        None
+    }
 }
 
 /// The DB's process can be killed and started again with its data.
@@ -85,4 +88,11 @@ pub trait Primary: Send + Sync {
 pub trait LogFiles: Send + Sync {
     /// Paths on `node` to download into `store/.../nodes/<node>/`.
     fn log_files(&self, test: &Test, node: &str) -> Vec<String>;
+}
+
+/// The DB keeps its main process's pid in a file, so that metrics can follow
+/// that process's CPU and memory (`--metrics-interval`).
+pub trait PidFile: Send + Sync {
+    /// The pidfile's path on `node`.
+    fn pid_file(&self, test: &Test, node: &str) -> String;
 }

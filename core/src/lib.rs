@@ -15,10 +15,12 @@
 pub mod addr;
 pub mod campaign;
 pub mod checker;
+pub mod clock;
 pub mod entry;
 mod exact;
 pub mod fault;
 pub mod history;
+pub mod metrics;
 pub mod op;
 pub mod record;
 

@@ -36,6 +36,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     let lats = analysis::latencies(&history, end);
     let latency = plots::latency(&lats, &faults, end_s)?;
     let rate = plots::throughput(&analysis::throughput(ops, end), &faults, end_s)?;
+    let nodes = crate::node_plots::node_plots(dir, &faults, end_s)?;
     for (name, plot) in [("latency.svg", &latency), ("throughput.svg", &rate)] {
         let path = dir.join(name);
         std::fs::write(&path, &plot.svg).map_err(|e| ReportError::io("write", path, e))?;
@@ -49,7 +50,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     header(&mut s, &run, ops);
     s.push_str("<main>");
     toc(&mut s);
-    plots_section(&mut s, &latency, &rate, lats.len());
+    plots_section(&mut s, &latency, &rate, &nodes, lats.len());
     let given = run
         .results
         .as_ref()
@@ -178,13 +179,25 @@ fn toc(s: &mut String) {
     s.push_str(r##"<nav class="toc"><a href="#plots">plots</a><a href="#faults">faults</a><a href="#quantiles">quantiles</a><a href="#results">checkers</a><a href="#timeline">timeline</a><a href="#files">files</a></nav>"##);
 }
 
-fn plots_section(s: &mut String, latency: &plots::Plot, rate: &plots::Plot, ops: usize) {
+fn plots_section(
+    s: &mut String,
+    latency: &plots::Plot,
+    rate: &plots::Plot,
+    nodes: &[plots::Plot],
+    ops: usize,
+) {
     s.push_str(r#"<section class="block" id="plots"><h2>Latency and throughput</h2><p class="note">Shaded bands are faults injected by the nemesis; hover over one for its details.</p>"#);
     s.push_str(&latency.svg);
     if latency.thinned > 0 {
         let _ = write!(s, "<p class=\"note\">{} of {ops} operations are not drawn: ok ones are thinned first, fail and info ones keep up to half of the points.</p>", latency.thinned);
     }
     s.push_str(&rate.svg);
+    if !nodes.is_empty() {
+        s.push_str(r#"<h3>Nodes</h3><p class="note">From metrics.jsonl (<code>--metrics-interval</code>): one line per node.</p>"#);
+    }
+    for p in nodes {
+        s.push_str(&p.svg);
+    }
     s.push_str("</section>");
 }
 

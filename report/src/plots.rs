@@ -34,16 +34,16 @@ pub(crate) struct Plot {
     pub thinned: usize,
 }
 
-type Chart<'a, Y> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordf64, Y>>;
+pub(crate) type Chart<'a, Y> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordf64, Y>>;
 
 /// Pixel geometry of the plotting area and the x positions of each fault.
-struct Geometry {
+pub(crate) struct Geometry {
     top: i32,
     bottom: i32,
     spans: Vec<(i32, i32)>,
 }
 
-fn plot_err<E: std::error::Error>(what: &'static str) -> impl Fn(E) -> ReportError {
+pub(crate) fn plot_err<E: std::error::Error>(what: &'static str) -> impl Fn(E) -> ReportError {
     move |e| ReportError::Plot {
         what,
         message: e.to_string(),
@@ -161,7 +161,7 @@ pub(crate) fn throughput(
     })
 }
 
-fn builder<'a, 'b>(
+pub(crate) fn builder<'a, 'b>(
     root: &'a DrawingArea<SVGBackend<'b>, Shift>,
     _what: &str,
 ) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
@@ -206,7 +206,7 @@ where
     Ok(())
 }
 
-fn legend<Y: Ranged<ValueType = f64>>(
+pub(crate) fn legend<Y: Ranged<ValueType = f64>>(
     chart: &mut Chart<'_, Y>,
 ) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
     chart
@@ -217,7 +217,7 @@ fn legend<Y: Ranged<ValueType = f64>>(
         .draw()
 }
 
-fn geometry<Y: Ranged<ValueType = f64>>(
+pub(crate) fn geometry<Y: Ranged<ValueType = f64>>(
     chart: &Chart<'_, Y>,
     faults: &[Interval],
     y_top: f64,
@@ -243,7 +243,7 @@ fn geometry<Y: Ranged<ValueType = f64>>(
 }
 
 /// The final SVG: white background, fault shading with labels, then the chart.
-fn compose(id: &str, chart: &str, g: &Geometry, faults: &[Interval]) -> String {
+pub(crate) fn compose(id: &str, chart: &str, g: &Geometry, faults: &[Interval]) -> String {
     let mut kinds: Vec<&str> = Vec::new();
     let mut s = String::new();
     let (w, h) = (WIDTH, HEIGHT);

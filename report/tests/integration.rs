@@ -4,6 +4,7 @@
 
 mod integration {
     mod common;
+    mod node_plots;
     mod report;
     mod serve;
 }

@@ -104,6 +104,12 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         leave_db_running: cfg.leave_db_running,
         quiet: cfg.quiet,
         faults: faults.clone(),
+        metrics_interval: cfg
+            .options
+            .get("metrics-interval")
+            .and_then(|v| v.as_f64())
+            .filter(|s| *s > 0.0)
+            .map(Duration::from_secs_f64),
     };
     let db_for_sweep = parts.db.clone();
 

@@ -392,3 +392,47 @@ fn analyze_reads_an_old_run_and_applies_the_validity_rule() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn export_prints_its_files_on_stdout_and_a_bad_run_dir_is_254() {
+    let run = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("export/tests/fixtures/partition-run");
+    let out = std::env::temp_dir().join(format!("rjepsen-cli-export-{}", std::process::id()));
+    let o = rjepsen(&[
+        "export",
+        run.to_str().unwrap(),
+        "--format",
+        "microservo",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    for file in [
+        "labels.csv\t8",
+        "history.csv\t442",
+        "log.csv",
+        "groundtruth.json\t2",
+    ] {
+        assert!(stdout.contains(file), "{file} missing in {stdout}");
+    }
+    assert!(o.stderr.is_empty(), "{}", text(&o));
+    let o = rjepsen(&[
+        "export",
+        out.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(254), "{}", text(&o));
+    assert!(text(&o).contains("history.jsonl"), "{}", text(&o));
+    let o = rjepsen(&[
+        "export",
+        run.to_str().unwrap(),
+        "--format",
+        "parquet",
+        "--out",
+        "x",
+    ]);
+    assert_eq!(o.status.code(), Some(254), "{}", text(&o));
+    assert!(text(&o).contains("csv or microservo"), "{}", text(&o));
+    std::fs::remove_dir_all(&out).unwrap();
+}

@@ -3,7 +3,7 @@
 //! Useful for tests and for single-machine set-ups where a "node" is the control
 //! node; the node name only labels errors, so output reads the same as over SSH.
 
-use super::{ControlError, Output, Remote};
+use super::{ControlError, LineStream, Output, Remote};
 use async_trait::async_trait;
 use std::path::Path;
 use std::process::Stdio;
@@ -38,6 +38,24 @@ impl Remote for LocalRemote {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         })
+    }
+
+    async fn stream_lines(&self, node: &str, cmd: &str) -> Result<LineStream, ControlError> {
+        let mut child = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| ControlError::Session {
+                node: node.to_string(),
+                cmd: cmd.to_string(),
+                message: format!("cannot start sh: {e}"),
+            })?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        Ok(LineStream::spawn(stdout, child))
     }
 
     async fn upload(
@@ -91,6 +109,36 @@ mod tests {
         assert!(text.contains("on here"), "{text}");
         assert!(text.contains("exit code 3"), "{text}");
         assert!(text.contains("oops"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn streams_lines_and_stops_the_command_when_dropped() {
+        let r = LocalRemote::new();
+        let mut s = r.stream_lines("here", "echo a; echo b").await.unwrap();
+        assert_eq!(s.next_line().await.as_deref(), Some("a"));
+        assert_eq!(s.next_line().await.as_deref(), Some("b"));
+        assert_eq!(s.next_line().await, None);
+        // A loop that never ends is ended by dropping its stream.
+        let dir = std::env::temp_dir().join(format!("rjepsen-stream-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pid = dir.join("pid");
+        let cmd = format!(
+            "echo $$ > {}; while :; do echo x; sleep 0.05; done",
+            pid.display()
+        );
+        let mut s = r.stream_lines("here", &cmd).await.unwrap();
+        assert_eq!(s.next_line().await.as_deref(), Some("x"));
+        let pid = std::fs::read_to_string(&pid).unwrap().trim().to_string();
+        drop(s);
+        let gone = async {
+            while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(5), gone)
+            .await
+            .expect("the loop ends when its stream is dropped");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 pub mod local;
 pub mod on_nodes;
 pub mod ssh;
+pub mod stream;
 
 pub use local::LocalRemote;
 pub use on_nodes::{all_ok, on_nodes};
 pub use ssh::SshRemote;
+pub use stream::LineStream;
 
 /// How a command on a node went.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -103,6 +105,17 @@ pub trait Remote: Send + Sync {
             });
         }
         Ok(out)
+    }
+
+    /// Starts `cmd` on `node` and hands its stdout over line by line as it is
+    /// printed, for long-running readers (metrics). The command ends when the
+    /// stream is dropped. A remote that cannot stream says so.
+    async fn stream_lines(&self, node: &str, cmd: &str) -> Result<LineStream, ControlError> {
+        Err(ControlError::Session {
+            node: node.to_string(),
+            cmd: cmd.to_string(),
+            message: "this remote cannot stream a command's output".into(),
+        })
     }
 
     /// Copies a local file to `remote_path` on `node`.

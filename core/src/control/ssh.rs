@@ -7,7 +7,7 @@
 //! opened again on the next command. Files move as `cat` over the channel's stdin
 //! and stdout: binary-safe, streamed, and needs nothing on the node but `sh`.
 
-use super::{shell_quote, ControlError, Output, Remote, SshOptions};
+use super::{shell_quote, ControlError, LineStream, Output, Remote, SshOptions};
 use async_trait::async_trait;
 use openssh::{ControlPersist, KnownHosts, Session, SessionBuilder, Stdio};
 use std::collections::HashMap;
@@ -253,6 +253,18 @@ impl Remote for SshRemote {
                 Err(Self::session_error(node, cmd, e))
             }
         }
+    }
+
+    async fn stream_lines(&self, node: &str, cmd: &str) -> Result<LineStream, ControlError> {
+        let (session, mut child) = self.spawn(node, cmd, false).await?;
+        let Some(stdout) = child.stdout().take() else {
+            return Err(Self::session_error(
+                node,
+                cmd,
+                std::io::Error::other("no stdout"),
+            ));
+        };
+        Ok(LineStream::spawn(stdout, (child, session)))
     }
 
     async fn upload(

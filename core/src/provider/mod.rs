@@ -19,7 +19,7 @@ pub use machines::Machines;
 pub use netns::NetnsNodes;
 
 use crate::cluster::ClusterError;
-use crate::control::{ControlError, Output, Remote, SshOptions};
+use crate::control::{ControlError, LineStream, Output, Remote, SshOptions};
 use async_trait::async_trait;
 use serde::Serialize;
 use std::net::Ipv4Addr;
@@ -128,6 +128,10 @@ pub struct NodeRemote {
 impl Remote for NodeRemote {
     async fn exec_unchecked(&self, node: &str, cmd: &str) -> Result<Output, ControlError> {
         self.inner.exec_unchecked(node, cmd).await
+    }
+
+    async fn stream_lines(&self, node: &str, cmd: &str) -> Result<LineStream, ControlError> {
+        self.inner.stream_lines(node, cmd).await
     }
 
     async fn upload(

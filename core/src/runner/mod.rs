@@ -6,6 +6,7 @@
 //! down. Checking the history is the caller's business, so that `analyze` checks a
 //! stored run exactly as `test` checks a fresh one.
 
+mod metrics;
 mod progress;
 mod scheduler;
 mod test_run;

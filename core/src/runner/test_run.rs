@@ -32,6 +32,8 @@ pub struct TestParts {
     pub quiet: bool,
     /// The faults the nemesis may cause, for the progress line.
     pub faults: FaultBook,
+    /// Sample node metrics this often into metrics.jsonl (`--metrics-interval`).
+    pub metrics_interval: Option<std::time::Duration>,
 }
 
 /// Why a test could not run (as opposed to what it found).
@@ -137,6 +139,15 @@ async fn run_guarded(
     cancel: watch::Receiver<bool>,
 ) -> Result<Run, RunError> {
     let writer = HistoryWriter::create(&store.history_path())?;
+    // Anchors the history's clock to the wall clock for logs and metrics.
+    let clock = crate::clock::HistoryClock::starting_now();
+    store
+        .write_json(crate::clock::CLOCK_FILE, &clock)
+        .map_err(|e| RunError::Setup(e.to_string()))?;
+    let pid_file = |node: &str| parts.db.as_pid_file().map(|p| p.pid_file(test, node));
+    let collector = parts
+        .metrics_interval
+        .map(|every| super::metrics::start(test, store, clock, every, pid_file));
     let fut = run_generator(
         test.clone(),
         parts.client.clone(),
@@ -149,7 +160,15 @@ async fn run_guarded(
             faults: parts.faults.clone(),
         },
     );
-    match AssertUnwindSafe(fut).catch_unwind().await {
+    let outcome = AssertUnwindSafe(fut).catch_unwind().await;
+    if let Some(c) = collector {
+        info!(
+            "{} metric samples in {}",
+            c.stop().await,
+            crate::metrics::METRICS_FILE
+        );
+    }
+    match outcome {
         Ok(r) => Ok(r?),
         Err(p) => Err(RunError::Panic(crate::checker::panic_text(&*p))),
     }

@@ -318,6 +318,7 @@ async fn a_panic_mid_run_still_heals_and_tears_down() {
         leave_db_running: false,
         quiet: true,
         faults: crate::fault::FaultBook::builtin(),
+        metrics_interval: None,
     };
     let r = run_test(
         test(&store.dir, 2),

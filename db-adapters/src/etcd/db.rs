@@ -13,7 +13,7 @@ use super::conn::{endpoint, CONNECT_TIMEOUT};
 use async_trait::async_trait;
 use etcd_client::{Client as GrpcClient, ConnectOptions};
 use rjepsen_core::addr::Ports;
-use rjepsen_core::db::{Db, DbError, Kill, LogFiles, Pause, Primary};
+use rjepsen_core::db::{Db, DbError, Kill, LogFiles, Pause, PidFile, Primary};
 use rjepsen_core::test::Test;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -189,6 +189,9 @@ impl Db for Etcd {
     fn as_log_files(&self) -> Option<&dyn LogFiles> {
         Some(self)
     }
+    fn as_pid_file(&self) -> Option<&dyn PidFile> {
+        Some(self)
+    }
 }
 
 #[async_trait]
@@ -254,5 +257,11 @@ impl Primary for Etcd {
 impl LogFiles for Etcd {
     fn log_files(&self, _test: &Test, _node: &str) -> Vec<String> {
         vec![cmd::LOG_FILE.to_string()]
+    }
+}
+
+impl PidFile for Etcd {
+    fn pid_file(&self, _test: &Test, _node: &str) -> String {
+        cmd::PIDFILE.to_string()
     }
 }

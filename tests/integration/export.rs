@@ -1,0 +1,187 @@
+//! A run as a labelled data set, end to end: three namespace nodes (bridge
+//! rjexport, subnet 10.68.0.0/24), etcd under partitions with node metrics
+//! every half second, then `rjepsen export --format microservo`. Root only.
+
+use super::cli::rjepsen;
+use super::end_to_end::{is_root, Cluster};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+
+fn csv_rows(path: &Path) -> Vec<HashMap<String, String>> {
+    // Only for files whose fields hold no commas (labels, history's first
+    // columns are read by position, metrics).
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            header
+                .iter()
+                .map(|h| h.to_string())
+                .zip(f.iter().map(|s| s.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn export_labels_a_partition_run() {
+    if !is_root() {
+        eprintln!("skipped: local nodes need root");
+        return;
+    }
+    let cluster = Cluster::up("x1..x3", "rjexport", "10.68.0.0");
+    let store = std::env::temp_dir().join(format!("rjepsen-export-{}", std::process::id()));
+    let key = cluster.key();
+    let o = rjepsen(&[
+        "test",
+        "--workload",
+        "register",
+        "--nodes",
+        "x1..x3",
+        "--ssh-private-key",
+        &key,
+        "--time-limit",
+        "12",
+        "--rate",
+        "50",
+        "--nemesis",
+        "partition",
+        "--nemesis-interval",
+        "5",
+        "--metrics-interval",
+        "0.5",
+        "--recovery-time",
+        "1",
+        "--seed",
+        "15",
+        "--store",
+        store.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(
+        matches!(o.status.code(), Some(0..=2)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    drop(cluster);
+    let run = store.join("latest").canonicalize().unwrap();
+    let out = store.join("export");
+    let o = rjepsen(&[
+        "export",
+        run.to_str().unwrap(),
+        "--format",
+        "microservo",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("labels.csv") && stdout.contains("groundtruth.json"),
+        "{stdout}"
+    );
+
+    let labels = csv_rows(&out.join("labels.csv"));
+    assert!(!labels.is_empty(), "no partition in the run");
+    let ns = |r: &HashMap<String, String>, k: &str| r[k].parse::<i64>().unwrap();
+    let windows: Vec<(i64, i64)> = {
+        let mut w: Vec<(i64, i64)> = labels
+            .iter()
+            .map(|r| (ns(r, "start_ns"), ns(r, "end_ns")))
+            .collect();
+        w.dedup();
+        w
+    };
+    // Every op invoked inside a window is flagged, and no other.
+    let history = std::fs::read_to_string(run.join("history.jsonl")).unwrap();
+    let inside = |t: i64| windows.iter().any(|(s, e)| *s <= t && t <= *e);
+    let invoked_inside = history
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|o| o["type"] == "invoke" && inside(o["time"].as_i64().unwrap()))
+        .count();
+    let hist = std::fs::read_to_string(out.join("history.csv")).unwrap();
+    let flagged = hist
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(2) == Some("invoke"))
+        .filter(|l| l.rsplit(',').nth(1) == Some("1"))
+        .count();
+    assert_eq!(flagged, invoked_inside);
+
+    check_network_drops(&out, &labels);
+    check_groundtruth(&out, &labels);
+    std::fs::remove_dir_all(&store).unwrap();
+}
+
+/// A node cut off from both peers sends less while it is: its eth0 tx bytes
+/// per sample inside the first window that isolates a node are below those
+/// before it. The partition's mode is the seed's and the timing's choice; a
+/// run whose partitions all split the nodes otherwise (bridge, ring) says so.
+fn check_network_drops(out: &Path, labels: &[HashMap<String, String>]) {
+    let ids: std::collections::BTreeSet<&str> =
+        labels.iter().map(|r| r["fault_id"].as_str()).collect();
+    let isolating = ids.into_iter().find_map(|id| {
+        let rows: Vec<_> = labels.iter().filter(|r| r["fault_id"] == id).collect();
+        let node = ["x1", "x2", "x3"]
+            .into_iter()
+            .find(|n| rows.iter().filter(|r| r["dst"] == *n).count() == 2)?;
+        let ns = |k: &str| rows[0][k].parse::<i64>().unwrap();
+        Some((node, (ns("start_ns"), ns("end_ns"))))
+    });
+    let Some((node, w)) = isolating else {
+        eprintln!("no partition isolates a single node: {labels:?}");
+        return;
+    };
+    let metrics = csv_rows(&out.join("metrics.csv"));
+    let tx: Vec<(i64, f64)> = metrics
+        .iter()
+        .filter(|r| r["node"] == node && r["metric"] == "net_eth0_tx_bytes")
+        .map(|r| {
+            (
+                r["timestamp_ns"].parse().unwrap(),
+                r["value"].parse().unwrap(),
+            )
+        })
+        .collect();
+    let mean = |xs: Vec<f64>| xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+    // Skip the first second of the window: the sample straddling its start.
+    let during = mean(
+        tx.iter()
+            .filter(|(t, _)| *t > w.0 + 1_000_000_000 && *t <= w.1)
+            .map(|x| x.1)
+            .collect(),
+    );
+    let before = mean(tx.iter().filter(|(t, _)| *t < w.0).map(|x| x.1).collect());
+    eprintln!("{node}: {during:.0} tx bytes per sample in the window, {before:.0} before");
+    assert!(
+        during < before,
+        "{node}: {during} bytes per sample in the window, {before} before"
+    );
+}
+
+fn check_groundtruth(out: &Path, labels: &[HashMap<String, String>]) {
+    let gt: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("groundtruth.json")).unwrap())
+            .unwrap();
+    let mut keys: Vec<&str> = gt.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "cmdb_id",
+            "duration",
+            "failure_type",
+            "service",
+            "timestamp"
+        ]
+    );
+    let l = &labels[0];
+    let secs = (l["end_ns"].parse::<f64>().unwrap() - l["start_ns"].parse::<f64>().unwrap()) / 1e9;
+    assert_eq!(gt["duration"]["0"], secs.round() as u64);
+    assert_eq!(gt["failure_type"]["0"], "partition");
+    assert!(out.join("kpi_cpu_user.csv").exists());
+}
