@@ -25,8 +25,8 @@ pub mod schedule;
 pub use compose::Compose;
 pub use grudge::{Grudge, PartitionMode};
 pub use package::{
-    heal_leftovers, needs_proxies, package, package_with, resolve, Built, FaultPackage, Leftovers,
-    NemesisPackage, PackageContext,
+    heal_leftovers, needs_proxies, package, package_paced, package_with, resolve, Built,
+    FaultPackage, Leftovers, NemesisPackage, PackageContext,
 };
 pub use packages::registry;
 pub use packet::{Netem, NetemSupport, PacketNemesis};
@@ -34,4 +34,4 @@ pub use partition::PartitionNemesis;
 pub use process::{ProcessFault, ProcessNemesis};
 pub use proxies::{ProxiesError, TestProxies};
 pub use rjepsen_core::fault::{fault_intervals, FaultInterval};
-pub use schedule::{final_generator, FaultCycle};
+pub use schedule::{final_generator, FaultCycle, FixedPace};

@@ -207,7 +207,8 @@ pub(crate) fn build_link(
     fault: impl LinkFault,
     values: Vec<Value>,
 ) -> crate::package::Built {
-    let schedule = crate::schedule::FaultCycle::new(&spec, Value::Null, values, ctx.interval_secs);
+    let schedule = crate::schedule::FaultCycle::new(&spec, Value::Null, values, ctx.interval_secs)
+        .paced(ctx.fixed);
     crate::package::Built {
         nemesis: Box::new(LinkNemesis::new(spec, ctx.proxies.clone(), fault)),
         schedule: Box::new(schedule),

@@ -26,6 +26,8 @@ pub struct PackageContext {
     pub db: Arc<dyn Db>,
     /// Mean seconds between fault edges (`--nemesis-interval`).
     pub interval_secs: f64,
+    /// A planned schedule (`--nemesis-duration`), or None for random waits.
+    pub fixed: Option<crate::schedule::FixedPace>,
     /// The proxies in front of the nodes (`rjepsen test` starts them when
     /// [`needs_proxies`] says so); `None` otherwise.
     pub proxies: Option<Arc<TestProxies>>,
@@ -184,6 +186,17 @@ pub fn package_with(
     db: Arc<dyn Db>,
     proxies: Option<Arc<TestProxies>>,
 ) -> Result<NemesisPackage, String> {
+    package_paced(kinds, interval_secs, None, db, proxies)
+}
+
+/// [`package_with`] on a planned schedule when `fixed` is given.
+pub fn package_paced(
+    kinds: &[String],
+    interval_secs: f64,
+    fixed: Option<crate::schedule::FixedPace>,
+    db: Arc<dyn Db>,
+    proxies: Option<Arc<TestProxies>>,
+) -> Result<NemesisPackage, String> {
     let resolved = resolve(kinds, db.as_ref())?;
     check_interval(&resolved, interval_secs)?;
     if let Some(p) = resolved.iter().find(|p| p.uses_proxies()) {
@@ -197,6 +210,7 @@ pub fn package_with(
     let ctx = PackageContext {
         db,
         interval_secs,
+        fixed,
         proxies,
     };
     // Teardown and the final generator heal by rank: network, then processes

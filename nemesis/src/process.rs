@@ -188,11 +188,14 @@ pub(crate) fn process_package(
     let values = targets(ctx.db.as_primary().is_some());
     Built {
         nemesis: Box::new(ProcessNemesis::new(fault, ctx.db.clone())),
-        schedule: Box::new(FaultCycle::new(
-            spec,
-            heal,
-            values.into_iter().map(Value::from).collect(),
-            ctx.interval_secs,
-        )),
+        schedule: Box::new(
+            FaultCycle::new(
+                spec,
+                heal,
+                values.into_iter().map(Value::from).collect(),
+                ctx.interval_secs,
+            )
+            .paced(ctx.fixed),
+        ),
     }
 }

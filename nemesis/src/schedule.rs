@@ -7,6 +7,14 @@
 //! wait and every choice (mode, targets, behaviour) comes from the context's RNG
 //! and each op is due at the previous op's due time plus a wait, never at a time
 //! read from the clock: the same seed replays the same schedule.
+//!
+//! A [`FixedPace`] (`--nemesis-duration`, `--nemesis-delay`) plans faults of an
+//! exact length instead, for labelled data sets: healthy for `delay`, then the
+//! start op, and the stop op is due `duration` after the start op *completed*
+//! (the moment the rules are in place), so the fault is held for exactly
+//! `duration` however long the start op took over SSH; the next start is due
+//! `delay` after the stop op completed. The start op carries its plan in
+//! `planned-start` and `planned-duration` (ns), the stop op in `planned-end`.
 
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -25,6 +33,26 @@ pub fn targets(primary: bool) -> Vec<&'static str> {
     targets
 }
 
+/// A planned schedule: every fault held exactly `duration_secs`, with
+/// `delay_secs` healthy before each start.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FixedPace {
+    pub delay_secs: f64,
+    pub duration_secs: f64,
+}
+
+impl FixedPace {
+    fn delay_ns(&self) -> u64 {
+        (self.delay_secs * 1e9) as u64
+    }
+    fn duration_ns(&self) -> u64 {
+        (self.duration_secs * 1e9) as u64
+    }
+}
+
+/// Not due until an update sets the time (a fixed pace waits for completions).
+const AWAITING: u64 = u64::MAX;
+
 /// A filter over start values, asked each time one is chosen.
 type Offers = Box<dyn Fn(&Value) -> bool + Send>;
 
@@ -39,6 +67,7 @@ pub struct FaultCycle {
     interval_ns: u64,
     next_at: Option<u64>,
     faulted: bool,
+    fixed: Option<FixedPace>,
 }
 
 impl FaultCycle {
@@ -59,6 +88,20 @@ impl FaultCycle {
             interval_ns: (interval_secs * 1e9) as u64,
             next_at: None,
             faulted: false,
+            fixed: None,
+        }
+    }
+
+    /// Plans every fault with `fixed` instead of random waits (None keeps them).
+    pub fn paced(mut self, fixed: Option<FixedPace>) -> FaultCycle {
+        self.fixed = fixed;
+        self
+    }
+
+    fn first_wait(&self, rng: &mut impl Rng) -> u64 {
+        match &self.fixed {
+            Some(p) => p.delay_ns(),
+            None => self.wait(rng),
         }
     }
 
@@ -95,7 +138,7 @@ impl Generator for FaultCycle {
     fn op(&mut self, ctx: &mut Context) -> GenOp {
         let due = match self.next_at {
             Some(t) => t,
-            None => *self.next_at.insert(ctx.time + self.wait(ctx.rng)),
+            None => *self.next_at.insert(ctx.time + self.first_wait(ctx.rng)),
         };
         if ctx.time < due || !ctx.nemesis_free() {
             return GenOp::Pending;
@@ -107,10 +150,44 @@ impl Generator for FaultCycle {
             Op::invoke(Process::Nemesis, &self.start_f, value)
         };
         op.time = ctx.time;
+        if let Some(p) = &self.fixed {
+            let plan = if self.faulted {
+                vec![("planned-end", due)]
+            } else {
+                vec![
+                    ("planned-start", due),
+                    ("planned-duration", p.duration_ns()),
+                ]
+            };
+            for (k, v) in plan {
+                op.extra.insert(k.into(), v.into());
+            }
+            self.next_at = Some(AWAITING);
+        } else {
+            // From the scheduled time, not the clock: the schedule stays the seed's.
+            self.next_at = Some(due + self.wait(ctx.rng));
+        }
         self.faulted = !self.faulted;
-        // From the scheduled time, not the clock: the schedule stays the seed's.
-        self.next_at = Some(due + self.wait(ctx.rng));
         GenOp::Op(op)
+    }
+
+    /// A fixed pace times the next op from this cycle's last completion: the
+    /// stop `duration` after the start completed, the next start `delay`
+    /// after the stop completed.
+    fn update(&mut self, _ctx: &Context, event: &Op) {
+        let Some(p) = &self.fixed else { return };
+        let ours = event.f == self.start_f || event.f == self.stop_f;
+        if event.process != Process::Nemesis || event.is_invoke() || !ours {
+            return;
+        }
+        if self.next_at == Some(AWAITING) {
+            let wait = if self.faulted {
+                p.duration_ns()
+            } else {
+                p.delay_ns()
+            };
+            self.next_at = Some(event.time + wait);
+        }
     }
 }
 

@@ -114,6 +114,7 @@ fn proxy_schedules_are_seeded_and_alternate() {
     let ctx = PackageContext {
         db: Arc::new(Served),
         interval_secs: 5.0,
+        fixed: None,
         proxies: None,
     };
     for p in proxy_packages() {
@@ -277,6 +278,7 @@ async fn a_proxy_partition_stops_its_links_and_healing_lifts_it() {
     let ctx = PackageContext {
         db: Arc::new(Served),
         interval_secs: 1.0,
+        fixed: None,
         proxies: Some(proxies.clone()),
     };
     let pkg = registry()

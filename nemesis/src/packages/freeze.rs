@@ -43,12 +43,10 @@ impl FaultPackage for Freeze {
             nemesis: Box::new(FreezeNemesis {
                 rng: LazyRng::new(0x6672_6565),
             }),
-            schedule: Box::new(FaultCycle::new(
-                &self.spec(),
-                self.heal_value(),
-                values,
-                ctx.interval_secs,
-            )),
+            schedule: Box::new(
+                FaultCycle::new(&self.spec(), self.heal_value(), values, ctx.interval_secs)
+                    .paced(ctx.fixed),
+            ),
         }
     }
 

@@ -154,6 +154,7 @@ mod tests {
         let ctx = crate::package::PackageContext {
             db: std::sync::Arc::new(Able),
             interval_secs: 1.0,
+            fixed: None,
             proxies: None,
         };
         for p in registry() {

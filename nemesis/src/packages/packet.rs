@@ -44,7 +44,8 @@ impl FaultPackage for Packet {
             start_values(),
             ctx.interval_secs,
         )
-        .offering(move |v| offers.offers(v));
+        .offering(move |v| offers.offers(v))
+        .paced(ctx.fixed);
         Built {
             nemesis: Box::new(PacketNemesis::new(netem)),
             schedule: Box::new(cycle),

@@ -35,12 +35,10 @@ impl FaultPackage for Partition {
         let values = modes(ctx.db.as_primary().is_some());
         Built {
             nemesis: Box::new(PartitionNemesis::new(Some(ctx.db.clone()))),
-            schedule: Box::new(FaultCycle::new(
-                &self.spec(),
-                self.heal_value(),
-                values,
-                ctx.interval_secs,
-            )),
+            schedule: Box::new(
+                FaultCycle::new(&self.spec(), self.heal_value(), values, ctx.interval_secs)
+                    .paced(ctx.fixed),
+            ),
         }
     }
 

@@ -241,3 +241,78 @@ fn packet_schedule_offers_only_what_the_kernel_can_apply() {
         ["duplicate", "loss", "rate"].map(String::from).into();
     assert_eq!(without, want);
 }
+
+/// Drives `gen` polling every ms, each nemesis op taking `latency_ns` to
+/// complete; returns invocations and completions in order.
+fn drive_slow(gen: &mut dyn Generator, latency_ns: u64, until_ns: u64) -> Vec<Op> {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let workers: [Process; 0] = [];
+    let (mut time, mut ops, mut busy_until) = (0, Vec::new(), None::<(u64, Op)>);
+    while time <= until_ns {
+        if let Some((t, op)) = busy_until.take_if(|(t, _)| *t <= time) {
+            let done = Op {
+                time: t,
+                ..op.complete(rjepsen_core::op::OpType::Ok, op.value.clone())
+            };
+            let ctx = Context {
+                time,
+                free: &[Process::Nemesis],
+                workers: &workers,
+                rng: &mut rng,
+            };
+            gen.update(&ctx, &done);
+            ops.push(done);
+        }
+        let free: &[Process] = if busy_until.is_some() {
+            &[]
+        } else {
+            &[Process::Nemesis]
+        };
+        let mut ctx = Context {
+            time,
+            free,
+            workers: &workers,
+            rng: &mut rng,
+        };
+        if let GenOp::Op(op) = gen.op(&mut ctx) {
+            ops.push(op.clone());
+            busy_until = Some((time + latency_ns, op));
+        }
+        time += 1_000_000;
+    }
+    ops
+}
+
+/// A fixed pace holds each fault exactly its duration from the start op's
+/// completion to the stop op's invocation, whatever the ops' own latency, and
+/// records the plan in the start op.
+#[test]
+fn fixed_pace_holds_each_fault_for_its_duration() {
+    let spec = FaultBook::builtin().get("partition").unwrap().clone();
+    let pace = FixedPace {
+        delay_secs: 2.0,
+        duration_secs: 5.0,
+    };
+    let mut cycle =
+        FaultCycle::new(&spec, Value::Null, vec![Value::from("one")], 1.0).paced(Some(pace));
+    let ops = drive_slow(&mut cycle, 130_000_000, 30_000_000_000);
+    let ms = |i: usize| ops[i].time as f64 / 1e6;
+    assert!(ops.len() >= 8, "{} ops", ops.len());
+    assert_eq!(ops[0].time, 2_000_000_000, "first start after the delay");
+    assert_eq!(ops[0].extra["planned-start"], 2_000_000_000u64);
+    assert_eq!(ops[0].extra["planned-duration"], 5_000_000_000u64);
+    for k in 0..ops.len() / 4 {
+        let (start_done, stop_inv) = (4 * k + 1, 4 * k + 2);
+        assert_eq!(ops[stop_inv].f, spec.heal_f());
+        let held = ms(stop_inv) - ms(start_done);
+        assert!((held - 5000.0).abs() <= 1.0, "fault {k} held {held} ms");
+        assert_eq!(
+            ops[stop_inv].extra["planned-end"],
+            ops[start_done].time + 5_000_000_000
+        );
+        if 4 * k + 4 < ops.len() {
+            let healthy = ms(4 * k + 4) - ms(4 * k + 3);
+            assert!((healthy - 2000.0).abs() <= 1.0, "healthy {healthy} ms");
+        }
+    }
+}
