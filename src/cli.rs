@@ -138,6 +138,14 @@ pub struct TestArgs {
     /// Seconds between fault changes, on average.
     #[arg(long, default_value_t = 10.0)]
     pub nemesis_interval: f64,
+    /// Plan every fault instead: held exactly this many seconds, from the
+    /// moment its start op completed to its stop op (docs/nemesis.md).
+    #[arg(long, value_name = "SECS")]
+    pub nemesis_duration: Option<f64>,
+    /// With --nemesis-duration: seconds healthy before each fault
+    /// (default: --nemesis-interval).
+    #[arg(long, value_name = "SECS", requires = "nemesis_duration")]
+    pub nemesis_delay: Option<f64>,
     /// Register: serializable (possibly stale) reads instead of linearizable ones.
     #[arg(long)]
     pub serializable_reads: bool,

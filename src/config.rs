@@ -29,6 +29,8 @@ pub struct TestConfig {
     pub seed: u64,
     pub nemesis: Vec<String>,
     pub nemesis_interval: f64,
+    /// A planned schedule (`--nemesis-duration`, `--nemesis-delay`).
+    pub nemesis_fixed: Option<rjepsen_nemesis::FixedPace>,
     pub op_timeout: f64,
     pub ops_per_key: usize,
     pub max_writes_per_key: usize,
@@ -196,6 +198,7 @@ impl TestConfig {
             seed: a.seed.unwrap_or_else(rand::random),
             nemesis: comma_list(&a.nemesis),
             nemesis_interval: positive("nemesis-interval", a.nemesis_interval)?,
+            nemesis_fixed: fixed_pace(a)?,
             op_timeout: a.op_timeout,
             ops_per_key: a.ops_per_key.max(1),
             max_writes_per_key: a.max_writes_per_key.max(1),
@@ -265,4 +268,24 @@ mod tests {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+/// `--nemesis-duration` and `--nemesis-delay` as a planned schedule: both
+/// positive seconds; the delay defaults to `--nemesis-interval`.
+fn fixed_pace(a: &TestArgs) -> Result<Option<rjepsen_nemesis::FixedPace>, BadArgs> {
+    let Some(duration) = a.nemesis_duration else {
+        return Ok(None);
+    };
+    let delay = a.nemesis_delay.unwrap_or(a.nemesis_interval);
+    for (name, v) in [("nemesis-duration", duration), ("nemesis-delay", delay)] {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(BadArgs(format!(
+                "bad --{name} {v}: expected a positive number of seconds"
+            )));
+        }
+    }
+    Ok(Some(rjepsen_nemesis::FixedPace {
+        delay_secs: delay,
+        duration_secs: duration,
+    }))
 }

@@ -40,6 +40,8 @@ pub fn record(cfg: &TestConfig) -> RunRecord {
         db_options: cfg.options.clone(),
         nemesis_options: NemesisRecord {
             interval: cfg.nemesis_interval,
+            duration: cfg.nemesis_fixed.map(|p| p.duration_secs),
+            delay: cfg.nemesis_fixed.map(|p| p.delay_secs),
         },
         validity: ValidityRules {
             min_ok_per_process: cfg.min_ok_per_process,
@@ -100,6 +102,12 @@ pub fn rerun_args(r: &RunRecord) -> Vec<String> {
         opt("nemesis", r.nemesis.join(","));
     }
     opt("nemesis-interval", r.nemesis_options.interval.to_string());
+    if let Some(d) = r.nemesis_options.duration {
+        opt("nemesis-duration", d.to_string());
+    }
+    if let Some(d) = r.nemesis_options.delay {
+        opt("nemesis-delay", d.to_string());
+    }
     workload_args(&r.workload_options, &mut opt);
     opt(
         "min-ok-per-process",

@@ -95,11 +95,21 @@ pub struct WorkloadRecord {
 pub struct NemesisRecord {
     /// Seconds between fault changes, on average.
     pub interval: f64,
+    /// A planned schedule: each fault held this many seconds (None: random).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+    /// With `duration`: seconds healthy before each fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<f64>,
 }
 
 impl Default for NemesisRecord {
     fn default() -> Self {
-        NemesisRecord { interval: 10.0 }
+        NemesisRecord {
+            interval: 10.0,
+            duration: None,
+            delay: None,
+        }
     }
 }
 

@@ -62,9 +62,10 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     let (addrs, proxies) = rt.block_on(address_book(cfg, db.as_ref(), remote.as_ref(), proxied))?;
     record.addresses = Some(addrs.clone());
     store.write_json("test.json", &record)?;
-    let package = rjepsen_nemesis::package_with(
+    let package = rjepsen_nemesis::package_paced(
         &cfg.nemesis,
         cfg.nemesis_interval,
+        cfg.nemesis_fixed,
         db.clone(),
         proxies.clone(),
     )

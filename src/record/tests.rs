@@ -21,7 +21,7 @@ fn every_option() -> Vec<String> {
         --ssh-private-key /k/id --strict-host-key-checking --initial-value [0,\"x\"] \
         --nil-reads-unknown --workload list-append --db etcd --name nightly-1 \
         --concurrency 3n --time-limit 7.5 --rate 12.25 --seed 99 --nemesis partition,kill \
-        --nemesis-interval 1.5 --serializable-reads --db-binary /bin/sh --op-timeout 2.5 \
+        --nemesis-interval 1.5 --nemesis-duration 4 --nemesis-delay 2.5 --serializable-reads --db-binary /bin/sh --op-timeout 2.5 \
         --ops-per-key 17 --max-writes-per-key 9 --consistency-models serializable,snapshot-isolation \
         --recovery-time 0.25 --min-ok-per-process 0.5 --leave-db-running \
         --store /tmp/store --quiet --test-count 3 --provider lxc --state-dir /tmp/st \

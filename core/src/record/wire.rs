@@ -85,6 +85,7 @@ impl From<RecordWire> for RunRecord {
             interval: w
                 .nemesis_interval
                 .unwrap_or(NemesisRecord::default().interval),
+            ..NemesisRecord::default()
         });
         RunRecord {
             format: w.format.unwrap_or(if flat { 1 } else { RECORD_FORMAT }),
