@@ -1,9 +1,13 @@
 //! The labels: every fault window of a run, and which of them each op was
 //! invoked under.
 //!
-//! Windows are core's `fault_intervals` (the widest window in which the fault
-//! may have acted: from the start op's invocation to the stop op's
-//! completion), numbered in order of their start. A fault whose value is a
+//! Windows are core's `fault_intervals` narrowed to when the fault was surely
+//! in force: from the start op's *completion* (the rules are in place) to the
+//! stop op's *invocation* (nothing healed yet), numbered in order of their
+//! start. The widest window (start invoked to stop completed) would add both
+//! ops' own time over SSH (80-130 ms each) to every label; a planned fault
+//! (`--nemesis-duration`) is held exactly between these two instants. A start
+//! op that never completed keeps its invocation as the start. A fault whose value is a
 //! grudge (node → the nodes it no longer hears from) acts on links, so it gets
 //! one row per link (`src` → `dst`, `dst` dropping what `src` sends), all with
 //! the same `fault_id`; any other fault gets one row naming its nodes.
@@ -19,7 +23,7 @@ pub struct Label {
     pub fault_id: usize,
     pub kind: String,
     pub start_ns: u64,
-    /// The stop's completion; for a fault never stopped, the history's end.
+    /// The stop's invocation; for a fault never stopped, the history's end.
     pub end_ns: u64,
     pub nodes: Vec<String>,
     pub src: Option<String>,
@@ -37,14 +41,32 @@ pub(crate) struct Window {
 /// The fault windows of `history` under `book`.
 pub(crate) fn windows(history: &[Op], book: &FaultBook) -> Vec<(Window, FaultInterval)> {
     let end = history.last().map_or(0, |op| op.time);
+    // The nemesis is one process: an invocation's completion is its next op.
+    let nemesis: Vec<&Op> = history
+        .iter()
+        .filter(|op| op.process == Process::Nemesis)
+        .collect();
+    let completed_at = |invoked: u64| {
+        let i = nemesis.iter().position(|o| o.is_invoke() && o.time == invoked)?;
+        nemesis.get(i + 1).filter(|o| !o.is_invoke()).map(|o| o.time)
+    };
+    let invoked_at = |completed: u64| {
+        let i = nemesis.iter().position(|o| !o.is_invoke() && o.time == completed)?;
+        nemesis[..i].last().filter(|o| o.is_invoke()).map(|o| o.time)
+    };
     fault_intervals(history, book)
         .into_iter()
         .enumerate()
         .map(|(fault_id, iv)| {
+            let start_ns = completed_at(iv.start).unwrap_or(iv.start);
+            let end_ns = match iv.stop {
+                Some(stop) => invoked_at(stop).unwrap_or(stop),
+                None => end,
+            };
             let w = Window {
                 fault_id,
-                start_ns: iv.start,
-                end_ns: iv.stop.unwrap_or(end).max(iv.start),
+                start_ns,
+                end_ns: end_ns.max(start_ns),
             };
             (w, iv)
         })

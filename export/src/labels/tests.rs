@@ -73,8 +73,8 @@ fn a_grudge_is_one_row_per_link_and_a_kill_one_row() {
         (
             0,
             "partition",
-            100,
-            320,
+            120,
+            300,
             "n1;n2;n3".to_string(),
             Some(s),
             Some(d),
@@ -88,7 +88,7 @@ fn a_grudge_is_one_row_per_link_and_a_kill_one_row() {
             p("n2", "n1"),
             p("n3", "n1"),
             // Never stopped: it ends with the history.
-            (1, "kill", 400, 500, "n2".to_string(), None, None),
+            (1, "kill", 410, 500, "n2".to_string(), None, None),
         ]
     );
 }
@@ -103,11 +103,13 @@ fn ops_are_under_the_faults_in_force_when_invoked() {
     let ids = fault_ids_per_op(&h, &wins);
     let none: Vec<usize> = vec![];
     // A completion takes its invocation's faults: the read invoked at 10 is
-    // not under the partition though it completed inside it.
+    // not under the partition though it completed inside it. The windows run
+    // from the start's completion (120, 410) to the stop's invocation (300):
+    // the start ops themselves are outside, the stop op inside.
     let want = [
         none.clone(),
-        vec![0],
-        vec![0],
+        none.clone(),
+        none.clone(),
         none.clone(),
         vec![0],
         vec![0],
@@ -115,8 +117,8 @@ fn ops_are_under_the_faults_in_force_when_invoked() {
         vec![0],
         vec![0],
         vec![0],
-        vec![1],
-        vec![1],
+        none.clone(),
+        none.clone(),
         vec![1],
     ];
     assert_eq!(ids, want);

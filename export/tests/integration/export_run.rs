@@ -25,16 +25,16 @@ fn raw_history(dir: &Path) -> Vec<Value> {
         .collect()
 }
 
-/// The partitions as the nemesis ops say: a start's invocation to the next
-/// stop's completion.
+/// The partitions as the nemesis ops say: a start's completion to the next
+/// stop's invocation (when the rules were surely in place).
 fn partitions(ops: &[Value]) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
     let mut open = None;
     for op in ops.iter().filter(|o| o["process"] == "nemesis") {
         let t = op["time"].as_u64().unwrap();
         match (op["f"].as_str().unwrap(), op["type"].as_str().unwrap()) {
-            ("start-partition", "invoke") => open = open.or(Some(t)),
-            ("stop-partition", "info" | "ok") => out.extend(open.take().map(|s| (s, t))),
+            ("start-partition", "ok" | "info") => open = open.or(Some(t)),
+            ("stop-partition", "invoke") => out.extend(open.take().map(|s| (s, t))),
             _ => {}
         }
     }
