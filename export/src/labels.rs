@@ -47,12 +47,22 @@ pub(crate) fn windows(history: &[Op], book: &FaultBook) -> Vec<(Window, FaultInt
         .filter(|op| op.process == Process::Nemesis)
         .collect();
     let completed_at = |invoked: u64| {
-        let i = nemesis.iter().position(|o| o.is_invoke() && o.time == invoked)?;
-        nemesis.get(i + 1).filter(|o| !o.is_invoke()).map(|o| o.time)
+        let i = nemesis
+            .iter()
+            .position(|o| o.is_invoke() && o.time == invoked)?;
+        nemesis
+            .get(i + 1)
+            .filter(|o| !o.is_invoke())
+            .map(|o| o.time)
     };
     let invoked_at = |completed: u64| {
-        let i = nemesis.iter().position(|o| !o.is_invoke() && o.time == completed)?;
-        nemesis[..i].last().filter(|o| o.is_invoke()).map(|o| o.time)
+        let i = nemesis
+            .iter()
+            .position(|o| !o.is_invoke() && o.time == completed)?;
+        nemesis[..i]
+            .last()
+            .filter(|o| o.is_invoke())
+            .map(|o| o.time)
     };
     fault_intervals(history, book)
         .into_iter()

@@ -1,6 +1,8 @@
 //! A run as a labelled data set, end to end: three namespace nodes (bridge
-//! rjexport, subnet 10.68.0.0/24), etcd under partitions with node metrics
-//! every half second, then `rjepsen export --format microservo`. Root only.
+//! rjexport, subnet 10.68.0.0/24), etcd under one planned 5 s partition
+//! (`--nemesis-duration 5 --nemesis-delay 3`) with node metrics every half
+//! second, then `rjepsen export --format microservo`: the label is 5 s within
+//! 50 ms, and the ground truth starts within 1 s of the plan. Root only.
 
 use super::cli::rjepsen;
 use super::end_to_end::{is_root, Cluster};
@@ -44,13 +46,15 @@ fn export_labels_a_partition_run() {
         "--ssh-private-key",
         &key,
         "--time-limit",
-        "12",
+        "10",
         "--rate",
         "50",
         "--nemesis",
         "partition",
-        "--nemesis-interval",
+        "--nemesis-duration",
         "5",
+        "--nemesis-delay",
+        "3",
         "--metrics-interval",
         "0.5",
         "--recovery-time",
@@ -87,6 +91,13 @@ fn export_labels_a_partition_run() {
     let labels = csv_rows(&out.join("labels.csv"));
     assert!(!labels.is_empty(), "no partition in the run");
     let ns = |r: &HashMap<String, String>, k: &str| r[k].parse::<i64>().unwrap();
+    assert!(
+        labels.iter().all(|r| r["fault_id"] == "0"),
+        "one planned partition: {labels:?}"
+    );
+    let held = ns(&labels[0], "end_ns") - ns(&labels[0], "start_ns");
+    eprintln!("label window: {held} ns");
+    assert!((held - 5_000_000_000).abs() <= 50_000_000, "held {held} ns");
     let windows: Vec<(i64, i64)> = {
         let mut w: Vec<(i64, i64)> = labels
             .iter()
@@ -114,6 +125,7 @@ fn export_labels_a_partition_run() {
 
     check_network_drops(&out, &labels);
     check_groundtruth(&out, &labels);
+    check_planned_start(&run, &out, &history);
     std::fs::remove_dir_all(&store).unwrap();
 }
 
@@ -184,4 +196,29 @@ fn check_groundtruth(out: &Path, labels: &[HashMap<String, String>]) {
     assert_eq!(gt["duration"]["0"], secs.round() as u64);
     assert_eq!(gt["failure_type"]["0"], "partition");
     assert!(out.join("kpi_cpu_user.csv").exists());
+}
+
+/// groundtruth.json's start (epoch seconds) is within 1 s of the planned one:
+/// the start op's `planned-start` on the wall clock of clock.json.
+fn check_planned_start(run: &Path, out: &Path, history: &str) {
+    let planned = history
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|o| o["f"] == "start-partition" && o["type"] == "invoke")
+        .and_then(|o| o["planned-start"].as_i64())
+        .expect("the start op records its planned start");
+    let clock: Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("clock.json")).unwrap()).unwrap();
+    let wall0 = clock["wall_start_ns"].as_i64().unwrap();
+    let planned_secs = (wall0 + planned) as f64 / 1e9;
+    let gt: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("groundtruth.json")).unwrap())
+            .unwrap();
+    let start = gt["timestamp"]["0"].as_f64().unwrap();
+    eprintln!("ground truth start {start}, planned {planned_secs:.3}");
+    assert!(
+        (start - planned_secs).abs() <= 1.0,
+        "{start} vs {planned_secs}"
+    );
+    assert_eq!(gt["duration"]["0"], 5);
 }
