@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 
 /// The file in a run directory that holds the node metrics.
 pub const METRICS_FILE: &str = "metrics.jsonl";
+/// The fault proxies' per-link samples, in the same format (written by
+/// `rjepsen test` with a proxy nemesis, read by `rjepsen export` with it).
+pub const PROXY_METRICS_FILE: &str = "proxy-metrics.jsonl";
 
 /// One value of one metric on one node.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ use crate::logs::{read_node_logs, LogLine};
 use crate::metrics::{read_metrics, MetricSample, METRICS_FILE};
 use rjepsen_core::clock::{HistoryClock, CLOCK_FILE};
 use rjepsen_core::history::read_history;
+use rjepsen_core::metrics::PROXY_METRICS_FILE;
 use rjepsen_core::record::RunRecord;
 use rjepsen_core::{FaultBook, Op};
 use std::path::{Path, PathBuf};
@@ -52,7 +53,11 @@ impl RunData {
             faults,
             clock,
             logs: read_node_logs(dir)?,
-            metrics: read_metrics(&dir.join(METRICS_FILE))?,
+            metrics: {
+                let mut m = read_metrics(&dir.join(METRICS_FILE))?;
+                m.extend(read_metrics(&dir.join(PROXY_METRICS_FILE))?);
+                m
+            },
             record,
         })
     }

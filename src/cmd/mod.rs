@@ -12,6 +12,7 @@ pub mod export;
 pub mod heal;
 pub mod playground;
 mod playground_start;
+pub mod proxy_metrics;
 pub mod test;
 pub mod test_all;
 pub mod traces;

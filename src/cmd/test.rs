@@ -113,6 +113,15 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
             .map(Duration::from_secs_f64),
     };
     let db_for_sweep = parts.db.clone();
+    let proxy_sampler = match (&proxies, parts.metrics_interval) {
+        (Some(p), Some(every)) => Some(crate::cmd::proxy_metrics::start(
+            &rt,
+            p.clone(),
+            store.dir.clone(),
+            every,
+        )),
+        _ => None,
+    };
 
     let outcome = rt.block_on(async {
         let cancel = interrupt_on_ctrl_c();
@@ -122,6 +131,9 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
             .await
             .map_err(anyhow::Error::from)
     });
+    if let Some(s) = proxy_sampler {
+        s.abort();
+    }
     // The proxies stop with the run (after the DB's teardown); nothing of
     // theirs is left anywhere.
     drop(proxies);

@@ -222,3 +222,113 @@ fn check_planned_start(run: &Path, out: &Path, history: &str) {
     );
     assert_eq!(gt["duration"]["0"], 5);
 }
+
+/// With the proxy nemesis, the proxies' per-link byte counters are metrics
+/// (`proxy_link_bytes{dst=..}` on the source node, bytes per sample), and a
+/// link the planned partition cuts forwards nothing inside its window (one
+/// sample of slack at each edge) after forwarding before it.
+#[test]
+fn export_has_the_proxy_link_counters() {
+    if !is_root() {
+        eprintln!("skipped: local nodes need root");
+        return;
+    }
+    let cluster = Cluster::up("y1..y3", "rjexportp", "10.68.0.0");
+    let store = std::env::temp_dir().join(format!("rjepsen-export-p-{}", std::process::id()));
+    let key = cluster.key();
+    let o = rjepsen(&[
+        "test",
+        "--workload",
+        "register",
+        "--nodes",
+        "y1..y3",
+        "--ssh-private-key",
+        &key,
+        "--time-limit",
+        "8",
+        "--rate",
+        "30",
+        "--nemesis",
+        "proxy-partition",
+        "--nemesis-duration",
+        "3",
+        "--nemesis-delay",
+        "3",
+        "--metrics-interval",
+        "0.5",
+        "--recovery-time",
+        "1",
+        "--seed",
+        "15",
+        "--store",
+        store.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(
+        matches!(o.status.code(), Some(0..=2)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    drop(cluster);
+    let run = store.join("latest").canonicalize().unwrap();
+    let out = store.join("export");
+    let o = rjepsen(&[
+        "export",
+        run.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let labels = csv_rows(&out.join("labels.csv"));
+    assert!(!labels.is_empty(), "no proxy partition in the run");
+    let ns = |k: &str| labels[0][k].parse::<i64>().unwrap();
+    let (start, end) = (ns("start_ns"), ns("end_ns"));
+    let history = std::fs::read_to_string(run.join("history.jsonl")).unwrap();
+    let links: Vec<(String, String)> = history
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|o| o["f"] == "start-proxy-partition" && o["type"] != "invoke")
+        .and_then(|o| o["value"]["links"].as_array().cloned())
+        .expect("the start op names its links")
+        .iter()
+        .map(|l| (l[0].as_str().unwrap().into(), l[1].as_str().unwrap().into()))
+        .collect();
+    assert!(!links.is_empty());
+    let metrics = csv_rows(&out.join("metrics.csv"));
+    let half_s = 500_000_000;
+    for (src, dst) in &links {
+        let name = format!("proxy_link_bytes{{dst={dst}}}");
+        let samples: Vec<(i64, f64)> = metrics
+            .iter()
+            .filter(|r| r["node"] == *src && r["metric"] == name)
+            .map(|r| {
+                (
+                    r["timestamp_ns"].parse().unwrap(),
+                    r["value"].parse().unwrap(),
+                )
+            })
+            .collect();
+        let inside: Vec<f64> = samples
+            .iter()
+            .filter(|(t, _)| *t > start + half_s && *t < end)
+            .map(|s| s.1)
+            .collect();
+        let before: f64 = samples
+            .iter()
+            .filter(|(t, _)| *t < start)
+            .map(|s| s.1)
+            .sum();
+        eprintln!("{src}->{dst}: {before} bytes before, {inside:?} inside");
+        assert!(
+            before > 0.0,
+            "{src}->{dst} forwarded nothing before the cut"
+        );
+        assert!(
+            inside.len() >= 3,
+            "{src}->{dst}: {} samples inside",
+            inside.len()
+        );
+        assert!(inside.iter().all(|b| *b == 0.0), "{src}->{dst}: {inside:?}");
+    }
+    std::fs::remove_dir_all(&store).unwrap();
+}
