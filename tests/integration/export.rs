@@ -296,6 +296,22 @@ fn export_has_the_proxy_link_counters() {
     assert!(!links.is_empty());
     let metrics = csv_rows(&out.join("metrics.csv"));
     let half_s = 500_000_000;
+    // A link left standing keeps forwarding in the window: the zeros below
+    // are the cut's, not a sampler that stopped.
+    let cut = |s: &str, d: &str| {
+        links
+            .iter()
+            .any(|(a, b)| (a == s && b == d) || (a == d && b == s))
+    };
+    let kept: f64 = metrics
+        .iter()
+        .filter(|r| r["metric"].starts_with("proxy_link_bytes"))
+        .filter(|r| !cut(&r["node"], &r["metric"][21..r["metric"].len() - 1]))
+        .filter(|r| (start..end).contains(&r["timestamp_ns"].parse::<i64>().unwrap()))
+        .map(|r| r["value"].parse::<f64>().unwrap())
+        .sum();
+    eprintln!("uncut links: {kept} bytes inside the window");
+    assert!(kept > 0.0, "no link forwarded anything in the window");
     for (src, dst) in &links {
         let name = format!("proxy_link_bytes{{dst={dst}}}");
         let samples: Vec<(i64, f64)> = metrics
