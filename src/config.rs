@@ -214,6 +214,26 @@ impl TestConfig {
     }
 }
 
+/// `--nemesis-duration` and `--nemesis-delay` as a planned schedule: both
+/// positive seconds; the delay defaults to `--nemesis-interval`.
+fn fixed_pace(a: &TestArgs) -> Result<Option<rjepsen_nemesis::FixedPace>, BadArgs> {
+    let Some(duration) = a.nemesis_duration else {
+        return Ok(None);
+    };
+    let delay = a.nemesis_delay.unwrap_or(a.nemesis_interval);
+    for (name, v) in [("nemesis-duration", duration), ("nemesis-delay", delay)] {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(BadArgs(format!(
+                "bad --{name} {v}: expected a positive number of seconds"
+            )));
+        }
+    }
+    Ok(Some(rjepsen_nemesis::FixedPace {
+        delay_secs: delay,
+        duration_secs: duration,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +253,30 @@ mod tests {
         for bad in ["n3..n1", "n1..m3", "a..b"] {
             assert!(expand_nodes(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn planned_schedule_flags() {
+        use clap::Parser;
+        let cfg = |extra: &str| {
+            let argv = format!("rjepsen test --nodes n1..n3 {extra}");
+            let cli = crate::cli::Cli::try_parse_from(argv.split_whitespace()).unwrap();
+            let crate::cli::Command::Test(a) = cli.command else {
+                panic!()
+            };
+            TestConfig::from_args(&a).map(|c| c.nemesis_fixed)
+        };
+        assert_eq!(cfg("").unwrap(), None);
+        let p = cfg("--nemesis-interval 4 --nemesis-duration 5")
+            .unwrap()
+            .unwrap();
+        assert_eq!((p.duration_secs, p.delay_secs), (5.0, 4.0));
+        let p = cfg("--nemesis-duration 5 --nemesis-delay 2")
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.delay_secs, 2.0);
+        let e = cfg("--nemesis-duration 0").unwrap_err();
+        assert!(e.to_string().contains("--nemesis-duration 0"), "{e}");
     }
 
     #[test]
@@ -268,24 +312,4 @@ mod tests {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
-}
-
-/// `--nemesis-duration` and `--nemesis-delay` as a planned schedule: both
-/// positive seconds; the delay defaults to `--nemesis-interval`.
-fn fixed_pace(a: &TestArgs) -> Result<Option<rjepsen_nemesis::FixedPace>, BadArgs> {
-    let Some(duration) = a.nemesis_duration else {
-        return Ok(None);
-    };
-    let delay = a.nemesis_delay.unwrap_or(a.nemesis_interval);
-    for (name, v) in [("nemesis-duration", duration), ("nemesis-delay", delay)] {
-        if !(v.is_finite() && v > 0.0) {
-            return Err(BadArgs(format!(
-                "bad --{name} {v}: expected a positive number of seconds"
-            )));
-        }
-    }
-    Ok(Some(rjepsen_nemesis::FixedPace {
-        delay_secs: delay,
-        duration_secs: duration,
-    }))
 }
