@@ -66,7 +66,9 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         &cfg.nemesis,
         cfg.nemesis_interval,
         db.clone(),
-        proxies.clone(),
+        proxies
+            .clone()
+            .map(|p| p as Arc<dyn rjepsen_nemesis::LinkProxies>),
     )
     .map_err(BadArgs)?;
     let faults = package.faults.clone();

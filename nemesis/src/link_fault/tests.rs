@@ -277,7 +277,7 @@ async fn a_proxy_partition_stops_its_links_and_healing_lifts_it() {
     let ctx = PackageContext {
         db: Arc::new(Served),
         interval_secs: 1.0,
-        proxies: Some(proxies.clone()),
+        proxies: Some(proxies.clone() as Arc<dyn crate::proxies::LinkProxies>),
     };
     let pkg = registry()
         .iter()
