@@ -63,10 +63,19 @@ pub fn check_kinds(kinds: &[String], db: &dyn Db) -> Result<(), BadArgs> {
     )))
 }
 
-/// Opens the playground in `dir` and builds the test's parts from it.
-pub async fn open(dir: &Path) -> anyhow::Result<PlaygroundParts> {
+/// Opens the playground in `dir` and builds the test's parts from it; `db`
+/// (`--db`) must be the one it runs.
+pub async fn open(dir: &Path, db: &str) -> anyhow::Result<PlaygroundParts> {
     let pg = Playground::open(dir).await?;
     let state = pg.state().clone();
+    if state.db != db {
+        return Err(BadArgs(format!(
+            "--db {db}: the playground in {} runs {}",
+            dir.display(),
+            state.db
+        ))
+        .into());
+    }
     let addrs = AddrBook::new(state.nodes.iter().map(book_entry).collect());
     let logs = state
         .nodes
@@ -194,8 +203,15 @@ impl Pause for PlaygroundDb {
         let r = self.pg.lock().await.pause(node).await;
         r.map(|_| ()).map_err(|e| db_err(node, "pause", e))
     }
+    /// Resumes a paused node; one that is not paused (killed meanwhile) is
+    /// left alone, as SIGCONT to a dead process does nothing.
     async fn resume(&self, _test: &Test, node: &str) -> Result<(), DbError> {
-        let r = self.pg.lock().await.resume(node).await;
+        let mut pg = self.pg.lock().await;
+        let status = pg.status().await.map_err(|e| db_err(node, "resume", e))?;
+        if !status.iter().any(|n| n.name == node && n.state == "paused") {
+            return Ok(());
+        }
+        let r = pg.resume(node).await;
         r.map(|_| ()).map_err(|e| db_err(node, "resume", e))
     }
 }

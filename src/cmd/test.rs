@@ -189,7 +189,7 @@ impl Cluster {
     /// (`--playground`: no SSH, nothing installed; docs/playground.md).
     async fn choose(cfg: &TestConfig) -> anyhow::Result<Cluster> {
         if let Some(dir) = &cfg.playground {
-            let parts = crate::playground_test::open(dir).await?;
+            let parts = crate::playground_test::open(dir, &cfg.db).await?;
             crate::playground_test::check_kinds(&cfg.nemesis, parts.db.as_ref())?;
             rjepsen_nemesis::needs_proxies(&cfg.nemesis, cfg.nemesis_interval, parts.db.as_ref())
                 .map_err(BadArgs)?;
