@@ -144,6 +144,15 @@ fn db_err(node: &str, action: &str, e: PlaygroundError) -> DbError {
     }
 }
 
+/// `node`'s process state as the daemon reports it (`running`, `paused`, ...).
+async fn state_of(pg: &mut Playground, node: &str) -> Result<Option<String>, DbError> {
+    let status = pg
+        .status()
+        .await
+        .map_err(|e| db_err(node, "read the status", e))?;
+    Ok(status.into_iter().find(|n| n.name == node).map(|n| n.state))
+}
+
 /// The playground's etcd as the test's DB: nothing to install or wipe.
 struct PlaygroundDb {
     pg: Arc<Mutex<Playground>>,
@@ -191,8 +200,14 @@ impl Kill for PlaygroundDb {
         let r = self.pg.lock().await.kill(node).await;
         r.map(|_| ()).map_err(|e| db_err(node, "kill", e))
     }
+    /// Restarts a node that is not running; a running one is left alone (the
+    /// daemon's `Restart` would stop it first).
     async fn start(&self, _test: &Test, node: &str) -> Result<(), DbError> {
-        let r = self.pg.lock().await.restart(node).await;
+        let mut pg = self.pg.lock().await;
+        if state_of(&mut pg, node).await?.as_deref() == Some("running") {
+            return Ok(());
+        }
+        let r = pg.restart(node).await;
         r.map(|_| ()).map_err(|e| db_err(node, "restart", e))
     }
 }
@@ -207,8 +222,7 @@ impl Pause for PlaygroundDb {
     /// left alone, as SIGCONT to a dead process does nothing.
     async fn resume(&self, _test: &Test, node: &str) -> Result<(), DbError> {
         let mut pg = self.pg.lock().await;
-        let status = pg.status().await.map_err(|e| db_err(node, "resume", e))?;
-        if !status.iter().any(|n| n.name == node && n.state == "paused") {
+        if state_of(&mut pg, node).await?.as_deref() != Some("paused") {
             return Ok(());
         }
         let r = pg.resume(node).await;
