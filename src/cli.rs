@@ -108,6 +108,13 @@ pub struct TestArgs {
     pub nodes: NodeArgs,
     #[command(flatten)]
     pub register: RegisterArgs,
+    /// Test a running playground (`rjepsen playground start`): its nodes, its
+    /// proxies and its gRPC control, no SSH, nothing installed (docs/playground.md).
+    #[arg(long)]
+    pub playground: bool,
+    /// With --playground: its directory (default: the playground's default).
+    #[arg(long, value_name = "DIR", requires = "playground")]
+    pub dir: Option<std::path::PathBuf>,
     /// Workload: register, set, list-append, rw-register, bank.
     #[arg(long, default_value = "register")]
     pub workload: String,

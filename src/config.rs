@@ -45,6 +45,8 @@ pub struct TestConfig {
     pub quiet: bool,
     /// Adapter options passed to the DB and clients (`Test::options`).
     pub options: Map<String, Value>,
+    /// `--playground [--dir DIR]`: the playground's directory.
+    pub playground: Option<PathBuf>,
 }
 
 /// Expands `n1..n5` into `n1, n2, ..., n5` and splits comma lists.
@@ -150,7 +152,15 @@ pub fn ssh_options(args: &NodeArgs) -> SshOptions {
 
 impl TestConfig {
     pub fn from_args(a: &TestArgs) -> Result<TestConfig, BadArgs> {
-        let nodes = resolve_nodes(&a.nodes)?;
+        let playground = a.playground.then(|| {
+            a.dir
+                .clone()
+                .unwrap_or_else(rjepsen_playground::default_dir)
+        });
+        let nodes = match &playground {
+            Some(dir) => crate::playground_test::node_names(dir)?,
+            None => resolve_nodes(&a.nodes)?,
+        };
         if nodes.is_empty() {
             return Err(BadArgs(
                 "no nodes: give --nodes n1..n5 (or --node, --nodes-file)".into(),
@@ -210,6 +220,7 @@ impl TestConfig {
             store: a.store.clone(),
             quiet: a.quiet,
             options,
+            playground,
         })
     }
 }

@@ -9,6 +9,7 @@ mod cmd;
 mod config;
 mod exit;
 mod logging;
+mod playground_test;
 mod providers;
 mod record;
 

@@ -62,6 +62,7 @@ pub fn record(cfg: &TestConfig) -> RunRecord {
             nodes_file: path_text(&cfg.provider.nodes_file),
             node_memory_bytes: cfg.provider.limits.memory_bytes,
             node_cpus: cfg.provider.limits.cpus,
+            playground: path_text(&cfg.playground),
         },
         command: String::new(),
         args: Vec::new(),
@@ -126,6 +127,9 @@ pub fn rerun_args(r: &RunRecord) -> Vec<String> {
     }
     opt("store", c.store.clone());
     provider_args(c, &mut opt);
+    if let Some(d) = &c.playground {
+        opt("dir", d.clone());
+    }
     let flags = [
         (
             "serializable-reads",
@@ -134,6 +138,7 @@ pub fn rerun_args(r: &RunRecord) -> Vec<String> {
         ("nil-reads-unknown", r.workload_options.nil_reads_unknown),
         ("strict-host-key-checking", c.strict_host_key_checking),
         ("leave-db-running", c.leave_db_running),
+        ("playground", c.playground.is_some()),
         ("quiet", c.quiet),
     ];
     a.extend(

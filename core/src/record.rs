@@ -150,6 +150,8 @@ pub struct ControlRecord {
     /// `--node-memory` in bytes and `--node-cpus`.
     pub node_memory_bytes: Option<u64>,
     pub node_cpus: Option<f64>,
+    /// `--playground --dir DIR`: the playground's directory.
+    pub playground: Option<String>,
 }
 
 impl Default for ControlRecord {
@@ -166,6 +168,7 @@ impl Default for ControlRecord {
             nodes_file: None,
             node_memory_bytes: None,
             node_cpus: None,
+            playground: None,
         }
     }
 }

@@ -32,6 +32,6 @@ pub use packages::registry;
 pub use packet::{Netem, NetemSupport, PacketNemesis};
 pub use partition::PartitionNemesis;
 pub use process::{ProcessFault, ProcessNemesis};
-pub use proxies::{ProxiesError, TestProxies};
+pub use proxies::{link_toxics, peer_link_bytes, LinkProxies, NodeLink, ProxiesError, TestProxies};
 pub use rjepsen_core::fault::{fault_intervals, FaultInterval};
 pub use schedule::{final_generator, FaultCycle, FixedPace};

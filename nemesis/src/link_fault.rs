@@ -11,14 +11,14 @@
 //! to have stopped its links and left the others flowing.
 
 use crate::nodes::LazyRng;
-use crate::proxies::{peer_proxy, NodeLink, TestProxies};
+use crate::proxies::{LinkProxies, NodeLink};
 use async_trait::async_trait;
 use rand_chacha::ChaCha8Rng;
 use rjepsen_core::fault::FaultSpec;
 use rjepsen_core::nemesis::{Nemesis, NemesisError};
 use rjepsen_core::op::{Op, OpType};
 use rjepsen_core::test::Test;
-use rjepsen_proxy::{Fault, Link, Toxic};
+use rjepsen_proxy::Fault;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -60,7 +60,7 @@ pub(crate) fn links_json(links: &[NodeLink]) -> Value {
 /// The nemesis of one proxy fault kind.
 pub(crate) struct LinkNemesis<F> {
     spec: FaultSpec,
-    proxies: Option<Arc<TestProxies>>,
+    proxies: Option<Arc<dyn LinkProxies>>,
     fault: F,
     rng: LazyRng,
     /// The bytes per link when the current fault started.
@@ -68,7 +68,7 @@ pub(crate) struct LinkNemesis<F> {
 }
 
 impl<F: LinkFault> LinkNemesis<F> {
-    pub(crate) fn new(spec: FaultSpec, proxies: Option<Arc<TestProxies>>, fault: F) -> Self {
+    pub(crate) fn new(spec: FaultSpec, proxies: Option<Arc<dyn LinkProxies>>, fault: F) -> Self {
         let salt = crate::nodes::salt(&spec.name);
         LinkNemesis {
             spec,
@@ -79,7 +79,7 @@ impl<F: LinkFault> LinkNemesis<F> {
         }
     }
 
-    fn proxies(&self) -> Result<&TestProxies, String> {
+    fn proxies(&self) -> Result<&dyn LinkProxies, String> {
         self.proxies.as_deref().ok_or_else(|| {
             format!(
                 "failed to {}: the test has no proxies (rjepsen test starts them for proxy nemeses)",
@@ -93,23 +93,11 @@ impl<F: LinkFault> LinkNemesis<F> {
         let plan = self
             .rng
             .with(test, |rng| self.fault.plan(&op.value, proxies.nodes(), rng))?;
-        let toxics = plan
-            .links
-            .iter()
-            .map(|(src, dst)| {
-                let name = format!("{}:{src}->{dst}", self.spec.name);
-                Toxic::new(
-                    &name,
-                    plan.fault.clone(),
-                    Link::between(src, &peer_proxy(dst)),
-                )
-            })
-            .collect();
         let ns = proxies
-            .set(&self.spec.name, toxics)
-            .await
-            .map_err(|e| e.to_string())?;
-        *self.started.lock().unwrap_or_else(|p| p.into_inner()) = Some(proxies.peer_bytes());
+            .set_links(&self.spec.name, &plan.links, &plan.fault)
+            .await?;
+        let bytes = proxies.peer_bytes().await?;
+        *self.started.lock().unwrap_or_else(|p| p.into_inner()) = Some(bytes);
         Ok(json!({
             "chosen": plan.chosen,
             "fault": plan.fault,
@@ -120,16 +108,13 @@ impl<F: LinkFault> LinkNemesis<F> {
 
     async fn stop(&self) -> Result<Value, String> {
         let proxies = self.proxies()?;
-        let now = proxies.peer_bytes();
+        let now = proxies.peer_bytes().await?;
         let before = self
             .started
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        let ns = proxies
-            .set(&self.spec.name, Vec::new())
-            .await
-            .map_err(|e| e.to_string())?;
+        let ns = proxies.clear(&self.spec.name).await?;
         let mut value = json!({ "healed": true, "proxy-ns": ns });
         if let Some(before) = before {
             value["window-bytes"] = window_bytes(&before, &now);
@@ -180,12 +165,12 @@ impl<F: LinkFault> Nemesis for LinkNemesis<F> {
             return Ok(());
         };
         proxies
-            .set(&self.spec.name, Vec::new())
+            .clear(&self.spec.name)
             .await
             .map(|_| ())
-            .map_err(|e| NemesisError {
+            .map_err(|message| NemesisError {
                 action: format!("heal {}", self.spec.name),
-                message: e.to_string(),
+                message,
             })
     }
 

@@ -10,7 +10,7 @@
 
 use crate::compose::Compose;
 use crate::packages;
-use crate::proxies::TestProxies;
+use crate::proxies::LinkProxies;
 use async_trait::async_trait;
 use rjepsen_core::db::Db;
 use rjepsen_core::fault::{FaultBook, FaultSpec};
@@ -30,7 +30,7 @@ pub struct PackageContext {
     pub fixed: Option<crate::schedule::FixedPace>,
     /// The proxies in front of the nodes (`rjepsen test` starts them when
     /// [`needs_proxies`] says so); `None` otherwise.
-    pub proxies: Option<Arc<TestProxies>>,
+    pub proxies: Option<Arc<dyn LinkProxies>>,
 }
 
 /// A package's nemesis and its main-phase schedule (not yet `OnNemesis`).
@@ -184,7 +184,7 @@ pub fn package_with(
     kinds: &[String],
     interval_secs: f64,
     db: Arc<dyn Db>,
-    proxies: Option<Arc<TestProxies>>,
+    proxies: Option<Arc<dyn LinkProxies>>,
 ) -> Result<NemesisPackage, String> {
     package_paced(kinds, interval_secs, None, db, proxies)
 }
@@ -195,7 +195,7 @@ pub fn package_paced(
     interval_secs: f64,
     fixed: Option<crate::schedule::FixedPace>,
     db: Arc<dyn Db>,
-    proxies: Option<Arc<TestProxies>>,
+    proxies: Option<Arc<dyn LinkProxies>>,
 ) -> Result<NemesisPackage, String> {
     let resolved = resolve(kinds, db.as_ref())?;
     check_interval(&resolved, interval_secs)?;

@@ -12,9 +12,17 @@
 //! Several proxy nemeses share one proxy group, whose fault set is one whole
 //! state; each kind owns a slice of it ([`TestProxies::set`]) and the union is
 //! applied atomically, so one kind healing never lifts another's fault.
+//!
+//! The proxy nemeses see the proxies only through [`LinkProxies`] (nodes, set a
+//! kind's fault on some links, bytes per link), so the same packages act on a
+//! running playground's proxies (`rjepsen test --playground`) over its gRPC
+//! control, without knowing which proxies they drive.
 
+use async_trait::async_trait;
 use rjepsen_core::addr::{control_address_toward, AddrBook};
-use rjepsen_proxy::{FaultSet, IpMap, LinkBytes, ProxyError, ProxyGroup, ProxySpec, Toxic};
+use rjepsen_proxy::{
+    Fault, FaultSet, IpMap, Link, LinkBytes, ProxyError, ProxyGroup, ProxySpec, Toxic,
+};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use tokio::sync::Mutex;
@@ -45,6 +53,45 @@ pub fn peer_proxy(node: &str) -> String {
 /// A directed link between two nodes: connections `src` opens to `dst`'s peer
 /// port (bytes flow both ways on them).
 pub type NodeLink = (String, String);
+
+/// The proxies a proxy nemesis acts through: the seam between the fault
+/// packages and whichever proxies stand in front of the nodes (the test's own,
+/// [`TestProxies`], or a running playground's).
+#[async_trait]
+pub trait LinkProxies: Send + Sync {
+    /// The nodes, in order.
+    fn nodes(&self) -> &[String];
+
+    /// Replaces `kind`'s faults by `fault` on each of `links` (connections
+    /// `src` opens to `dst`'s peer port), leaving other kinds' faults alone.
+    /// Returns the proxies' ns at which it took effect.
+    async fn set_links(&self, kind: &str, links: &[NodeLink], fault: &Fault)
+        -> Result<u64, String>;
+
+    /// Lifts `kind`'s faults (others stay); returns the ns it took effect.
+    async fn clear(&self, kind: &str) -> Result<u64, String>;
+
+    /// Bytes forwarded so far on each node-to-node link, both ways summed;
+    /// every pair of distinct nodes is present.
+    async fn peer_bytes(&self) -> Result<BTreeMap<NodeLink, u64>, String>;
+}
+
+/// One toxic per link, named `kind:src->dst`, on `dst`'s peer proxy as
+/// `peer_name` names it.
+pub fn link_toxics(
+    kind: &str,
+    links: &[NodeLink],
+    fault: &Fault,
+    peer_name: impl Fn(&str) -> String,
+) -> Vec<Toxic> {
+    links
+        .iter()
+        .map(|(src, dst)| {
+            let name = format!("{kind}:{src}->{dst}");
+            Toxic::new(&name, fault.clone(), Link::between(src, &peer_name(dst)))
+        })
+        .collect()
+}
 
 /// The proxies of one test and the fault slices of the kinds using them.
 pub struct TestProxies {
@@ -121,21 +168,47 @@ impl TestProxies {
 
     /// Bytes forwarded so far on each node-to-node link, both directions summed.
     pub fn peer_bytes(&self) -> BTreeMap<NodeLink, u64> {
-        peer_link_bytes(&self.group.bytes(), &self.nodes)
+        peer_link_bytes(&self.group.bytes(), &self.nodes, peer_proxy)
+    }
+}
+
+#[async_trait]
+impl LinkProxies for TestProxies {
+    fn nodes(&self) -> &[String] {
+        &self.nodes
+    }
+
+    async fn set_links(
+        &self,
+        kind: &str,
+        links: &[NodeLink],
+        fault: &Fault,
+    ) -> Result<u64, String> {
+        let toxics = link_toxics(kind, links, fault, peer_proxy);
+        self.set(kind, toxics).await.map_err(|e| e.to_string())
+    }
+
+    async fn clear(&self, kind: &str) -> Result<u64, String> {
+        self.set(kind, Vec::new()).await.map_err(|e| e.to_string())
+    }
+
+    async fn peer_bytes(&self) -> Result<BTreeMap<NodeLink, u64>, String> {
+        Ok(TestProxies::peer_bytes(self))
     }
 }
 
 /// Node-to-node byte counts from the group's per-proxy counters: `(src,
-/// "dst:peer")` becomes `(src, dst)`; every pair of distinct nodes is present.
+/// peer_name(dst))` becomes `(src, dst)`; every pair of distinct nodes is present.
 pub fn peer_link_bytes(
     bytes: &BTreeMap<(String, String), LinkBytes>,
     nodes: &[String],
+    peer_name: impl Fn(&str) -> String,
 ) -> BTreeMap<NodeLink, u64> {
     let mut out = BTreeMap::new();
     for src in nodes {
         for dst in nodes.iter().filter(|d| *d != src) {
             let b = bytes
-                .get(&(src.clone(), peer_proxy(dst)))
+                .get(&(src.clone(), peer_name(dst)))
                 .map_or(0, |b| b.upstream + b.downstream);
             out.insert((src.clone(), dst.clone()), b);
         }

@@ -4,13 +4,13 @@
 //! the link's source node, into `proxy-metrics.jsonl` (metrics.jsonl's
 //! format, which `rjepsen export` reads with it).
 //!
-//! The proxies live in the control process, so sampling is a read of their
-//! counters, not an SSH round trip. Samples are put on the history's clock
+//! The test's own proxies live in the control process, so sampling is a read
+//! of their counters (a playground's: one gRPC call), not an SSH round trip. Samples are put on the history's clock
 //! through clock.json's anchor once the runner has written it; none are taken
 //! before.
 
 use rjepsen_core::metrics::{MetricSample, PROXY_METRICS_FILE};
-use rjepsen_nemesis::TestProxies;
+use rjepsen_nemesis::LinkProxies;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,19 +21,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// the returned task is aborted.
 pub(crate) fn start(
     rt: &tokio::runtime::Runtime,
-    proxies: Arc<TestProxies>,
+    proxies: Arc<dyn LinkProxies>,
     dir: PathBuf,
     interval: Duration,
 ) -> tokio::task::JoinHandle<()> {
     rt.spawn(async move {
-        if let Err(e) = sample(&proxies, &dir, interval).await {
+        if let Err(e) = sample(proxies.as_ref(), &dir, interval).await {
             tracing::warn!("proxy metrics: {e}");
         }
     })
 }
 
 async fn sample(
-    proxies: &TestProxies,
+    proxies: &dyn LinkProxies,
     dir: &std::path::Path,
     interval: Duration,
 ) -> std::io::Result<()> {
@@ -43,7 +43,14 @@ async fn sample(
     let mut tick = tokio::time::interval(interval);
     loop {
         tick.tick().await;
-        let now = proxies.peer_bytes();
+        let now = match proxies.peer_bytes().await {
+            Ok(now) => now,
+            Err(e) => {
+                // A playground's counters come over gRPC; skip a failed read.
+                tracing::warn!("proxy metrics: {e}");
+                continue;
+            }
+        };
         let wall = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as i128);

@@ -35,10 +35,10 @@ pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
 fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     let workload =
         rjepsen_workloads::build(&cfg.workload, &workload_options(cfg)).map_err(BadArgs)?;
-    let db = rjepsen_db::db_for(&cfg.db).map_err(BadArgs)?;
     let client = rjepsen_db::client_for(&cfg.db, &cfg.workload).map_err(BadArgs)?;
-    let proxied = rjepsen_nemesis::needs_proxies(&cfg.nemesis, cfg.nemesis_interval, db.as_ref())
-        .map_err(BadArgs)?;
+    // The runtime outlives the proxies, whose listeners run on it.
+    let rt = tokio::runtime::Runtime::new()?;
+    let cluster = rt.block_on(Cluster::choose(cfg))?;
     let store = StoreRun::create(&cfg.store, &cfg.name)?;
     crate::logging::to_file(&store.path("rjepsen.log"))?;
     let mut record = crate::record::record(cfg);
@@ -55,11 +55,20 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     );
     eprintln!("store: {}", store.dir.display());
 
-    // The runtime outlives the proxies, whose listeners run on it.
-    let rt = tokio::runtime::Runtime::new()?;
-    // The provider knows how its nodes are reached (key, addresses, abilities).
-    let remote = crate::providers::remote_for(&cfg.provider, &cfg.nodes, &cfg.ssh)?;
-    let (addrs, proxies) = rt.block_on(address_book(cfg, db.as_ref(), remote.as_ref(), proxied))?;
+    let Cluster {
+        db,
+        remote,
+        proxies,
+    } = cluster;
+    let (addrs, proxies) = match proxies {
+        Ready::Direct(proxied) => {
+            let (addrs, p) =
+                rt.block_on(address_book(cfg, db.as_ref(), remote.as_ref(), proxied))?;
+            (addrs, Ready::Own(p))
+        }
+        Ready::Playground(book, p) => (book.clone(), Ready::Playground(book, p)),
+        own @ Ready::Own(_) => (addrs_of(&own), own),
+    };
     record.addresses = Some(addrs.clone());
     store.write_json("test.json", &record)?;
     let package = rjepsen_nemesis::package_paced(
@@ -67,7 +76,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         cfg.nemesis_interval,
         cfg.nemesis_fixed,
         db.clone(),
-        proxies.clone(),
+        proxies.link_proxies(),
     )
     .map_err(BadArgs)?;
     let faults = package.faults.clone();
@@ -113,10 +122,10 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
             .map(Duration::from_secs_f64),
     };
     let db_for_sweep = parts.db.clone();
-    let proxy_sampler = match (&proxies, parts.metrics_interval) {
+    let proxy_sampler = match (proxies.link_proxies(), parts.metrics_interval) {
         (Some(p), Some(every)) => Some(crate::cmd::proxy_metrics::start(
             &rt,
-            p.clone(),
+            p,
             store.dir.clone(),
             every,
         )),
@@ -126,7 +135,16 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     let outcome = rt.block_on(async {
         let cancel = interrupt_on_ctrl_c();
         // Only on a cluster cleared of what an earlier run left.
-        crate::cmd::heal::heal_leftovers(&test, db_for_sweep).await?;
+        match &cfg.playground {
+            Some(dir) => {
+                for line in crate::playground_test::heal_leftovers(dir).await? {
+                    eprintln!("healed (left by an earlier run): {line}");
+                }
+            }
+            None => {
+                crate::cmd::heal::heal_leftovers(&test, db_for_sweep).await?;
+            }
+        }
         run_test(test, &store, parts, gen, cancel)
             .await
             .map_err(anyhow::Error::from)
@@ -139,6 +157,73 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     drop(proxies);
     rt.shutdown_timeout(Duration::from_secs(2));
     finish(&store, record, outcome, &*checker, &faults)
+}
+
+/// The book of proxies already started.
+fn addrs_of(ready: &Ready) -> AddrBook {
+    match ready {
+        Ready::Own(Some(p)) => p.book().clone(),
+        Ready::Playground(book, _) => book.clone(),
+        _ => AddrBook::new(Vec::new()),
+    }
+}
+
+/// Where the test runs: the DB, how nodes are reached, and the proxies.
+struct Cluster {
+    db: Arc<dyn Db>,
+    remote: Arc<dyn Remote>,
+    proxies: Ready,
+}
+
+/// The fault proxies of a run.
+enum Ready {
+    /// Not started yet; `true` when a proxy kind needs them.
+    Direct(bool),
+    /// The test's own, on the control node (or none).
+    Own(Option<Arc<TestProxies>>),
+    /// A running playground's, with its address book.
+    Playground(AddrBook, Arc<dyn rjepsen_nemesis::LinkProxies>),
+}
+
+impl Ready {
+    fn link_proxies(&self) -> Option<Arc<dyn rjepsen_nemesis::LinkProxies>> {
+        match self {
+            Ready::Own(p) => p
+                .clone()
+                .map(|p| p as Arc<dyn rjepsen_nemesis::LinkProxies>),
+            Ready::Playground(_, p) => Some(p.clone()),
+            Ready::Direct(_) => None,
+        }
+    }
+}
+
+impl Cluster {
+    /// The provider's nodes and the named DB, or a running playground's
+    /// (`--playground`: no SSH, nothing installed; docs/playground.md).
+    async fn choose(cfg: &TestConfig) -> anyhow::Result<Cluster> {
+        if let Some(dir) = &cfg.playground {
+            let parts = crate::playground_test::open(dir, &cfg.db).await?;
+            crate::playground_test::check_kinds(&cfg.nemesis, parts.db.as_ref())?;
+            rjepsen_nemesis::needs_proxies(&cfg.nemesis, cfg.nemesis_interval, parts.db.as_ref())
+                .map_err(BadArgs)?;
+            return Ok(Cluster {
+                db: parts.db,
+                remote: Arc::new(rjepsen_core::control::LocalRemote::new()),
+                proxies: Ready::Playground(parts.addrs, parts.proxies),
+            });
+        }
+        let db = rjepsen_db::db_for(&cfg.db).map_err(BadArgs)?;
+        let proxied =
+            rjepsen_nemesis::needs_proxies(&cfg.nemesis, cfg.nemesis_interval, db.as_ref())
+                .map_err(BadArgs)?;
+        // The provider knows how its nodes are reached (key, addresses, abilities).
+        let remote = crate::providers::remote_for(&cfg.provider, &cfg.nodes, &cfg.ssh)?;
+        Ok(Cluster {
+            db,
+            remote,
+            proxies: Ready::Direct(proxied),
+        })
+    }
 }
 
 /// Records how the run ended in `test.json`, checks the history and writes

@@ -15,6 +15,33 @@ fn record_of(argv: &[String]) -> RunRecord {
     record(&TestConfig::from_args(&args).unwrap())
 }
 
+/// A playground's `state.json` naming `nodes` (no daemon: only read for names).
+fn playground_state(nodes: &[&str]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rjepsen-record-pg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let at: std::net::SocketAddr = "127.0.0.1:1".parse().unwrap();
+    let node = |n: &&str| rjepsen_playground::NodeInfo {
+        name: n.to_string(),
+        client: at,
+        peer: at,
+        real_client: at,
+        real_peer: at,
+        data_dir: dir.join(n),
+        log: dir.join(n).join("etcd.log"),
+    };
+    let state = rjepsen_playground::State {
+        daemon_pid: 1,
+        control: at,
+        http: at,
+        seed: 1,
+        db: "etcd".into(),
+        binary: "/bin/true".into(),
+        nodes: nodes.iter().map(node).collect(),
+    };
+    state.write(&dir).unwrap();
+    dir
+}
+
 /// Every option of `rjepsen test` set away from its default.
 fn every_option() -> Vec<String> {
     let argv = "rjepsen test --nodes a1..a2 --node b1 --username jepsen \
@@ -25,9 +52,11 @@ fn every_option() -> Vec<String> {
         --ops-per-key 17 --max-writes-per-key 9 --consistency-models serializable,snapshot-isolation \
         --recovery-time 0.25 --min-ok-per-process 0.5 --leave-db-running \
         --store /tmp/store --quiet --test-count 3 --provider lxc --state-dir /tmp/st \
-        --node-memory 512M --node-cpus 0.5 --nodes-file";
+        --node-memory 512M --node-cpus 0.5 --playground --dir PLAYGROUND --nodes-file";
     let file = std::env::temp_dir().join(format!("rjepsen-record-nodes-{}", std::process::id()));
     std::fs::write(&file, "b1\nb2 host-b2\n").unwrap();
+    let playground = playground_state(&["a1", "a2", "b1", "b2"]);
+    let argv = argv.replace("PLAYGROUND", &playground.display().to_string());
     let mut args: Vec<String> = argv
         .split(' ')
         .filter(|s| !s.is_empty())

@@ -73,7 +73,7 @@ type Link = (String, String);
 
 /// Each stop op reports the bytes per link during its window: 0 on every link
 /// the start cut, more than 0 on some link it left alone.
-fn check_windows(run: &Path) {
+pub(super) fn check_windows(run: &Path) {
     let ops = read_jsonl(&run.join("history.jsonl")).unwrap();
     let done: Vec<&Op> = ops
         .iter()

@@ -279,7 +279,7 @@ async fn a_proxy_partition_stops_its_links_and_healing_lifts_it() {
         db: Arc::new(Served),
         interval_secs: 1.0,
         fixed: None,
-        proxies: Some(proxies.clone()),
+        proxies: Some(proxies.clone() as Arc<dyn crate::proxies::LinkProxies>),
     };
     let pkg = registry()
         .iter()
