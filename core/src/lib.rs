@@ -2,7 +2,8 @@
 //!
 //! Operations and histories ([`op`], [`history`]), the test's address book
 //! ([`addr`]), the extension-point traits
-//! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the fault
+//! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the one rule
+//! for what a client's error means ([`op_client`]), the fault
 //! vocabulary ([`fault`]), the run record of test.json ([`record`]) and a campaign's summary
 //! ([`campaign`]), and — behind the
 //! `control` feature — the machinery that touches the world: control of nodes over
@@ -37,6 +38,8 @@ pub mod db;
 pub mod lxc;
 #[cfg(feature = "control")]
 pub mod nemesis;
+#[cfg(feature = "control")]
+pub mod op_client;
 #[cfg(feature = "control")]
 pub mod provider;
 #[cfg(feature = "control")]

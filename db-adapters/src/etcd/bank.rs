@@ -9,10 +9,11 @@
 //! conflict). A read is one range get: every balance at one revision.
 
 use super::client::Ops;
-use super::conn::{parse_int, Conn, OpError};
+use super::conn::{before_write, during_write, parse_int, Conn};
 use async_trait::async_trait;
 use etcd_client::{Compare, CompareOp, Txn, TxnOp, TxnOpResponse};
 use rjepsen_core::op::Op;
+use rjepsen_core::op_client::OpError;
 use rjepsen_core::test::Test;
 use serde_json::{json, Map, Value};
 
@@ -73,7 +74,7 @@ impl Bank {
             .client
             .txn(Txn::new().and_then(gets))
             .await
-            .map_err(OpError::before_write)?;
+            .map_err(before_write)?;
         let mut seen = Vec::new();
         for (key, r) in keys.iter().zip(resp.op_responses()) {
             let kv = match r {
@@ -98,7 +99,7 @@ impl Bank {
                 TxnOp::put(keys[0].as_str(), (from_balance - amount).to_string(), None),
                 TxnOp::put(keys[1].as_str(), (to_balance + amount).to_string(), None),
             ]);
-        let resp = conn.client.txn(txn).await.map_err(OpError::during_write)?;
+        let resp = conn.client.txn(txn).await.map_err(during_write)?;
         if resp.succeeded() {
             Ok(op.value.clone())
         } else {
@@ -136,7 +137,7 @@ impl Ops for Bank {
         conn.client
             .txn(Txn::new().when(absent).and_then(puts))
             .await
-            .map_err(OpError::during_write)?;
+            .map_err(during_write)?;
         Ok(())
     }
 }

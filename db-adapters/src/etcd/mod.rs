@@ -16,9 +16,9 @@ mod set;
 mod txn;
 
 pub use bank::Bank;
-pub use client::{EtcdClient, Ops};
+pub use client::{EtcdClient, EtcdDriver, Ops};
 pub use commands::{DATA_DIR, LOG_FILE, PIDFILE, UPLOADED_BINARY};
-pub use conn::{endpoint, op_timeout, Conn, OpError, DEFAULT_OP_TIMEOUT};
+pub use conn::{before_write, during_write, endpoint, Conn};
 pub use db::Etcd;
 pub use register::Register;
 pub use set::Set;
@@ -32,15 +32,15 @@ pub const WORKLOADS: [&str; 5] = ["register", "set", "list-append", "rw-register
 /// A template client for `workload`.
 pub fn client(workload: &str) -> Option<Box<dyn Client>> {
     Some(match workload {
-        "register" => Box::new(EtcdClient::new(Register)),
-        "set" => Box::new(EtcdClient::new(Set)),
-        "list-append" => Box::new(EtcdClient::new(Txns {
+        "register" => Box::new(EtcdClient::new(EtcdDriver(Register))),
+        "set" => Box::new(EtcdClient::new(EtcdDriver(Set))),
+        "list-append" => Box::new(EtcdClient::new(EtcdDriver(Txns {
             kind: TxnKind::ListAppend,
-        })),
-        "rw-register" => Box::new(EtcdClient::new(Txns {
+        }))),
+        "rw-register" => Box::new(EtcdClient::new(EtcdDriver(Txns {
             kind: TxnKind::RwRegister,
-        })),
-        "bank" => Box::new(EtcdClient::new(Bank)),
+        }))),
+        "bank" => Box::new(EtcdClient::new(EtcdDriver(Bank))),
         _ => return None,
     })
 }

@@ -7,10 +7,11 @@
 //! return stale values — the checker is expected to catch that.
 
 use super::client::Ops;
-use super::conn::{key_text, parse_int, Conn, OpError};
+use super::conn::{before_write, during_write, key_text, parse_int, Conn};
 use async_trait::async_trait;
 use etcd_client::{Compare, CompareOp, Txn, TxnOp};
 use rjepsen_core::op::Op;
+use rjepsen_core::op_client::OpError;
 use rjepsen_core::test::Test;
 use serde_json::{json, Value};
 
@@ -55,7 +56,7 @@ impl Ops for Register {
                     .client
                     .get(key.as_bytes(), Some(conn.read_options()))
                     .await
-                    .map_err(OpError::before_write)?;
+                    .map_err(before_write)?;
                 let value = match resp.kvs().first() {
                     Some(kv) => json!(parse_int(kv.value(), &key)?),
                     None => Value::Null,
@@ -67,7 +68,7 @@ impl Ops for Register {
                 conn.client
                     .put(key, value.to_string(), None)
                     .await
-                    .map_err(OpError::during_write)?;
+                    .map_err(during_write)?;
                 Ok(op.value.clone())
             }
             "cas" => {
@@ -82,7 +83,7 @@ impl Ops for Register {
                         old.to_string(),
                     )])
                     .and_then([TxnOp::put(key, new.to_string(), None)]);
-                let resp = conn.client.txn(txn).await.map_err(OpError::during_write)?;
+                let resp = conn.client.txn(txn).await.map_err(during_write)?;
                 if resp.succeeded() {
                     Ok(op.value.clone())
                 } else {

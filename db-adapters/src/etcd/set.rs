@@ -7,9 +7,10 @@
 //! single-key read would be. See docs/etcd.md for the trade-off.
 
 use super::client::Ops;
-use super::conn::{parse_int, Conn, OpError};
+use super::conn::{during_write, parse_int, Conn};
 use async_trait::async_trait;
 use rjepsen_core::op::Op;
+use rjepsen_core::op_client::OpError;
 use rjepsen_core::test::Test;
 use serde_json::{json, Value};
 
@@ -33,7 +34,7 @@ impl Ops for Set {
                 conn.client
                     .put(format!("{PREFIX}{element}"), element.to_string(), None)
                     .await
-                    .map_err(OpError::during_write)?;
+                    .map_err(during_write)?;
                 Ok(op.value.clone())
             }
             "read" => {

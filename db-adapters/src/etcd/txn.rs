@@ -13,10 +13,11 @@
 //! a key never written returns `[]` for lists and `null` for registers.
 
 use super::client::Ops;
-use super::conn::{key_text, Conn, OpError};
+use super::conn::{before_write, during_write, key_text, Conn};
 use async_trait::async_trait;
 use etcd_client::{Compare, CompareOp, Txn, TxnOp, TxnOpResponse};
 use rjepsen_core::op::Op;
+use rjepsen_core::op_client::OpError;
 use rjepsen_core::test::Test;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -173,7 +174,7 @@ impl Txns {
             .client
             .txn(Txn::new().and_then(gets))
             .await
-            .map_err(OpError::before_write)?;
+            .map_err(before_write)?;
         let mut snap = BTreeMap::new();
         for (k, r) in keys.iter().zip(resp.op_responses()) {
             let TxnOpResponse::Get(get) = r else {
@@ -216,7 +217,7 @@ impl Txns {
             .client
             .txn(Txn::new().when(compares).and_then(puts))
             .await
-            .map_err(OpError::during_write)?;
+            .map_err(during_write)?;
         if resp.succeeded() {
             Ok(())
         } else {
