@@ -1,11 +1,13 @@
-//! rjepsen-db: one module per system under test, each behind a cargo feature.
+//! rjepsen-db: the registry of databases; each adapter is a crate of its own
+//! (`db-adapters/<db>/`, so that their client libraries and dependency trees never
+//! meet), linked here behind a cargo feature of the same name.
 //!
 //! The runner and the CLI only need the two entry points below, which map the
 //! names given on the command line (`--db etcd`, `--workload register`) to a `Db`
 //! and to a template `Client` (opened per worker with `Client::open(test, node)`).
 
 #[cfg(feature = "etcd")]
-pub mod etcd;
+pub use rjepsen_db_etcd as etcd;
 
 use rjepsen_core::client::Client;
 use rjepsen_core::db::Db;
