@@ -3,7 +3,8 @@
 //! Operations and histories ([`op`], [`history`]), the test's address book
 //! ([`addr`]), the extension-point traits
 //! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the one rule
-//! for what a client's error means ([`op_client`]), the fault
+//! for what a client's error means ([`op_client`]), each workload's op vocabulary
+//! as a trait a database's connection implements ([`serve`]), the fault
 //! vocabulary ([`fault`]), the run record of test.json ([`record`]) and a campaign's summary
 //! ([`campaign`]), and — behind the
 //! `control` feature — the machinery that touches the world: control of nodes over
@@ -44,6 +45,8 @@ pub mod op_client;
 pub mod provider;
 #[cfg(feature = "control")]
 pub mod runner;
+#[cfg(feature = "control")]
+pub mod serve;
 #[cfg(feature = "control")]
 pub mod store;
 #[cfg(feature = "control")]

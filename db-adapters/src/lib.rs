@@ -31,17 +31,13 @@ pub fn db_for(name: &str) -> Result<Arc<dyn Db>, String> {
     }
 }
 
-/// A template client of `db` for `workload`.
+/// A template client of `db` for `workload`: one of those the database's
+/// adapter serves (`served()`, typed by core's per-workload traits).
 pub fn client_for(db: &str, workload: &str) -> Result<Box<dyn Client>, String> {
     let _ = workload; // unused when no DB feature is enabled
     match db {
         #[cfg(feature = "etcd")]
-        "etcd" => etcd::client(workload).ok_or_else(|| {
-            format!(
-                "failed to find a client for workload {workload:?} on etcd: known workloads are {}",
-                etcd::WORKLOADS.join(", ")
-            )
-        }),
+        "etcd" => rjepsen_core::serve::pick(db, etcd::served(), workload),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")
@@ -57,7 +53,8 @@ mod tests {
     fn names_resolve() {
         assert!(db_for("etcd").is_ok());
         assert!(db_for("zookeeper").err().unwrap().contains("etcd"));
-        for w in etcd::WORKLOADS {
+        // etcd serves every workload the workloads crate can build.
+        for w in rjepsen_core::serve::WORKLOADS {
             assert!(client_for("etcd", w).is_ok(), "{w}");
         }
         assert!(client_for("etcd", "queue")
