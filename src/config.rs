@@ -41,7 +41,8 @@ pub struct TestConfig {
     pub leave_db_running: bool,
     pub store: PathBuf,
     pub quiet: bool,
-    /// Adapter options passed to the DB and clients (`Test::options`).
+    /// The database's typed options as it writes them, plus `op-timeout`
+    /// (`Test::options`, test.json's `db_options`).
     pub options: Map<String, Value>,
 }
 
@@ -146,6 +147,25 @@ pub fn ssh_options(args: &NodeArgs) -> SshOptions {
     }
 }
 
+/// The database's own options, checked by its adapter (`rjepsen_db::db_options`):
+/// only those given are passed, so an option of another database is refused.
+fn db_options(a: &TestArgs) -> Result<Map<String, Value>, BadArgs> {
+    let mut given = Map::new();
+    if a.serializable_reads {
+        given.insert("serializable-reads".into(), json!(true));
+    }
+    if let Some(b) = &a.db_binary {
+        if !b.is_file() {
+            return Err(BadArgs(format!(
+                "--db-binary {}: no such file",
+                b.display()
+            )));
+        }
+        given.insert("db-binary".into(), json!(b.display().to_string()));
+    }
+    rjepsen_db::db_options(&a.db, &given).map_err(BadArgs)
+}
+
 impl TestConfig {
     pub fn from_args(a: &TestArgs) -> Result<TestConfig, BadArgs> {
         let nodes = resolve_nodes(&a.nodes)?;
@@ -161,21 +181,11 @@ impl TestConfig {
                 Err(BadArgs(format!("bad --{name} {v}: expected a number >= 0")))
             }
         };
-        let mut options = Map::new();
-        options.insert("serializable-reads".into(), json!(a.serializable_reads));
+        let mut options = db_options(a)?;
         options.insert(
             "op-timeout".into(),
             json!(positive("op-timeout", a.op_timeout)?),
         );
-        if let Some(b) = &a.db_binary {
-            if !b.is_file() {
-                return Err(BadArgs(format!(
-                    "--db-binary {}: no such file",
-                    b.display()
-                )));
-            }
-            options.insert("db-binary".into(), json!(b.display().to_string()));
-        }
         Ok(TestConfig {
             name: a
                 .name

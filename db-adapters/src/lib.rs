@@ -11,6 +11,7 @@ pub use rjepsen_db_etcd as etcd;
 
 use rjepsen_core::client::Client;
 use rjepsen_core::db::Db;
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// The names `db_for` knows, for help texts.
@@ -26,6 +27,22 @@ pub fn db_for(name: &str) -> Result<Arc<dyn Db>, String> {
         "etcd" => Ok(Arc::new(etcd::Etcd::default())),
         _ => Err(format!(
             "failed to find db {name:?}: known dbs are {}",
+            DBS.join(", ")
+        )),
+    }
+}
+
+/// The options of `db`, checked: `given` holds what the command line named
+/// (`serializable-reads`, `db-binary`, ...); an option the database does not
+/// take is an error naming those it does. Returns them as the database's typed
+/// options write them (test.json's `db_options`, `Test::options`).
+pub fn db_options(db: &str, given: &Map<String, Value>) -> Result<Map<String, Value>, String> {
+    let _ = given; // unused when no DB feature is enabled
+    match db {
+        #[cfg(feature = "etcd")]
+        "etcd" => etcd::EtcdOptions::parse(given).map(|o| o.to_map()),
+        _ => Err(format!(
+            "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")
         )),
     }

@@ -90,7 +90,7 @@ impl Conn {
         Ok(Conn {
             node: node.to_string(),
             client,
-            serializable: test.flag("serializable-reads"),
+            serializable: crate::EtcdOptions::of(test).serializable_reads,
         })
     }
 
