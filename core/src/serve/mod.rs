@@ -70,3 +70,6 @@ pub(crate) fn bad(op: &Op, why: &str) -> OpError {
         op.f, op.value
     ))
 }
+
+#[cfg(test)]
+mod tests;
