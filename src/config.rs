@@ -238,6 +238,26 @@ mod tests {
         }
     }
 
+    /// What `--workload` builds and what the adapters serve share one list of
+    /// names; and a database's options are checked while parsing.
+    #[test]
+    fn workload_names_agree_and_db_options_are_checked() {
+        assert_eq!(rjepsen_workloads::WORKLOADS, rjepsen_core::serve::WORKLOADS);
+        let argv = |extra: &[&str]| {
+            let mut v = vec!["rjepsen", "test", "--nodes", "n1"];
+            v.extend_from_slice(extra);
+            let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(v).unwrap();
+            match cli.command {
+                crate::cli::Command::Test(a) => TestConfig::from_args(&a),
+                _ => unreachable!(),
+            }
+        };
+        let cfg = argv(&["--serializable-reads"]).unwrap();
+        assert_eq!(cfg.options["serializable-reads"], json!(true));
+        let err = argv(&["--db", "zookeeper"]).unwrap_err().to_string();
+        assert!(err.contains("zookeeper") && err.contains("etcd"), "{err}");
+    }
+
     #[test]
     fn concurrency() {
         assert_eq!(parse_concurrency("10", 5).unwrap(), 10);
