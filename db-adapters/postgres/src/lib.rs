@@ -1,0 +1,30 @@
+//! PostgreSQL: the clients of each workload over `tokio-postgres` (pure Rust).
+//!
+//! Its connections ([`Conn`]) implement core's workload traits
+//! (`rjepsen_core::serve`) and [`served`] lists them; core's op client applies
+//! the one rule for completions, with what PostgreSQL's errors prove from
+//! [`errors`]. Options ([`PgOptions`]: isolation, read-from, sync-replication)
+//! are typed as etcd's are. The `Db` (Debian's PostgreSQL with streaming
+//! replicas) is not written yet, so the adapter is not linked into `rjepsen
+//! test`; see docs/postgres.md.
+
+mod conn;
+pub mod errors;
+mod options;
+mod register;
+mod txn;
+
+pub use conn::{Conn, PgConnector, CONNECT_TIMEOUT, PORT, SCHEMA};
+pub use options::{Isolation, PgOptions, ReadFrom};
+
+use rjepsen_core::serve::{self, Served};
+
+/// Every workload PostgreSQL serves (bank is not written yet).
+pub fn served() -> Vec<Served> {
+    vec![
+        serve::register::register(PgConnector),
+        serve::set::set(PgConnector),
+        serve::txn::list_append(PgConnector),
+        serve::txn::rw_register(PgConnector),
+    ]
+}
