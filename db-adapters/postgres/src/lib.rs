@@ -4,17 +4,21 @@
 //! (`rjepsen_core::serve`) and [`served`] lists them; core's op client applies
 //! the one rule for completions, with what PostgreSQL's errors prove from
 //! [`errors`]. Options ([`PgOptions`]: isolation, read-from, sync-replication)
-//! are typed as etcd's are. The `Db` (Debian's PostgreSQL with streaming
-//! replicas) is not written yet, so the adapter is not linked into `rjepsen
-//! test`; see docs/postgres.md.
+//! are typed as etcd's are. [`Postgres`] is the `Db`: Debian's PostgreSQL, the
+//! first node the primary and the others streaming replicas; see
+//! docs/postgres.md.
 
+mod commands;
 mod conn;
+mod db;
 pub mod errors;
 mod options;
 mod register;
 mod txn;
 
+pub use commands::{DATA_DIR, LOG_FILE};
 pub use conn::{Conn, PgConnector, CONNECT_TIMEOUT, PORT, SCHEMA};
+pub use db::Postgres;
 pub use options::{Isolation, PgOptions, ReadFrom};
 
 use rjepsen_core::serve::{self, Served};

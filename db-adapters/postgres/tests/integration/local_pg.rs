@@ -21,13 +21,20 @@ fn as_postgres(cmd: &str) -> std::process::Output {
         .expect("runuser")
 }
 
+/// Root and PostgreSQL 15's binaries, or say why not.
+pub fn can_run() -> bool {
+    let ok = unsafe_is_root() && std::path::Path::new(BIN).join("initdb").exists();
+    if !ok {
+        eprintln!("skipped: needs root and {BIN}");
+    }
+    ok
+}
+
 impl LocalPg {
     /// Starts a server, or `None` (with the reason on stderr) when this
     /// machine cannot: not root, or no PostgreSQL 15.
     pub fn start(name: &str) -> Option<LocalPg> {
-        let root = unsafe_is_root();
-        if !root || !std::path::Path::new(BIN).join("initdb").exists() {
-            eprintln!("skipped: needs root and {BIN}");
+        if !can_run() {
             return None;
         }
         let port = free_port();
