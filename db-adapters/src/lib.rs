@@ -8,6 +8,8 @@
 
 #[cfg(feature = "etcd")]
 pub use rjepsen_db_etcd as etcd;
+#[cfg(feature = "postgres")]
+pub use rjepsen_db_postgres as postgres;
 
 use rjepsen_core::client::Client;
 use rjepsen_core::db::Db;
@@ -18,6 +20,8 @@ use std::sync::Arc;
 pub const DBS: &[&str] = &[
     #[cfg(feature = "etcd")]
     "etcd",
+    #[cfg(feature = "postgres")]
+    "postgres",
 ];
 
 /// The `Db` called `name`.
@@ -25,6 +29,8 @@ pub fn db_for(name: &str) -> Result<Arc<dyn Db>, String> {
     match name {
         #[cfg(feature = "etcd")]
         "etcd" => Ok(Arc::new(etcd::Etcd::default())),
+        #[cfg(feature = "postgres")]
+        "postgres" => Ok(Arc::new(postgres::Postgres)),
         _ => Err(format!(
             "failed to find db {name:?}: known dbs are {}",
             DBS.join(", ")
@@ -41,6 +47,8 @@ pub fn db_options(db: &str, given: &Map<String, Value>) -> Result<Map<String, Va
     match db {
         #[cfg(feature = "etcd")]
         "etcd" => etcd::EtcdOptions::parse(given).map(|o| o.to_map()),
+        #[cfg(feature = "postgres")]
+        "postgres" => postgres::PgOptions::parse(given).map(|o| o.to_map()),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")
@@ -55,6 +63,8 @@ pub fn client_for(db: &str, workload: &str) -> Result<Box<dyn Client>, String> {
     match db {
         #[cfg(feature = "etcd")]
         "etcd" => rjepsen_core::serve::pick(db, etcd::served(), workload),
+        #[cfg(feature = "postgres")]
+        "postgres" => rjepsen_core::serve::pick(db, postgres::served(), workload),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")

@@ -15,7 +15,8 @@ pub const LOG_FILE: &str = "/var/log/rjepsen/postgres.log";
 
 /// `B`: the binaries; `pm`: the postmaster's pid (empty when not running);
 /// `tree`: the postmaster and its children.
-const HELPERS: &str = r#"B=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+const HELPERS: &str = r#"cd / || exit 1
+B=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 pm() { p=$(head -n 1 __DATA__/postmaster.pid 2>/dev/null); [ -n "$p" ] && [ -d "/proc/$p" ] && ! grep -q '^State:[[:space:]]*Z' /proc/$p/status 2>/dev/null && echo "$p"; }
 tree() { p=$(pm); [ -z "$p" ] && return; echo "$p"; for d in /proc/[0-9]*; do [ "$(awk '{print $4}' $d/stat 2>/dev/null)" = "$p" ] && echo "${d#/proc/}"; done; }
 pg() { runuser -u postgres -- "$@"; }
@@ -35,11 +36,13 @@ pub fn install() -> String {
 }
 
 /// Settings appended to `postgresql.conf` of node `me` (appended last, so they
-/// override what a base backup copied from the primary).
+/// override what a base backup copied from the primary). `wal_keep_size`
+/// (MB) keeps the WAL a base backup or a restarted replica still needs: without
+/// it a fresh primary recycled a segment under a concurrent `pg_basebackup`.
 fn settings(me: &NodeAddrs, sync: bool) -> String {
     format!(
         "listen_addresses = '{ip}'\nport = {port}\nunix_socket_directories = '{SOCKET_DIR}'\n\
-         wal_level = replica\nmax_wal_senders = 16\nhot_standby = on\n\
+         wal_level = replica\nmax_wal_senders = 16\nwal_keep_size = 512\nhot_standby = on\n\
          synchronous_standby_names = '{names}'\nsynchronous_commit = on\n",
         ip = me.listen_client.ip(),
         port = me.listen_client.port(),
