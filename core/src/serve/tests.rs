@@ -153,8 +153,8 @@ async fn call(c: &mut Box<dyn Client>, f: &str, v: Value) -> Op {
         .await
 }
 
-fn open(served: Served) -> impl std::future::Future<Output = Box<dyn Client>> {
-    async move { served.client.open(&test(), "n1").await.unwrap() }
+async fn open(served: Served) -> Box<dyn Client> {
+    served.client.open(&test(), "n1").await.unwrap()
 }
 
 #[tokio::test]

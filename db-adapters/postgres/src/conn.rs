@@ -63,7 +63,7 @@ async fn dial(test: &Test, node: &str) -> Result<PgClient, ClientError> {
         .map_err(|e| error(node, "find the node's client address", e.to_string()))?;
     let mut config = Config::new();
     config
-        .host(&addr.ip().to_string())
+        .host(addr.ip().to_string())
         .port(addr.port())
         .user("postgres")
         .dbname("postgres")
