@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   # etcd-client, rjepsen-proxy and rjepsen-playground compile .proto files at build time
   protobuf-compiler libprotobuf-dev
-  # the default system under test, run inside local nodes
-  etcd-server etcd-client
+  # the default system under test, run inside local nodes; PostgreSQL (--db postgres)
+  etcd-server etcd-client postgresql
   # control over SSH; local nodes run sshd; partitions and packet faults
   openssh-client openssh-server iptables iproute2
   # pgrep/pkill/ps inside nodes, GNU time for benchmarks
@@ -39,6 +39,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian starts etcd and sshd as services on install; rjepsen runs its own.
   $SUDO systemctl disable --now etcd >/dev/null 2>&1 || true
+  # ... PostgreSQL its main cluster; rjepsen makes its own data directories.
+  $SUDO service postgresql stop >/dev/null 2>&1 || true
   # ... and LXC its lxcbr0 bridge; rjepsen makes its own.
   $SUDO systemctl disable --now lxc-net >/dev/null 2>&1 || true
 fi

@@ -43,7 +43,8 @@ pub struct TestConfig {
     pub leave_db_running: bool,
     pub store: PathBuf,
     pub quiet: bool,
-    /// Adapter options passed to the DB and clients (`Test::options`).
+    /// The database's typed options as it writes them, plus `op-timeout`
+    /// (`Test::options`, test.json's `db_options`).
     pub options: Map<String, Value>,
     /// `--playground [--dir DIR]`: the playground's directory.
     pub playground: Option<PathBuf>,
@@ -150,6 +151,25 @@ pub fn ssh_options(args: &NodeArgs) -> SshOptions {
     }
 }
 
+/// The database's own options, checked by its adapter (`rjepsen_db::db_options`):
+/// only those given are passed, so an option of another database is refused.
+fn db_options(a: &TestArgs) -> Result<Map<String, Value>, BadArgs> {
+    let mut given = Map::new();
+    if a.serializable_reads {
+        given.insert("serializable-reads".into(), json!(true));
+    }
+    if let Some(b) = &a.db_binary {
+        if !b.is_file() {
+            return Err(BadArgs(format!(
+                "--db-binary {}: no such file",
+                b.display()
+            )));
+        }
+        given.insert("db-binary".into(), json!(b.display().to_string()));
+    }
+    rjepsen_db::db_options(&a.db, &given).map_err(BadArgs)
+}
+
 impl TestConfig {
     pub fn from_args(a: &TestArgs) -> Result<TestConfig, BadArgs> {
         let playground = a.playground.then(|| {
@@ -173,8 +193,7 @@ impl TestConfig {
                 Err(BadArgs(format!("bad --{name} {v}: expected a number >= 0")))
             }
         };
-        let mut options = Map::new();
-        options.insert("serializable-reads".into(), json!(a.serializable_reads));
+        let mut options = db_options(a)?;
         options.insert(
             "op-timeout".into(),
             json!(positive("op-timeout", a.op_timeout)?),
@@ -183,15 +202,6 @@ impl TestConfig {
             "metrics-interval".into(),
             json!(positive("metrics-interval", a.metrics_interval)?),
         );
-        if let Some(b) = &a.db_binary {
-            if !b.is_file() {
-                return Err(BadArgs(format!(
-                    "--db-binary {}: no such file",
-                    b.display()
-                )));
-            }
-            options.insert("db-binary".into(), json!(b.display().to_string()));
-        }
         Ok(TestConfig {
             name: a
                 .name
@@ -264,6 +274,26 @@ mod tests {
         for bad in ["n3..n1", "n1..m3", "a..b"] {
             assert!(expand_nodes(bad).is_err(), "{bad}");
         }
+    }
+
+    /// What `--workload` builds and what the adapters serve share one list of
+    /// names; and a database's options are checked while parsing.
+    #[test]
+    fn workload_names_agree_and_db_options_are_checked() {
+        assert_eq!(rjepsen_workloads::WORKLOADS, rjepsen_core::serve::WORKLOADS);
+        let argv = |extra: &[&str]| {
+            let mut v = vec!["rjepsen", "test", "--nodes", "n1"];
+            v.extend_from_slice(extra);
+            let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(v).unwrap();
+            match cli.command {
+                crate::cli::Command::Test(a) => TestConfig::from_args(&a),
+                _ => unreachable!(),
+            }
+        };
+        let cfg = argv(&["--serializable-reads"]).unwrap();
+        assert_eq!(cfg.options["serializable-reads"], json!(true));
+        let err = argv(&["--db", "zookeeper"]).unwrap_err().to_string();
+        assert!(err.contains("zookeeper") && err.contains("etcd"), "{err}");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! Operations and histories ([`op`], [`history`], and the compact [`entry`] form
 //! that checkers of large files read), the test's address book ([`addr`]), the
 //! extension-point traits
-//! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the fault
+//! ([`client`], [`db`], [`nemesis`], [`checker`], [`generator`]), the one rule
+//! for what a client's error means ([`op_client`]), each workload's op vocabulary
+//! as a trait a database's connection implements ([`serve`]), the fault
 //! vocabulary ([`fault`]), the run record of test.json ([`record`]) and a campaign's summary
 //! ([`campaign`]), and — behind the
 //! `control` feature — the machinery that touches the world: control of nodes over
@@ -44,9 +46,13 @@ pub mod lxc;
 #[cfg(feature = "control")]
 pub mod nemesis;
 #[cfg(feature = "control")]
+pub mod op_client;
+#[cfg(feature = "control")]
 pub mod provider;
 #[cfg(feature = "control")]
 pub mod runner;
+#[cfg(feature = "control")]
+pub mod serve;
 #[cfg(feature = "control")]
 pub mod store;
 #[cfg(feature = "control")]

@@ -21,8 +21,9 @@ pub struct Test {
     pub addrs: AddrBook,
     /// This run's store directory (`store/<name>/<timestamp>/`).
     pub store_dir: PathBuf,
-    /// Adapter- and workload-specific options (for example `serializable-reads`,
-    /// `db-binary`), as given on the command line.
+    /// The database's typed options as its adapter wrote them after checking
+    /// them at parse time (read back through its options type, for example
+    /// `EtcdOptions::of`), plus the generic `op-timeout`.
     pub options: Map<String, Value>,
 }
 

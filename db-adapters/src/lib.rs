@@ -1,20 +1,27 @@
-//! rjepsen-db: one module per system under test, each behind a cargo feature.
+//! rjepsen-db: the registry of databases; each adapter is a crate of its own
+//! (`db-adapters/<db>/`, so that their client libraries and dependency trees never
+//! meet), linked here behind a cargo feature of the same name.
 //!
 //! The runner and the CLI only need the two entry points below, which map the
 //! names given on the command line (`--db etcd`, `--workload register`) to a `Db`
 //! and to a template `Client` (opened per worker with `Client::open(test, node)`).
 
 #[cfg(feature = "etcd")]
-pub mod etcd;
+pub use rjepsen_db_etcd as etcd;
+#[cfg(feature = "postgres")]
+pub use rjepsen_db_postgres as postgres;
 
 use rjepsen_core::client::Client;
 use rjepsen_core::db::Db;
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// The names `db_for` knows, for help texts.
 pub const DBS: &[&str] = &[
     #[cfg(feature = "etcd")]
     "etcd",
+    #[cfg(feature = "postgres")]
+    "postgres",
 ];
 
 /// The `Db` called `name`.
@@ -22,6 +29,8 @@ pub fn db_for(name: &str) -> Result<Arc<dyn Db>, String> {
     match name {
         #[cfg(feature = "etcd")]
         "etcd" => Ok(Arc::new(etcd::Etcd::default())),
+        #[cfg(feature = "postgres")]
+        "postgres" => Ok(Arc::new(postgres::Postgres)),
         _ => Err(format!(
             "failed to find db {name:?}: known dbs are {}",
             DBS.join(", ")
@@ -29,17 +38,33 @@ pub fn db_for(name: &str) -> Result<Arc<dyn Db>, String> {
     }
 }
 
-/// A template client of `db` for `workload`.
+/// The options of `db`, checked: `given` holds what the command line named
+/// (`serializable-reads`, `db-binary`, ...); an option the database does not
+/// take is an error naming those it does. Returns them as the database's typed
+/// options write them (test.json's `db_options`, `Test::options`).
+pub fn db_options(db: &str, given: &Map<String, Value>) -> Result<Map<String, Value>, String> {
+    let _ = given; // unused when no DB feature is enabled
+    match db {
+        #[cfg(feature = "etcd")]
+        "etcd" => etcd::EtcdOptions::parse(given).map(|o| o.to_map()),
+        #[cfg(feature = "postgres")]
+        "postgres" => postgres::PgOptions::parse(given).map(|o| o.to_map()),
+        _ => Err(format!(
+            "failed to find db {db:?}: known dbs are {}",
+            DBS.join(", ")
+        )),
+    }
+}
+
+/// A template client of `db` for `workload`: one of those the database's
+/// adapter serves (`served()`, typed by core's per-workload traits).
 pub fn client_for(db: &str, workload: &str) -> Result<Box<dyn Client>, String> {
     let _ = workload; // unused when no DB feature is enabled
     match db {
         #[cfg(feature = "etcd")]
-        "etcd" => etcd::client(workload).ok_or_else(|| {
-            format!(
-                "failed to find a client for workload {workload:?} on etcd: known workloads are {}",
-                etcd::WORKLOADS.join(", ")
-            )
-        }),
+        "etcd" => rjepsen_core::serve::pick(db, etcd::served(), workload),
+        #[cfg(feature = "postgres")]
+        "postgres" => rjepsen_core::serve::pick(db, postgres::served(), workload),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")
@@ -55,7 +80,8 @@ mod tests {
     fn names_resolve() {
         assert!(db_for("etcd").is_ok());
         assert!(db_for("zookeeper").err().unwrap().contains("etcd"));
-        for w in etcd::WORKLOADS {
+        // etcd serves every workload the workloads crate can build.
+        for w in rjepsen_core::serve::WORKLOADS {
             assert!(client_for("etcd", w).is_ok(), "{w}");
         }
         assert!(client_for("etcd", "queue")

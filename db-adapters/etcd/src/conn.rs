@@ -1,14 +1,13 @@
-//! One gRPC connection to one etcd node, and the rules that turn what etcd said into
-//! a completion.
+//! One gRPC connection to one etcd node, and what etcd's errors prove.
 //!
-//! Every workload client shares this plumbing so that the two questions that decide
-//! a history's meaning are answered in one place: how long an operation may take
-//! (`op-timeout`, default 5 s) and whether an error proves that a write did not
-//! happen (`fail`) or leaves it open (`info`). Reads never have an effect, so any
-//! error or timeout of a read is a `fail`.
+//! The rule that turns an error into `fail` or `info` is core's
+//! (`rjepsen_core::op_client`); what only etcd knows is which of its errors
+//! prove that a request never reached raft ([`during_write`] says
+//! [`OpError::NotApplied`] for those, [`OpError::Unknown`] for the rest).
 
 use etcd_client::{Client as GrpcClient, ConnectOptions, Error as GrpcError};
 use rjepsen_core::client::ClientError;
+use rjepsen_core::op_client::{op_timeout, OpError};
 use rjepsen_core::test::Test;
 use serde_json::Value;
 use std::time::Duration;
@@ -17,34 +16,20 @@ use std::time::Duration;
 pub const CLIENT_PORT: u16 = 2379;
 /// How long to wait for a TCP connection to a node.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// The default bound on one operation.
-pub const DEFAULT_OP_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Why an operation did not complete `ok`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OpError {
-    /// It definitely did not take effect: a `fail` completion.
-    NotApplied(String),
-    /// It may have taken effect: an `info` completion (a `fail` for reads).
-    Unknown(String),
+/// The error of a request that cannot have changed anything (a read, or the
+/// reading half of a read-then-commit operation).
+pub fn before_write(e: GrpcError) -> OpError {
+    OpError::NotApplied(e.to_string())
 }
 
-impl OpError {
-    /// The error of a request that cannot have changed anything (a read, or the
-    /// reading half of a read-then-commit operation).
-    pub fn before_write(e: GrpcError) -> OpError {
-        OpError::NotApplied(e.to_string())
-    }
-
-    /// The error of a request that may have written: `Unknown` unless the error
-    /// proves the request never reached the state machine.
-    pub fn during_write(e: GrpcError) -> OpError {
-        let text = e.to_string();
-        if is_definite(&text) {
-            OpError::NotApplied(text)
-        } else {
-            OpError::Unknown(text)
-        }
+/// The error of a request that may have written: `Unknown` unless the error
+/// proves the request never reached the state machine.
+pub fn during_write(e: GrpcError) -> OpError {
+    let text = e.to_string();
+    if is_definite(&text) {
+        OpError::NotApplied(text)
+    } else {
+        OpError::Unknown(text)
     }
 }
 
@@ -77,19 +62,6 @@ pub fn endpoint(test: &Test, node: &str) -> Result<String, ClientError> {
         })
 }
 
-/// The per-operation timeout: `test.options["op-timeout"]` seconds (a number or a
-/// numeric string), else 5 s.
-pub fn op_timeout(test: &Test) -> Duration {
-    let secs = match test.options.get("op-timeout") {
-        Some(Value::Number(n)) => n.as_f64(),
-        Some(Value::String(s)) => s.parse::<f64>().ok(),
-        _ => None,
-    };
-    secs.filter(|s| s.is_finite() && *s > 0.0)
-        .map(Duration::from_secs_f64)
-        .unwrap_or(DEFAULT_OP_TIMEOUT)
-}
-
 /// A connection to one node's client port.
 #[derive(Clone)]
 pub struct Conn {
@@ -118,7 +90,7 @@ impl Conn {
         Ok(Conn {
             node: node.to_string(),
             client,
-            serializable: test.flag("serializable-reads"),
+            serializable: crate::EtcdOptions::of(test).serializable_reads,
         })
     }
 
@@ -139,7 +111,7 @@ impl Conn {
         self.client
             .get(prefix, Some(opts))
             .await
-            .map_err(OpError::before_write)
+            .map_err(before_write)
     }
 }
 
@@ -167,7 +139,6 @@ pub fn parse_int(bytes: &[u8], key: &str) -> Result<i64, OpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn definite_errors_are_recognised() {
@@ -209,21 +180,6 @@ mod tests {
             store_dir: std::env::temp_dir(),
             addrs: Default::default(),
             options: [("op-timeout".to_string(), v)].into_iter().collect(),
-        }
-    }
-
-    #[test]
-    fn op_timeout_comes_from_the_options() {
-        let test = test_with;
-        let table = [
-            (json!(1.5), Duration::from_millis(1500)),
-            (json!("2"), Duration::from_secs(2)),
-            (json!(0), DEFAULT_OP_TIMEOUT),
-            (json!("x"), DEFAULT_OP_TIMEOUT),
-            (Value::Null, DEFAULT_OP_TIMEOUT),
-        ];
-        for (v, want) in table {
-            assert_eq!(op_timeout(&test(v.clone())), want, "{v}");
         }
     }
 

@@ -10,6 +10,7 @@
 
 use super::commands as cmd;
 use super::conn::{endpoint, CONNECT_TIMEOUT};
+use super::options::EtcdOptions;
 use async_trait::async_trait;
 use etcd_client::{Client as GrpcClient, ConnectOptions};
 use rjepsen_core::addr::Ports;
@@ -81,7 +82,7 @@ impl Etcd {
     /// Installs etcd if needed and returns the path of the binary to run.
     async fn install(&self, test: &Test, node: &str) -> Result<String, DbError> {
         let remote = &test.remote;
-        if let Some(local) = test.option_str("db-binary") {
+        if let Some(local) = EtcdOptions::of(test).db_binary.as_deref() {
             remote.exec(node, "mkdir -p /opt/rjepsen").await?;
             remote
                 .upload(node, Path::new(local), cmd::UPLOADED_BINARY)
@@ -101,7 +102,7 @@ impl Etcd {
 
     /// The binary that setup installed.
     async fn binary(&self, test: &Test, node: &str) -> Result<String, DbError> {
-        if test.option_str("db-binary").is_some() {
+        if EtcdOptions::of(test).db_binary.is_some() {
             return Ok(cmd::UPLOADED_BINARY.to_string());
         }
         let out = test.remote.exec(node, "command -v etcd").await?;

@@ -1,0 +1,135 @@
+//! The PostgreSQL clients against a real server: each workload's ops, and a
+//! serialization failure completing as `fail` that really left no trace.
+
+use super::local_pg::LocalPg;
+use rjepsen_core::client::Client;
+use rjepsen_core::op::{Op, OpType, Process};
+use rjepsen_core::serve::pick;
+use rjepsen_core::test::Test;
+use serde_json::{json, Value};
+
+async fn open(workload: &str, test: &Test) -> Box<dyn Client> {
+    let template = pick("postgres", rjepsen_db_postgres::served(), workload).unwrap();
+    template.open(test, "n1").await.unwrap()
+}
+
+async fn call(c: &mut Box<dyn Client>, test: &Test, f: &str, value: Value) -> Op {
+    c.invoke(test, &Op::invoke(Process::Client(0), f, value))
+        .await
+}
+
+#[tokio::test]
+async fn every_workload_on_one_server() {
+    let Some(pg) = LocalPg::start("ops") else {
+        return;
+    };
+    let test = pg.test(json!({"isolation": "serializable"}));
+    let mut r = open("register", &test).await;
+    assert_eq!(
+        call(&mut r, &test, "read", json!([1, null])).await.value,
+        json!([1, null])
+    );
+    assert_eq!(
+        call(&mut r, &test, "write", json!([1, 3])).await.kind,
+        OpType::Ok
+    );
+    assert_eq!(
+        call(&mut r, &test, "cas", json!([1, [3, 4]])).await.kind,
+        OpType::Ok
+    );
+    assert_eq!(
+        call(&mut r, &test, "cas", json!([1, [3, 5]])).await.kind,
+        OpType::Fail
+    );
+    assert_eq!(
+        call(&mut r, &test, "read", json!([1, null])).await.value,
+        json!([1, 4])
+    );
+    let mut s = open("set", &test).await;
+    for e in [2, 1] {
+        assert_eq!(call(&mut s, &test, "add", json!(e)).await.kind, OpType::Ok);
+    }
+    assert_eq!(
+        call(&mut s, &test, "read", Value::Null).await.value,
+        json!([1, 2])
+    );
+    let mut la = open("list-append", &test).await;
+    let done = call(
+        &mut la,
+        &test,
+        "txn",
+        json!([["append", 1, 5], ["r", 1, null], ["r", 2, null]]),
+    )
+    .await;
+    assert_eq!(
+        done.value,
+        json!([["append", 1, 5], ["r", 1, [5]], ["r", 2, []]]),
+        "{done:?}"
+    );
+    let mut rw = open("rw-register", &test).await;
+    let done = call(
+        &mut rw,
+        &test,
+        "txn",
+        json!([["r", "x", null], ["w", "x", 2], ["r", "x", null]]),
+    )
+    .await;
+    assert_eq!(
+        done.value,
+        json!([["r", "x", null], ["w", "x", 2], ["r", "x", 2]]),
+        "{done:?}"
+    );
+}
+
+/// Eight clients read-then-append one key at once, serializable: some commits
+/// fail with 40001, and the final list holds exactly the acknowledged appends.
+#[tokio::test]
+async fn serialization_failures_fail_and_leave_no_trace() {
+    let Some(pg) = LocalPg::start("conflicts") else {
+        return;
+    };
+    let test = pg.test(json!({"isolation": "serializable"}));
+    let mut tasks = Vec::new();
+    for t in 0..8i64 {
+        let test = test.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = open("list-append", &test).await;
+            let mut kinds = Vec::new();
+            for i in 0..20 {
+                let v = t * 100 + i;
+                let op = call(
+                    &mut c,
+                    &test,
+                    "txn",
+                    json!([["r", 0, null], ["append", 0, v]]),
+                )
+                .await;
+                kinds.push((v, op.kind, op.error));
+            }
+            kinds
+        }));
+    }
+    let mut ok = Vec::new();
+    let mut failed = 0;
+    for t in tasks {
+        for (v, kind, error) in t.await.unwrap() {
+            match kind {
+                OpType::Ok => ok.push(v),
+                OpType::Fail => {
+                    failed += 1;
+                    let e = error.unwrap().to_string();
+                    assert!(e.contains("40001"), "{e}");
+                }
+                other => panic!("unexpected {other:?}: {error:?}"),
+            }
+        }
+    }
+    let mut c = open("list-append", &test).await;
+    let read = call(&mut c, &test, "txn", json!([["r", 0, null]])).await;
+    let mut list: Vec<i64> = serde_json::from_value(read.value[0][2].clone()).unwrap();
+    eprintln!("{} ok, {failed} failed with 40001", ok.len());
+    assert!(failed > 0, "no conflict among 160 concurrent read-appends");
+    list.sort_unstable();
+    ok.sort_unstable();
+    assert_eq!(list, ok);
+}

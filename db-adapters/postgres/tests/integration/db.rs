@@ -1,0 +1,133 @@
+//! The PostgreSQL `Db` on three local namespace nodes (root only; subnet
+//! 10.70): a primary and two streaming replicas, writes on the primary seen
+//! by a replica read, kill and restart of the primary, teardown.
+
+use rjepsen_core::client::Client;
+use rjepsen_core::cluster::{self, ClusterSpec};
+use rjepsen_core::control::SshRemote;
+use rjepsen_core::db::Db;
+use rjepsen_core::op::{Op, OpType, Process};
+use rjepsen_core::serve::pick;
+use rjepsen_core::test::Test;
+use rjepsen_db_postgres::Postgres;
+use serde_json::{json, Value};
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn spec() -> ClusterSpec {
+    ClusterSpec {
+        nodes: (1..=3).map(|i| format!("pg{i}")).collect(),
+        subnet: Ipv4Addr::new(10, 70, 0, 0),
+        prefix_len: 24,
+        first_host: 11,
+        bridge: "rjpg0".into(),
+        netns_prefix: "rjpg-".into(),
+        state_dir: "/var/lib/rjepsen-nodes-pg".into(),
+    }
+}
+
+async fn open(workload: &str, test: &Test, node: &str) -> Box<dyn Client> {
+    let template = pick("postgres", rjepsen_db_postgres::served(), workload).unwrap();
+    template.open(test, node).await.unwrap()
+}
+
+async fn call(c: &mut Box<dyn Client>, test: &Test, value: Value) -> Op {
+    c.invoke(test, &Op::invoke(Process::Client(0), "txn", value))
+        .await
+}
+
+async fn setup_all(db: &Arc<dyn Db>, test: &Test) {
+    let tasks: Vec<_> = test
+        .nodes
+        .iter()
+        .map(|n| {
+            let (db, test, n) = (db.clone(), test.clone(), n.clone());
+            tokio::spawn(async move { db.setup(&test, &n).await.map_err(|e| format!("{n}: {e}")) })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+}
+
+async fn body(test: Test) {
+    let db: Arc<dyn Db> = Arc::new(Postgres);
+    let started = Instant::now();
+    setup_all(&db, &test).await;
+    eprintln!("postgres setup on 3 nodes: {:?}", started.elapsed());
+    let mut w = open("rw-register", &test, "pg1").await;
+    assert_eq!(
+        call(&mut w, &test, json!([["w", 1, 7]])).await.kind,
+        OpType::Ok
+    );
+    // A replica read (read-from replica, worker on pg2) sees it once streamed.
+    let mut r = open("rw-register", &test, "pg2").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let read = call(&mut r, &test, json!([["r", 1, null]])).await;
+        if read.value == json!([["r", 1, 7]]) {
+            eprintln!("replica caught up after {:?}", started.elapsed());
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "replica never saw the write: {read:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A replica refuses writes: read-only transactions only go there.
+    let kill = db.as_kill().unwrap();
+    kill.kill(&test, "pg1").await.unwrap();
+    let dead = call(&mut w, &test, json!([["w", 1, 8]])).await;
+    assert_ne!(dead.kind, OpType::Ok, "{dead:?}");
+    kill.start(&test, "pg1").await.unwrap();
+    let mut w = open("rw-register", &test, "pg1").await;
+    let again = call(&mut w, &test, json!([["r", 1, null]])).await;
+    assert_eq!(again.value, json!([["r", 1, 7]]), "{again:?}");
+    for n in &test.nodes {
+        db.teardown(&test, n).await.unwrap();
+    }
+    let left = test
+        .remote
+        .exec("pg1", "ls /var/lib/rjepsen")
+        .await
+        .unwrap();
+    assert!(!left.stdout.contains("pg-data"), "{}", left.stdout);
+}
+
+#[test]
+fn primary_and_replicas_on_local_nodes() {
+    if !super::local_pg::can_run() {
+        return;
+    }
+    let spec = spec();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(cluster::down(&spec)).unwrap();
+    let outcome = rt.block_on(async {
+        let info = cluster::up(&spec)
+            .await
+            .expect("failed to bring local nodes up");
+        let ports = Postgres.ports().unwrap();
+        let test = Test {
+            name: "pg".into(),
+            nodes: info.node_names(),
+            concurrency: 3,
+            seed: 0,
+            remote: Arc::new(SshRemote::new(info.ssh_options())),
+            store_dir: std::env::temp_dir(),
+            addrs: info.addr_book(ports),
+            options: [("read-from".to_string(), json!("replica"))]
+                .into_iter()
+                .collect(),
+        };
+        let run = tokio::spawn(tokio::time::timeout(Duration::from_secs(120), body(test)));
+        run.await
+    });
+    rt.block_on(cluster::down(&spec))
+        .expect("failed to bring local nodes down");
+    match outcome {
+        Ok(timed) => timed.expect("the postgres db test took over 120 s"),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
