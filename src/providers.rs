@@ -158,7 +158,7 @@ impl ProviderChoice {
 
 /// The remote a test reaches `nodes` with, from the chosen provider, after
 /// setting `--node-memory`/`--node-cpus` on each node through it.
-pub fn remote_for(
+pub async fn remote_for(
     choice: &ProviderChoice,
     nodes: &[String],
     ssh: &SshOptions,
@@ -168,11 +168,8 @@ pub fn remote_for(
         let Some(l) = provider.as_limits() else {
             return Err(BadArgs(format!("{} nodes cannot be limited", provider.name())).into());
         };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
         for n in nodes {
-            rt.block_on(l.set_limits(n, &choice.limits))?;
+            l.set_limits(n, &choice.limits).await?;
         }
         eprintln!(
             "limits on {}: {}",

@@ -217,7 +217,7 @@ impl Cluster {
             rjepsen_nemesis::needs_proxies(&cfg.nemesis, cfg.nemesis_interval, db.as_ref())
                 .map_err(BadArgs)?;
         // The provider knows how its nodes are reached (key, addresses, abilities).
-        let remote = crate::providers::remote_for(&cfg.provider, &cfg.nodes, &cfg.ssh)?;
+        let remote = crate::providers::remote_for(&cfg.provider, &cfg.nodes, &cfg.ssh).await?;
         Ok(Cluster {
             db,
             remote,
