@@ -198,6 +198,10 @@ fn cluster_campaign_of_eight_short_runs() {
         "0",
         "--concurrency",
         "3",
+        // Two-second runs under a partition on a loaded machine can fall
+        // below the default coverage floor; this test is about test-all.
+        "--min-ok-per-process",
+        "1",
         "--quiet",
         "--store",
         store.to_str().unwrap(),
