@@ -25,7 +25,7 @@ PACKAGES=(
 # LXC nodes (`rjepsen cluster up --provider lxc`): lxc-create's Debian template
 # needs debootstrap, rsync and debian-distro-info (its security suite's name).
 LXC=(lxc lxc-templates debootstrap rsync distro-info)
-[ "${1:-}" = "--test-deps" ] && PACKAGES+=(chromium g++ curl python3 python3-junitparser "${LXC[@]}")
+[ "${1:-}" = "--test-deps" ] && PACKAGES+=(chromium g++ curl python3 python3-venv python3-junitparser "${LXC[@]}")
 [ "${1:-}" = "--lxc" ] && PACKAGES+=("${LXC[@]}")
 
 missing=()
@@ -43,6 +43,13 @@ if ((${#missing[@]})); then
   $SUDO service postgresql stop >/dev/null 2>&1 || true
   # ... and LXC its lxcbr0 bridge; rjepsen makes its own.
   $SUDO systemctl disable --now lxc-net >/dev/null 2>&1 || true
+fi
+
+# The OTLP receiver's tests export through the official OpenTelemetry SDK (PyPI),
+# in the venv the shop target uses too.
+if [ "${1:-}" = "--test-deps" ]; then
+  [ -x /opt/rjepsen/shop-venv/bin/pip ] || python3 -m venv /opt/rjepsen/shop-venv
+  /opt/rjepsen/shop-venv/bin/pip install -q -r scripts/python/otlp-exporters.txt
 fi
 
 case "${1:-}" in --deps | --test-deps) exit 0 ;; esac
