@@ -44,6 +44,8 @@ pub enum Command {
     Playground(crate::cmd::playground::PlaygroundArgs),
     /// Conflicting request pairs from distributed traces (MicroRacer's analysis).
     Traces(crate::cmd::traces::TracesArgs),
+    /// Force candidate pairs from traces to interleave at HTTP-mode proxies.
+    Interleave(crate::cmd::interleave::InterleaveArgs),
 }
 
 /// How to reach the nodes.

@@ -38,6 +38,7 @@ fn main() {
             .map_err(Into::into),
         Command::Cluster(a) => cmd::cluster::run(a),
         Command::Traces(a) => cmd::traces::run(a),
+        Command::Interleave(a) => cmd::interleave::run(a),
         Command::Playground(a) => cmd::playground::run(a),
     };
     let code = match result {

@@ -1,4 +1,4 @@
-//! One module per subcommand (`rjepsen test`, `test-all`, `compare`, `check`, `analyze`, `export`, `cluster`, `playground`, `traces`; `heal` is
+//! One module per subcommand (`rjepsen test`, `test-all`, `compare`, `check`, `analyze`, `export`, `cluster`, `playground`, `traces`, `interleave`; `heal` is
 //! shared by `test` and `cluster heal`), each
 //! with a `run` that takes its parsed arguments and returns an exit code. They sit
 //! in a folder of their own so that `test.rs` here is read as a command, not as a
@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod compare;
 pub mod export;
 pub mod heal;
+pub mod interleave;
 pub mod playground;
 mod playground_start;
 pub mod proxy_metrics;

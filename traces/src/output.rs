@@ -112,25 +112,59 @@ struct PairOut<'a> {
     b: &'a Value,
     databases: &'a BTreeSet<String>,
     overlap: bool,
+    roots: Roots<'a>,
     shared_ids: &'a BTreeSet<String>,
 }
 
-fn pair_out<'a>(cache: &'a StepCache, p: &'a Pair) -> PairOut<'a> {
+/// The root request of each step's flow, as recorded (the body as its raw text),
+/// so that an interleaving run can replay the two flows verbatim.
+#[derive(Serialize)]
+struct Roots<'a> {
+    a: Root<'a>,
+    b: Root<'a>,
+}
+
+#[derive(Serialize)]
+struct Root<'a> {
+    body: &'a str,
+    method: &'a str,
+    service: &'a str,
+    trace: &'a str,
+    url: &'a str,
+}
+
+fn root<'a>(a: &'a Analysis, step: usize) -> Root<'a> {
+    let flow = &a.flows.flows[a.flows.steps[step].flow];
+    let r = &a.flows.steps[flow.steps[0]];
+    Root {
+        body: &r.body,
+        method: &r.method,
+        service: &r.service,
+        trace: &r.trace,
+        url: &r.url,
+    }
+}
+
+fn pair_out<'a>(an: &'a Analysis, cache: &'a StepCache, p: &'a Pair) -> PairOut<'a> {
     PairOut {
         a: &cache[&p.a],
         b: &cache[&p.b],
         databases: &p.databases,
         overlap: p.overlap,
+        roots: Roots {
+            a: root(an, p.a),
+            b: root(an, p.b),
+        },
         shared_ids: &p.shared,
     }
 }
 
 /// A pair list, serialised as it is streamed out (no array of values is built).
-struct PairsOut<'a>(&'a StepCache, &'a [Pair]);
+struct PairsOut<'a>(&'a Analysis, &'a StepCache, &'a [Pair]);
 
 impl Serialize for PairsOut<'_> {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        ser.collect_seq(self.1.iter().map(|p| pair_out(self.0, p)))
+        ser.collect_seq(self.2.iter().map(|p| pair_out(self.0, self.1, p)))
     }
 }
 
@@ -209,9 +243,9 @@ pub fn write_all(a: &Analysis, dir: &Path, compat: bool) -> Result<(), TraceErro
     write_pretty(
         dir,
         "candidates.json",
-        &PairsOut(&cache, &a.stages.candidates),
+        &PairsOut(a, &cache, &a.stages.candidates),
     )?;
-    write_pretty(dir, "early.json", &PairsOut(&cache, &a.stages.early))?;
+    write_pretty(dir, "early.json", &PairsOut(a, &cache, &a.stages.early))?;
     write(dir, "flows.txt", &flows_txt(a))?;
     write(dir, "traces.html", &crate::html::page(a))?;
     if !a.sql.unparsed.is_empty() {
