@@ -7,6 +7,9 @@
                                          INVENTORY (http://host:port), writes it
                                          back minus one: a lost update when two
                                          buys interleave between read and write
+    racy_shop.py front PORT INVENTORY --fixed
+                                         the correct variant: one atomic
+                                         POST /stock/<item>/take instead
 
 The front propagates the incoming `traceparent` to its calls, as an
 OpenTelemetry-instrumented service does, so a proxy on the hop sees the trace id.
@@ -59,6 +62,13 @@ class Inventory(Handler):
 
     def do_POST(self):
         self.body()
+        if self.path.endswith("/take"):
+            item = self.path.split("/")[2]
+            with LOCK:
+                qty = STOCK.get(item, 10)
+                if qty > 0:
+                    STOCK[item] = qty - 1
+            return self.reply(200 if qty > 0 else 409, {"item": item, "qty": qty - 1})
         with LOCK:
             STOCK.clear()
         self.reply(200, {"reset": True})
@@ -80,12 +90,16 @@ def call(base, method, path, headers, body=None):
 
 class Front(Handler):
     inventory = ""
+    fixed = False
 
     def do_POST(self):
         self.body()
         item = self.path.rsplit("/", 1)[-1]
         tp = self.headers.get("traceparent")
         hs = {"traceparent": tp} if tp else {}
+        if self.fixed:
+            out = call(self.inventory, "POST", f"/stock/{item}/take", hs, {})
+            return self.reply(200, {"item": item, "qty": out["qty"]})
         qty = call(self.inventory, "GET", f"/stock/{item}", hs)["qty"]
         if qty <= 0:
             return self.reply(409, {"error": "sold out", "item": item})
@@ -98,6 +112,7 @@ def main():
     handler = Inventory
     if role == "front":
         Front.inventory = sys.argv[3]
+        Front.fixed = "--fixed" in sys.argv[4:]
         handler = Front
     srv = ThreadingHTTPServer(("127.0.0.1", port), handler)
     srv.daemon_threads = True

@@ -2,20 +2,17 @@
 //! count) behind two HTTP-mode proxies, the pairs from its traces, every
 //! schedule. An overlap schedule must produce the lost update (two buys, stock
 //! down by one), the serial orders must not, and the serial responses must be
-//! reported as order-dependent.
+//! reported as order-dependent. The fixed shop (one atomic take) loses nothing,
+//! and its overlap schedules, whose recorded steps it no longer makes, are
+//! recorded as not achieved.
 
 use super::traces::candidates;
 use rjepsen_interleave::hooks::Commands;
-use rjepsen_interleave::{run_cli, ProxyArg, RunConfig, Timeouts};
+use rjepsen_interleave::{run_cli, ProxyArg, RunConfig, Summary, Timeouts};
 use serde_json::Value;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::{Child, Command};
-
-const INVENTORY: u16 = 22611;
-const INVENTORY_PROXY: u16 = 22612;
-const FRONT: u16 = 22613;
-const FRONT_PROXY: u16 = 22614;
 
 fn app(args: &[String]) -> Child {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/app/racy_shop.py");
@@ -53,23 +50,34 @@ fn stock(a: &Value) -> i64 {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_overlap_schedule_loses_an_update_and_the_serial_orders_do_not() {
-    let dir = std::env::temp_dir().join(format!("rjepsen-interleave-{}", std::process::id()));
+/// Runs the shop on ports `base..base+4` (inventory, its proxy, front, its
+/// proxy) and every schedule of its pairs; the summary and the attempts. A hold
+/// that is never matched costs `wait`.
+async fn run_shop(base: u16, fixed: bool, wait: Duration) -> (Summary, Vec<Value>) {
+    let (inventory, inventory_proxy, front, front_proxy) = (base, base + 1, base + 2, base + 3);
+    let dir =
+        std::env::temp_dir().join(format!("rjepsen-interleave-{}-{base}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let pairs = candidates(&dir);
-    let _inventory = app(&["inventory".into(), INVENTORY.to_string()]);
-    let inv_url = format!("http://127.0.0.1:{INVENTORY_PROXY}");
-    let _front = app(&["front".into(), FRONT.to_string(), inv_url]);
-    ready(INVENTORY).await;
-    ready(FRONT).await;
-    let inv = format!("http://127.0.0.1:{INVENTORY}");
+    let _inventory = app(&["inventory".into(), inventory.to_string()]);
+    let mut front_args = vec![
+        "front".into(),
+        front.to_string(),
+        format!("http://127.0.0.1:{inventory_proxy}"),
+    ];
+    if fixed {
+        front_args.push("--fixed".into());
+    }
+    let _front = app(&front_args);
+    ready(inventory).await;
+    ready(front).await;
+    let inv = format!("http://127.0.0.1:{inventory}");
     let config = RunConfig {
         pairs,
-        base_url: format!("http://127.0.0.1:{FRONT_PROXY}"),
+        base_url: format!("http://127.0.0.1:{front_proxy}"),
         proxies: vec![
-            proxy("inventory", INVENTORY_PROXY, INVENTORY),
-            proxy("front", FRONT_PROXY, FRONT),
+            proxy("inventory", inventory_proxy, inventory),
+            proxy("front", front_proxy, front),
         ],
         hooks: Commands {
             snapshot: None,
@@ -79,27 +87,46 @@ async fn an_overlap_schedule_loses_an_update_and_the_serial_orders_do_not() {
         seed: 7,
         out: dir.join("out"),
         timeouts: Timeouts {
-            wait: Duration::from_secs(3),
+            wait,
             ..Timeouts::default()
         },
     };
     let summary = run_cli(&config).await.expect("the run completes");
-    assert_eq!((summary.pairs, summary.attempts), (3, 18));
     let text = std::fs::read_to_string(dir.join("out/attempts.jsonl")).unwrap();
-    let attempts: Vec<Value> = text
+    let attempts = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    (summary, attempts)
+}
+
+fn name(a: &Value) -> &str {
+    a["schedule"].as_str().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overlap_schedule_loses_an_update_and_the_serial_orders_do_not() {
+    let (summary, attempts) = run_shop(22611, false, Duration::from_secs(3)).await;
+    assert_eq!(
+        (summary.pairs, summary.attempts, summary.achieved),
+        (3, 18, 18)
+    );
     for a in &attempts {
-        let name = a["schedule"].as_str().unwrap();
-        assert_eq!(a["achieved"], Value::Bool(true), "{name}: {}", a["note"]);
-        assert_eq!(a["responses"]["a"]["status"], 200, "{name}");
-        assert_eq!(a["responses"]["b"]["status"], 200, "{name}");
-        if name.starts_with("serial") {
+        assert_eq!(
+            a["achieved"],
+            Value::Bool(true),
+            "{}: {}",
+            name(a),
+            a["note"]
+        );
+        assert_eq!(a["responses"]["a"]["status"], 200, "{}", name(a));
+        assert_eq!(a["responses"]["b"]["status"], 200, "{}", name(a));
+        if name(a).starts_with("serial") {
             assert_eq!(
                 stock(a),
                 8,
-                "{name} of pair {}: serial buys must both count",
+                "{} of pair {}: serial buys must both count",
+                name(a),
                 a["pair"]
             );
         }
@@ -108,26 +135,34 @@ async fn an_overlap_schedule_loses_an_update_and_the_serial_orders_do_not() {
     for pair in 0..3 {
         let lost = attempts
             .iter()
-            .filter(|a| a["pair"] == pair && a["schedule"].as_str().unwrap().ends_with("completed"))
-            .filter(|a| stock(a) == 9)
+            .filter(|a| a["pair"] == pair && name(a).ends_with("completed") && stock(a) == 9)
             .count();
         assert!(
             lost >= 1,
             "pair {pair}: no overlap schedule lost the update"
         );
     }
-    let order: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("out/order.json")).unwrap())
-            .unwrap();
-    let dependent = order
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|o| o["order_dependent"] == true)
-        .count();
-    assert_eq!(
-        dependent, 3,
-        "the first buy sees 9, the second 8, whichever runs first: {order}"
-    );
+    // The first buyer sees 9, the second 8, whichever runs first.
     assert_eq!(summary.order_dependent, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fixed_shop_loses_nothing_and_unmatched_holds_are_not_achieved() {
+    let (summary, attempts) = run_shop(22621, true, Duration::from_millis(250)).await;
+    assert_eq!(
+        (summary.attempts, summary.achieved),
+        (18, 6),
+        "only the serial attempts"
+    );
+    for a in &attempts {
+        assert_eq!(stock(a), 8, "{} of pair {}", name(a), a["pair"]);
+        if name(a).starts_with("hold") {
+            assert_eq!(a["achieved"], Value::Bool(false), "{}", name(a));
+            assert!(
+                a["note"].as_str().unwrap().contains("never held"),
+                "{}",
+                a["note"]
+            );
+        }
+    }
 }
