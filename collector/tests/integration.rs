@@ -4,6 +4,7 @@
 
 mod integration {
     mod exporters;
+    mod grpc_errors;
     mod http_errors;
     mod support;
 }
