@@ -13,5 +13,6 @@ mod integration {
     pub mod playground;
     pub mod proxy;
     pub mod sigkill;
+    pub mod traces_receive;
     pub mod workloads;
 }
