@@ -128,6 +128,7 @@ impl HttpProxy {
     }
 
     /// Stops accepting and closes every connection (held requests are dropped).
+    /// Dropping the handles does not: the proxy serves until this or the runtime ends.
     pub fn stop(&self) {
         self.inner.stop.send_replace(true);
     }
@@ -264,6 +265,9 @@ async fn exchange(inner: &Inner, conn: u64, c: &mut Buffered, up: &mut Option<Bu
         }
         None => {}
     }
+    if up.as_ref().is_some_and(closed_while_idle) {
+        *up = None;
+    }
     if up.is_none() {
         match TcpStream::connect(inner.upstream).await {
             Ok(s) => {
@@ -320,6 +324,20 @@ async fn respond(
             _ if req.close || head.close => Next::Close,
             _ => Next::Again,
         };
+    }
+}
+
+/// Whether a kept-alive upstream connection was closed by the upstream since its
+/// last response (its FIN is waiting): then the next request goes on a new one,
+/// instead of failing on a socket that is gone, as a keep-alive client would.
+fn closed_while_idle(u: &Buffered) -> bool {
+    // A peek on the non-blocking socket: 0 is EOF, WouldBlock is idle and open;
+    // unsolicited bytes stay in the socket.
+    let mut b = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    match socket2::SockRef::from(&u.stream).peek(&mut b) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
     }
 }
 

@@ -332,3 +332,47 @@ async fn curl_reuses_one_connection_through_the_proxy() {
         ]
     );
 }
+
+/// An upstream that answers one request per connection with a kept-alive
+/// response and then closes (as servers do with idle keep-alive connections).
+async fn one_shot_upstream() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn an_upstream_that_closed_an_idle_connection_gets_a_new_one() {
+    let p = proxy_to(one_shot_upstream().await).await;
+    let mut s = TcpStream::connect(p.addr()).await.unwrap();
+    let mut buf = Vec::new();
+    for i in 0..3 {
+        s.write_all(get_req(&format!("/n/{i}"), T_A).as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(
+            read_response(&mut s, &mut buf).await,
+            (200, "ok".into()),
+            "request {i}"
+        );
+        // Let the upstream's FIN arrive before the next request.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let done = p
+        .events()
+        .iter()
+        .filter(|e| matches!(e.kind, HttpEventKind::Completed { .. }))
+        .count();
+    assert_eq!(done, 3);
+}
