@@ -10,6 +10,9 @@
 #   BENCH_BASELINE   another rjepsen-proxy binary (an older build) measured in the
 #                    same rounds, as "baseline", so that a change is compared with
 #                    what it replaces under the same load
+# Beside the round trip, the proxies' CPU time per round trip (on-CPU ns of all
+# their threads, /proc/PID/task/*/schedstat, over sockperf's round trips): on a
+# loaded machine the round trip is mostly the scheduler's, the CPU time is not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS="${1:-5}"
@@ -42,11 +45,13 @@ socat TCP-LISTEN:$((B + 12)),bind=127.0.0.1,fork,reuseaddr,nodelay TCP:127.0.0.1
 "$BIN" --proxy iperf=127.0.0.1:$((B + 3))=127.0.0.1:$((B + 1)) \
   --proxy sock=127.0.0.1:$((B + 13))=127.0.0.1:$((B + 11)) \
   --api 127.0.0.1:$((B + 20)) 2>/dev/null & PIDS+=($!)
+declare -A PID=([proxy]=$!)
 WHO=(direct:$((B + 1)):$((B + 11)) socat:$((B + 2)):$((B + 12)) proxy:$((B + 3)):$((B + 13)))
 if [ -n "$BASELINE" ]; then
   "$BASELINE" --proxy iperf=127.0.0.1:$((B + 4))=127.0.0.1:$((B + 1)) \
     --proxy sock=127.0.0.1:$((B + 14))=127.0.0.1:$((B + 11)) \
     --api 127.0.0.1:$((B + 21)) 2>/dev/null & PIDS+=($!)
+  PID[baseline]=$!
   WHO+=(baseline:$((B + 4)):$((B + 14)))
 fi
 sleep 1
@@ -55,20 +60,33 @@ gbits() { # PORT [-R] -> Gbit/s received
   iperf3 -c 127.0.0.1 -p "$1" -t "$SECS" -J ${2:-} | python3 -c \
     'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
 }
-p50us() { # PORT -> p50 round trip in µs
-  sockperf pp --tcp -i 127.0.0.1 -p "$1" -t "$SECS" --full-rtt 2>&1 |
-    awk '/percentile 50.000/ {print $NF}'
+oncpu() { # PID -> ns its threads have been on a CPU
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{t += $1} END {print t + 0}'
+}
+RT_CPU=""
+p50us() { # PORT [PID] -> p50 round trip in µs; sets RT_CPU (µs of PID's CPU per round trip)
+  local before out
+  before=$([ -n "${2:-}" ] && oncpu "$2" || echo 0)
+  out=$(sockperf pp --tcp -i 127.0.0.1 -p "$1" -t "$SECS" --full-rtt 2>&1)
+  if [ -n "${2:-}" ]; then
+    RT_CPU=$(awk -v b="$before" -v a="$(oncpu "$2")" -v n="$(sed -n 's/.*\[Total Run\].*ReceivedMessages=\([0-9]*\).*/\1/p' <<<"$out")" \
+      'BEGIN {printf "%.2f", (n > 0) ? (a - b) / n / 1000 : 0}')
+  fi
+  awk '/percentile 50.000/ {print $NF}' <<<"$out"
 }
 median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f\n", m}'; }
 
 declare -A R
+TMPF=$(mktemp)
 for ((r = 1; r <= ROUNDS; r++)); do
   echo "round $r/$ROUNDS" >&2
   for who in "${WHO[@]}"; do
     IFS=: read -r name tport sport <<<"$who"
     R[$name.up]+="$(gbits "$tport") "
     R[$name.down]+="$(gbits "$tport" -R) "
-    R[$name.rtt]+="$(p50us "$sport") "
+    p50us "$sport" "${PID[$name]:-}" >"$TMPF"
+    R[$name.rtt]+="$(cat "$TMPF") "
+    if [ -n "${PID[$name]:-}" ]; then R[$name.cpu]+="$RT_CPU "; fi
   done
 done
 med() { tr ' ' '\n' <<<"${R[$1]}" | grep . | median; }
@@ -88,6 +106,10 @@ echo "fault removal under 10 MB/s of load, 100 times" >&2
 target/release/examples/removal 100
 
 added() { awk -v a="$(med "$1".rtt)" -v d="$(med direct.rtt)" 'BEGIN {printf "%.1f", a-d}'; }
+cpu_line="proxy CPU per round trip: $(med proxy.cpu) us (rounds: ${R[proxy.cpu]})"
+[ -n "$BASELINE" ] && cpu_line+="; baseline $(med baseline.cpu) us (rounds: ${R[baseline.cpu]})"
+echo "$cpu_line"
+rm -f "$TMPF"
 if [ -n "$BASELINE" ]; then
   echo "baseline: added p50 $(added baseline) us (proxy $(added proxy) us, socat $(added socat) us)"
 fi
