@@ -3,14 +3,17 @@
 # NIGHTLY_LOCAL=0, for real machines), run the campaign file, compare it with
 # the previous night, bring the nodes down, and keep the last NIGHTLY_KEEP
 # campaigns (their runs too). Exits with test-all's code: 0 all valid,
-# 1 a failure or a regression against the previous night, 2 unknown,
-# 255 crashed.
+# 1 a failure or a regression against the previous night (or a failing
+# ignored test, below), 2 unknown, 255 crashed.
 #
 #   NIGHTLY_MATRIX  campaign file            (default scripts/nightly.toml)
 #   NIGHTLY_STORE   store directory          (default /var/lib/rjepsen-nightly/store)
 #   NIGHTLY_KEEP    campaigns kept           (default 14)
 #   NIGHTLY_NODES   nodes                    (default n1..n5)
 #   NIGHTLY_LOCAL   1: local namespace nodes (default 1; root)
+#   NIGHTLY_IGNORED 1: first the tests CI skips as too long (`#[ignore = "nightly: ..."]`,
+#                   e.g. every workload under every nemesis), with cargo nextest
+#                   (default: NIGHTLY_LOCAL; they bring up nodes of their own)
 #   NIGHTLY_CLUSTER more `rjepsen cluster` options (e.g. "--bridge rjn0 --subnet 10.66.0.0")
 #   NIGHTLY_ARGS    more `rjepsen test-all` options (e.g. "--shard 1/2 --junit /tmp/j.xml")
 #   RJEPSEN         the binary               (default: rjepsen on PATH, else target/release)
@@ -25,9 +28,18 @@ RJEPSEN="${RJEPSEN:-$(command -v rjepsen || echo target/release/rjepsen)}"
 [ -x "$RJEPSEN" ] || { echo "nightly: failed to find rjepsen ($RJEPSEN); run scripts/setup.sh" >&2; exit 255; }
 mkdir -p "$STORE"
 
-if [ "$LOCAL" = 1 ]; then
+IGNORED="${NIGHTLY_IGNORED:-$LOCAL}"
+ignored_code=0
+if [ "$LOCAL" = 1 ] || [ "$IGNORED" = 1 ]; then
   exec 9>/tmp/rjepsen-cluster.lock
   flock 9
+fi
+if [ "$IGNORED" = 1 ]; then
+  # Before the nightly cluster comes up: two clusters at once only slow each other.
+  echo "nightly: the tests CI skips (cargo nextest run --run-ignored only)" >&2
+  cargo nextest run --workspace --locked --no-fail-fast --run-ignored only >&2 || ignored_code=1
+fi
+if [ "$LOCAL" = 1 ]; then
   # shellcheck disable=SC2086 # NIGHTLY_CLUSTER is a list of options
   "$RJEPSEN" cluster up --nodes "$NODES" ${NIGHTLY_CLUSTER:-} >&2
   # shellcheck disable=SC2086
@@ -46,6 +58,8 @@ fi
   --compare-to latest --quiet ${NIGHTLY_ARGS:-}
 code=$?
 set -e
+# A failing ignored test fails the night like an invalid run (a crash, 255, stays).
+if [ "$ignored_code" != 0 ] && [ "$code" != 255 ]; then code=1; fi
 
 # Keep the newest KEEP campaigns; remove older ones with the runs they list.
 mapfile -t old < <(find "$STORE/campaigns" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort -r | tail -n +"$((KEEP + 1))")

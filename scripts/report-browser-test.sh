@@ -24,7 +24,11 @@ if [ -z "$CHROMIUM" ]; then
 fi
 
 cd "$ROOT"
-cargo build -q -p rjepsen-report --examples
+# --workspace, not -p rjepsen-report: with the workspace's feature set the examples
+# are the very ones `cargo nextest run --workspace` just built (scripts/test.sh),
+# while -p resolves the report's features alone and rebuilds syn, serde_json,
+# hyper, axum and what depends on them.
+cargo build -q --workspace --examples
 SHOTS=${REPORT_SHOTS:-$(mktemp -d /tmp/rjepsen-report-shots.XXXXXX)}
 mkdir -p "$SHOTS"
 WORK=$(mktemp -d /tmp/rjepsen-report-browser.XXXXXX)

@@ -1,20 +1,30 @@
 //! One proxied connection: two directions pumped in one task, each re-reading its
 //! [`View`] whenever the fault table changes.
 //!
-//! Both sockets are used through `&TcpStream` (readiness + `try_read`/`try_write`)
-//! rather than split halves, so that either direction can end the connection with a
-//! RST (`SO_LINGER 0`) and a removed fault releases a waiting direction at once:
-//! every wait is a `select!` on the table's watch channel.
+//! Each direction holds borrowed halves (`TcpStream::split`: a read half of its
+//! source, a write half of its destination), so that the sockets themselves stay
+//! in `pipe`, which ends the connection with a RST (`SO_LINGER 0`) when either
+//! direction asks; a removed fault releases a waiting direction at once: every wait
+//! is a `select!` on the table's watch channel.
+//!
+//! Reads and writes go through the halves' `AsyncRead`/`AsyncWrite`, not
+//! `readable()` + `try_read`: tokio's `poll_read` knows that a read shorter than
+//! the buffer drained the socket (epoll is edge-triggered) and clears the
+//! readiness, while `try_read` learns it only from one more read that fails with
+//! `EAGAIN`. A small request and its answer each cost that extra syscall: 3
+//! syscalls per message now, as socat's poll, read and write (docs/proxy.md,
+//! "Measured").
 
 use crate::events::LinkCounters;
 use crate::fault::Direction;
 use crate::table::{ConnId, Table, View};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::sleep_until;
@@ -44,8 +54,8 @@ impl End {
 
 /// One direction of a connection.
 struct Pump<'a> {
-    src: &'a TcpStream,
-    dst: &'a TcpStream,
+    src: ReadHalf<'a>,
+    dst: WriteHalf<'a>,
     dir: Direction,
     conn: &'a ConnId,
     table: watch::Receiver<Arc<Table>>,
@@ -69,17 +79,7 @@ impl Pump<'_> {
 
     /// Waits until `until` (or forever), returning early on a table change or a stop.
     async fn wait(&mut self, until: Option<Instant>) -> Wake {
-        let sleep = async {
-            match until {
-                Some(t) => sleep_until(t.into()).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = sleep => Wake::Done,
-            r = self.table.changed() => if r.is_ok() { Wake::Changed } else { Wake::Stop },
-            _ = self.stop.wait_for(|s| *s) => Wake::Stop,
-        }
+        wait(&mut self.table, &mut self.stop, until).await
     }
 
     /// The end a view imposes now, if any.
@@ -119,8 +119,11 @@ impl Pump<'_> {
                 }
             }
             let n = tokio::select! {
-                r = read(self.src, &mut buf) => match r { Ok(n) => n, Err(_) => return End::Reset },
-                w = self.wait(deadline) => match w { Wake::Stop => return End::Close, _ => continue },
+                r = self.src.read(&mut buf) => match r { Ok(n) => n, Err(_) => return End::Reset },
+                w = wait(&mut self.table, &mut self.stop, deadline) => match w {
+                    Wake::Stop => return End::Close,
+                    _ => continue,
+                },
             };
             if n == 0 {
                 return self.close_slowly().await;
@@ -150,12 +153,12 @@ impl Pump<'_> {
                 biased;
                 r = &mut changed => return if r.is_ok() { None } else { Some(End::Close) },
                 _ = &mut stopped => return Some(End::Close),
-                r = read(self.src, buf) => match r { Ok(n) => n, Err(_) => return Some(End::Reset) },
+                r = self.src.read(buf) => match r { Ok(n) => n, Err(_) => return Some(End::Reset) },
             };
             if n == 0 {
                 return Some(self.close_slowly().await);
             }
-            if write_all(self.dst, &buf[..n]).await.is_err() {
+            if self.dst.write_all(&buf[..n]).await.is_err() {
                 return Some(End::Close);
             }
             self.sent += n as u64;
@@ -174,7 +177,8 @@ impl Pump<'_> {
                 _ => break,
             }
         }
-        let _ = socket2::SockRef::from(self.dst).shutdown(std::net::Shutdown::Write);
+        let dst: &TcpStream = self.dst.as_ref();
+        let _ = socket2::SockRef::from(dst).shutdown(std::net::Shutdown::Write);
         End::Eof
     }
 
@@ -203,7 +207,7 @@ impl Pump<'_> {
                 Some((avg, var, _)) => slice_len(&mut self.rng, avg, var).min(data.len() - off),
                 None => data.len() - off,
             };
-            if write_all(self.dst, &data[off..off + piece]).await.is_err() {
+            if self.dst.write_all(&data[off..off + piece]).await.is_err() {
                 return Some(End::Close);
             }
             off += piece;
@@ -242,32 +246,31 @@ fn slice_len(rng: &mut ChaCha8Rng, avg: u64, var: u64) -> usize {
     rng.gen_range(lo..=avg + var).max(1) as usize
 }
 
-async fn read(s: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        s.readable().await?;
-        match s.try_read(buf) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-            r => return r,
+/// Waits until `until` (or forever), returning early on a table change or a stop.
+/// A free function over the two receivers, so that a `select!` can poll it beside
+/// a read on the same pump's source half.
+async fn wait(
+    table: &mut watch::Receiver<Arc<Table>>,
+    stop: &mut watch::Receiver<bool>,
+    until: Option<Instant>,
+) -> Wake {
+    let sleep = async {
+        match until {
+            Some(t) => sleep_until(t.into()).await,
+            None => std::future::pending().await,
         }
+    };
+    tokio::select! {
+        _ = sleep => Wake::Done,
+        r = table.changed() => if r.is_ok() { Wake::Changed } else { Wake::Stop },
+        _ = stop.wait_for(|s| *s) => Wake::Stop,
     }
-}
-
-async fn write_all(s: &TcpStream, mut buf: &[u8]) -> io::Result<()> {
-    while !buf.is_empty() {
-        s.writable().await?;
-        match s.try_write(buf) {
-            Ok(n) => buf = &buf[n..],
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// Pumps both directions until the connection ends; returns how.
 pub(crate) async fn pipe(
-    client: TcpStream,
-    server: TcpStream,
+    mut client: TcpStream,
+    mut server: TcpStream,
     conn: ConnId,
     table: watch::Receiver<Arc<Table>>,
     counters: Arc<LinkCounters>,
@@ -284,18 +287,22 @@ pub(crate) async fn pipe(
         rng: ChaCha8Rng::seed_from_u64(conn.roll ^ salt),
         sent: 0,
     };
-    let up = pump(&client, &server, Direction::Upstream, &counters.up, 1);
-    let down = pump(&server, &client, Direction::Downstream, &counters.down, 2);
-    let stop = &stop_tx;
-    let finish = |end: End| {
-        if end != End::Eof {
-            let _ = stop.send(true);
-        }
-        end
+    let (a, b) = {
+        let (client_r, client_w) = client.split();
+        let (server_r, server_w) = server.split();
+        let up = pump(client_r, server_w, Direction::Upstream, &counters.up, 1);
+        let down = pump(server_r, client_w, Direction::Downstream, &counters.down, 2);
+        let stop = &stop_tx;
+        let finish = |end: End| {
+            if end != End::Eof {
+                let _ = stop.send(true);
+            }
+            end
+        };
+        tokio::join!(async { finish(up.run().await) }, async {
+            finish(down.run().await)
+        })
     };
-    let (a, b) = tokio::join!(async { finish(up.run().await) }, async {
-        finish(down.run().await)
-    });
     let end = if a == End::Reset || b == End::Reset {
         End::Reset
     } else if a == End::Eof && b == End::Eof {

@@ -8,7 +8,89 @@ use super::cli::rjepsen;
 use super::end_to_end::{is_root, Cluster};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A register run under one planned fault, on three fresh namespace nodes.
+struct Planned {
+    nodes: &'static str,
+    bridge: &'static str,
+    /// The store's directory name under the temporary directory.
+    store: &'static str,
+    time_limit: &'static str,
+    rate: &'static str,
+    nemesis: &'static str,
+    /// Seconds the fault is held (`--nemesis-duration`), after 3 s healthy.
+    duration: &'static str,
+    /// `--format`, or the default.
+    format: Option<&'static str>,
+}
+
+/// What a planned run left: its store, the run's directory, the export's
+/// directory and the export's stdout.
+struct Exported {
+    store: PathBuf,
+    run: PathBuf,
+    out: PathBuf,
+    stdout: String,
+}
+
+/// Runs `p` with node metrics every half second (the nodes are down again when
+/// it returns), then `rjepsen export` on the run; fails unless both succeed.
+fn export_planned_run(p: &Planned) -> Exported {
+    let cluster = Cluster::up(p.nodes, p.bridge, "10.68.0.0");
+    let store = std::env::temp_dir().join(format!("{}-{}", p.store, std::process::id()));
+    let key = cluster.key();
+    let o = rjepsen(&[
+        "test",
+        "--workload",
+        "register",
+        "--nodes",
+        p.nodes,
+        "--ssh-private-key",
+        &key,
+        "--time-limit",
+        p.time_limit,
+        "--rate",
+        p.rate,
+        "--nemesis",
+        p.nemesis,
+        "--nemesis-duration",
+        p.duration,
+        "--nemesis-delay",
+        "3",
+        "--metrics-interval",
+        "0.5",
+        "--recovery-time",
+        "1",
+        "--seed",
+        "15",
+        "--store",
+        store.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(
+        matches!(o.status.code(), Some(0..=2)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    drop(cluster);
+    let run = store.join("latest").canonicalize().unwrap();
+    let out = store.join("export");
+    let mut args = vec!["export", run.to_str().unwrap()];
+    if let Some(f) = p.format {
+        args.extend(["--format", f]);
+    }
+    args.extend(["--out", out.to_str().unwrap()]);
+    let o = rjepsen(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    Exported {
+        store,
+        run,
+        out,
+        stdout,
+    }
+}
 
 fn csv_rows(path: &Path) -> Vec<HashMap<String, String>> {
     // Only for files whose fields hold no commas (labels, history's first
@@ -34,55 +116,21 @@ fn export_labels_a_partition_run() {
         eprintln!("skipped: local nodes need root");
         return;
     }
-    let cluster = Cluster::up("x1..x3", "rjexport", "10.68.0.0");
-    let store = std::env::temp_dir().join(format!("rjepsen-export-{}", std::process::id()));
-    let key = cluster.key();
-    let o = rjepsen(&[
-        "test",
-        "--workload",
-        "register",
-        "--nodes",
-        "x1..x3",
-        "--ssh-private-key",
-        &key,
-        "--time-limit",
-        "10",
-        "--rate",
-        "50",
-        "--nemesis",
-        "partition",
-        "--nemesis-duration",
-        "5",
-        "--nemesis-delay",
-        "3",
-        "--metrics-interval",
-        "0.5",
-        "--recovery-time",
-        "1",
-        "--seed",
-        "15",
-        "--store",
-        store.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(
-        matches!(o.status.code(), Some(0..=2)),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    drop(cluster);
-    let run = store.join("latest").canonicalize().unwrap();
-    let out = store.join("export");
-    let o = rjepsen(&[
-        "export",
-        run.to_str().unwrap(),
-        "--format",
-        "microservo",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let Exported {
+        store,
+        run,
+        out,
+        stdout,
+    } = export_planned_run(&Planned {
+        nodes: "x1..x3",
+        bridge: "rjexport",
+        store: "rjepsen-export",
+        time_limit: "10",
+        rate: "50",
+        nemesis: "partition",
+        duration: "5",
+        format: Some("microservo"),
+    });
     assert!(
         stdout.contains("labels.csv") && stdout.contains("groundtruth.json"),
         "{stdout}"
@@ -233,52 +281,18 @@ fn export_has_the_proxy_link_counters() {
         eprintln!("skipped: local nodes need root");
         return;
     }
-    let cluster = Cluster::up("y1..y3", "rjexportp", "10.68.0.0");
-    let store = std::env::temp_dir().join(format!("rjepsen-export-p-{}", std::process::id()));
-    let key = cluster.key();
-    let o = rjepsen(&[
-        "test",
-        "--workload",
-        "register",
-        "--nodes",
-        "y1..y3",
-        "--ssh-private-key",
-        &key,
-        "--time-limit",
-        "8",
-        "--rate",
-        "30",
-        "--nemesis",
-        "proxy-partition",
-        "--nemesis-duration",
-        "3",
-        "--nemesis-delay",
-        "3",
-        "--metrics-interval",
-        "0.5",
-        "--recovery-time",
-        "1",
-        "--seed",
-        "15",
-        "--store",
-        store.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(
-        matches!(o.status.code(), Some(0..=2)),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    drop(cluster);
-    let run = store.join("latest").canonicalize().unwrap();
-    let out = store.join("export");
-    let o = rjepsen(&[
-        "export",
-        run.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let Exported {
+        store, run, out, ..
+    } = export_planned_run(&Planned {
+        nodes: "y1..y3",
+        bridge: "rjexportp",
+        store: "rjepsen-export-p",
+        time_limit: "8",
+        rate: "30",
+        nemesis: "proxy-partition",
+        duration: "3",
+        format: None,
+    });
     let labels = csv_rows(&out.join("labels.csv"));
     assert!(!labels.is_empty(), "no proxy partition in the run");
     let ns = |k: &str| labels[0][k].parse::<i64>().unwrap();

@@ -81,8 +81,10 @@ fn register_on_lxc_nodes_with_partitions_kills_and_freezes() {
         STATE,
         "--nodes",
         "l1..l3",
+        // Each kind starts within 3 s and heals within 6 s at interval 2
+        // (nemesis/src/schedule.rs): kill, freeze and unfreeze all run by 6 s.
         "--time-limit",
-        "15",
+        "9",
         "--rate",
         "50",
         "--nemesis",

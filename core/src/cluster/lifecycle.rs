@@ -104,13 +104,23 @@ async fn build(info: &mut ClusterInfo, sshd: &Path) -> Result<(), ClusterError> 
     for (_, r) in waits {
         r?;
     }
-    check_logins(info).await
+    check_logins(
+        SshRemote::new(info.ssh_options()),
+        &info.node_names(),
+        "node",
+    )
+    .await
 }
 
-/// Logs in to every node with the control key, as the runner will.
-async fn check_logins(info: &ClusterInfo) -> Result<(), ClusterError> {
-    let remote = SshRemote::new(info.ssh_options());
-    let results = on_nodes(&info.node_names(), |n| {
+/// Logs in to every node with the control key through `remote`, as the runner
+/// will; `kind` names the nodes in the error ("node", "LXC node"). Shared by the
+/// netns and LXC providers.
+pub(crate) async fn check_logins(
+    remote: SshRemote,
+    nodes: &[String],
+    kind: &str,
+) -> Result<(), ClusterError> {
+    let results = on_nodes(nodes, |n| {
         let remote = &remote;
         async move { remote.check(&n).await }
     })
@@ -118,10 +128,22 @@ async fn check_logins(info: &ClusterInfo) -> Result<(), ClusterError> {
     remote.close_all().await;
     for (node, r) in results {
         r.map_err(|e| {
-            ClusterError::other(format!("log in to node {node} over SSH"), e.to_string())
+            ClusterError::other(format!("log in to {kind} {node} over SSH"), e.to_string())
         })?;
     }
     Ok(())
+}
+
+/// Why `node` does not answer SSH through `remote` within `secs` seconds, or
+/// `None` when it does (for `status`; shared with the LXC provider).
+pub(crate) async fn ssh_error(remote: &SshRemote, node: &str, secs: u64) -> Option<String> {
+    match tokio::time::timeout(Duration::from_secs(secs), remote.check(node)).await {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(format!(
+            "failed to connect to {node}: no answer within {secs}s"
+        )),
+    }
 }
 
 /// How each node of the running cluster is doing (empty when none is up).
@@ -142,12 +164,7 @@ pub async fn status(spec: &ClusterSpec) -> Result<Vec<NodeStatus>, ClusterError>
                 .init
                 .as_ref()
                 .is_some_and(|p| sys::alive(p) && sys::comm(p.pid).as_deref() == Some("sshd"));
-            let check = tokio::time::timeout(Duration::from_secs(10), remote.check(&n.name)).await;
-            let error = match check {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e.to_string()),
-                Err(_) => Some(format!("failed to connect to {name}: no answer within 10s")),
-            };
+            let error = ssh_error(remote, &n.name, 10).await;
             NodeStatus {
                 name: n.name.clone(),
                 address: n.address,

@@ -13,12 +13,12 @@
 //! [`status`] work from another process, and `down` removes exactly that (and is a
 //! no-op when nothing is up). See `docs/local-nodes.md`.
 
-mod lifecycle;
+pub(crate) mod lifecycle;
 pub(crate) mod net;
 pub(crate) mod node;
 pub(crate) mod preflight;
 mod spec;
-mod state;
+pub(crate) mod state;
 pub(crate) mod sys;
 
 pub use lifecycle::{down, info, start_node, status, stop_node, up};

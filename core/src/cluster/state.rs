@@ -3,9 +3,40 @@
 
 use super::{ClusterError, ClusterSpec};
 use crate::control::SshOptions;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
+
+/// Writes a provider's state record to `path` as JSON: a temporary file, then a
+/// rename, so that a reader never sees half a record. `what` names the record
+/// in errors ("the cluster state"). Shared by the netns and LXC providers.
+pub(crate) fn save_record<T: Serialize>(
+    record: &T,
+    path: &Path,
+    what: &str,
+) -> Result<(), ClusterError> {
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_string_pretty(record).expect("state serializes");
+    std::fs::write(&tmp, text + "\n")
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| ClusterError::io(format!("write {what}"), path, e))
+}
+
+/// Reads the record at `path`; `None` when there is none.
+pub(crate) fn load_record<T: DeserializeOwned>(
+    path: &Path,
+    what: &str,
+) -> Result<Option<T>, ClusterError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(ClusterError::io(format!("read {what}"), path, e)),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        ClusterError::other(format!("read {what}"), format!("{}: {e}", path.display()))
+    })
+}
 
 /// A process started by `up`: its pid and its start time (field 22 of
 /// `/proc/PID/stat`), so a recycled pid is never mistaken for ours.
@@ -132,24 +163,12 @@ impl ClusterInfo {
 
     /// Writes the record (write to a temporary file, then rename).
     pub(crate) fn save(&self) -> Result<(), ClusterError> {
-        let path = self.state_file();
-        let tmp = path.with_extension("json.tmp");
-        let text = serde_json::to_string_pretty(self).expect("state serializes");
-        std::fs::write(&tmp, text + "\n")
-            .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|e| ClusterError::io("write the cluster state", &path, e))
+        save_record(self, &self.state_file(), "the cluster state")
     }
 
     /// Reads the record at `path`; `None` when there is none.
     pub fn load(path: &Path) -> Result<Option<ClusterInfo>, ClusterError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(ClusterError::io("read the cluster state", path, e)),
-        };
-        serde_json::from_str(&text).map(Some).map_err(|e| {
-            ClusterError::other("read the cluster state", format!("{}: {e}", path.display()))
-        })
+        load_record(path, "the cluster state")
     }
 }
 

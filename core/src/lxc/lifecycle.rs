@@ -7,6 +7,7 @@
 use super::cmd::{require_lxc, state};
 use super::state::LxcState;
 use super::{container, image, LxcSpec};
+use crate::cluster::lifecycle::{check_logins, ssh_error};
 use crate::cluster::net::{self, link_exists};
 use crate::cluster::node::{ensure_key, wait_for_banner};
 use crate::cluster::sys::is_root;
@@ -111,7 +112,12 @@ async fn build(st: &mut LxcState) -> Result<(), ClusterError> {
     for (_, r) in started {
         r?;
     }
-    check_logins(st).await
+    check_logins(
+        st.ssh_remote(st.ssh_options()),
+        &st.node_names(),
+        "LXC node",
+    )
+    .await
 }
 
 /// Starts one node and waits for its sshd's banner.
@@ -153,22 +159,6 @@ fn ensure_id_range() -> Result<(), ClusterError> {
     Ok(())
 }
 
-async fn check_logins(st: &LxcState) -> Result<(), ClusterError> {
-    let remote = st.ssh_remote(st.ssh_options());
-    let results = on_nodes(&st.node_names(), |n| {
-        let remote = &remote;
-        async move { remote.check(&n).await }
-    })
-    .await;
-    remote.close_all().await;
-    for (node, r) in results {
-        r.map_err(|e| {
-            ClusterError::other(format!("log in to LXC node {node} over SSH"), e.to_string())
-        })?;
-    }
-    Ok(())
-}
-
 /// Each node: address, container state, whether SSH answers.
 pub async fn status(spec: &LxcSpec) -> Result<Vec<NodeState>, ClusterError> {
     let Some(st) = info(spec)? else {
@@ -182,12 +172,7 @@ pub async fn status(spec: &LxcSpec) -> Result<Vec<NodeState>, ClusterError> {
             let s = state(&st.lxcpath(), &n.container)
                 .await
                 .unwrap_or_else(|| "ABSENT".into());
-            let check = tokio::time::timeout(Duration::from_secs(5), remote.check(&name)).await;
-            let error = match check {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e.to_string()),
-                Err(_) => Some(format!("failed to connect to {name}: no answer within 5s")),
-            };
+            let error = ssh_error(remote, &name, 5).await;
             NodeState {
                 name: name.clone(),
                 address: Some(n.address),

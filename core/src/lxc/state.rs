@@ -2,6 +2,7 @@
 //! freeze nemesis (another process) read it, and `down` removes exactly that.
 
 use super::LxcSpec;
+use crate::cluster::state::{load_record, save_record};
 use crate::cluster::ClusterError;
 use crate::control::{SshOptions, SshRemote};
 use crate::provider::NodeLimits;
@@ -113,25 +114,10 @@ impl LxcState {
     }
 
     pub(crate) fn save(&self) -> Result<(), ClusterError> {
-        let path = self.state_file();
-        let tmp = path.with_extension("json.tmp");
-        let text = serde_json::to_string_pretty(self).expect("state serializes");
-        std::fs::write(&tmp, text + "\n")
-            .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|e| ClusterError::io("write the LXC cluster state", &path, e))
+        save_record(self, &self.state_file(), "the LXC cluster state")
     }
 
     pub fn load(path: &Path) -> Result<Option<LxcState>, ClusterError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(ClusterError::io("read the LXC cluster state", path, e)),
-        };
-        serde_json::from_str(&text).map(Some).map_err(|e| {
-            ClusterError::other(
-                "read the LXC cluster state",
-                format!("{}: {e}", path.display()),
-            )
-        })
+        load_record(path, "the LXC cluster state")
     }
 }
