@@ -37,7 +37,7 @@ pub fn primary(test: &Test) -> Result<&str, DbError> {
 #[async_trait]
 impl Db for Postgres {
     async fn setup(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        let sync = PgOptions::of(test).sync_replication;
+        let sync = PgOptions::of(test).sync_replication.is_on();
         let book = |n: &str| {
             test.addrs
                 .get(n)

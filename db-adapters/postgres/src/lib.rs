@@ -19,7 +19,7 @@ mod txn;
 pub use commands::{DATA_DIR, LOG_FILE};
 pub use conn::{Conn, PgConnector, CONNECT_TIMEOUT, PORT, SCHEMA};
 pub use db::Postgres;
-pub use options::{Isolation, PgOptions, ReadFrom};
+pub use options::{Isolation, OnOff, PgOptions, ReadFrom};
 
 use rjepsen_core::serve::{self, Served};
 

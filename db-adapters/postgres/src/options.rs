@@ -36,14 +36,30 @@ pub enum ReadFrom {
     Replica,
 }
 
+/// A switch spelled `on` / `off` on the command line and in test.json.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnOff {
+    On,
+    #[default]
+    Off,
+}
+
+impl OnOff {
+    pub fn is_on(self) -> bool {
+        self == OnOff::On
+    }
+}
+
 /// What `--db postgres` can be told.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", default)]
 pub struct PgOptions {
     pub isolation: Isolation,
     pub read_from: ReadFrom,
-    /// Commits wait for a replica's acknowledgement (`synchronous_commit`).
-    pub sync_replication: bool,
+    /// Commits wait for a replica's acknowledgement
+    /// (`synchronous_standby_names = '*'`).
+    pub sync_replication: OnOff,
 }
 
 impl DbOptions for PgOptions {
@@ -80,5 +96,27 @@ mod tests {
             PgOptions::parse(&PgOptions::default().to_map()).unwrap(),
             PgOptions::default()
         );
+    }
+
+    #[test]
+    fn the_record_and_the_rerun_arguments_round_trip() {
+        let o = PgOptions {
+            isolation: Isolation::RepeatableRead,
+            read_from: ReadFrom::Replica,
+            sync_replication: OnOff::On,
+        };
+        let map = o.to_map();
+        assert_eq!(map["sync-replication"], json!("on"));
+        assert_eq!(PgOptions::parse(&map).unwrap(), o);
+        let args = o.to_args();
+        assert_eq!(
+            args.join(" "),
+            "--isolation repeatable-read --read-from replica --sync-replication on"
+        );
+        let mut keys: Vec<&String> = map.keys().collect();
+        keys.sort();
+        let mut names = PgOptions::NAMES.to_vec();
+        names.sort();
+        assert_eq!(keys, names);
     }
 }
