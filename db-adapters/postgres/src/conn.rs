@@ -26,7 +26,8 @@ pub const SCHEMA: &str = "SELECT pg_advisory_xact_lock(14);
 CREATE TABLE IF NOT EXISTS rj_register (k text PRIMARY KEY, v bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS rj_set (e bigint PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS rj_append (k text PRIMARY KEY, v bigint[] NOT NULL);
-CREATE TABLE IF NOT EXISTS rj_rw (k text PRIMARY KEY, v bigint NOT NULL);";
+CREATE TABLE IF NOT EXISTS rj_rw (k text PRIMARY KEY, v bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS rj_bank (a bigint PRIMARY KEY, b bigint NOT NULL);";
 
 /// Opens connections for one worker.
 #[derive(Clone, Debug, Default)]

@@ -8,6 +8,7 @@
 //! first node the primary and the others streaming replicas; see
 //! docs/postgres.md.
 
+mod bank;
 mod commands;
 mod conn;
 mod db;
@@ -23,12 +24,13 @@ pub use options::{Isolation, OnOff, PgOptions, ReadFrom};
 
 use rjepsen_core::serve::{self, Served};
 
-/// Every workload PostgreSQL serves (bank is not written yet).
+/// Every workload PostgreSQL serves.
 pub fn served() -> Vec<Served> {
     vec![
         serve::register::register(PgConnector),
         serve::set::set(PgConnector),
         serve::txn::list_append(PgConnector),
         serve::txn::rw_register(PgConnector),
+        serve::bank::bank(PgConnector),
     ]
 }
