@@ -18,10 +18,13 @@ BIN=${RJEPSEN:-$(dirname "$0")/../target/debug/rjepsen}
 STORE=${STORE:-/tmp/rjepsen-pg-anomalies}
 LOCK=/tmp/rjepsen-cluster.lock
 
-# scenario name, expected anomaly (an extended regex on the types), flags
-scenarios='rr|^G2-item|--isolation repeatable-read
-rc|^(G-single|G-nonadjacent|lost-update)|--isolation read-committed
-replica|-realtime$|--read-from replica --sync-replication off'
+# scenario name; expected anomaly (an extended regex on the types); flags
+all='rr;^G2-item$;--isolation repeatable-read
+rc;^(G-single|G-nonadjacent|lost-update)$;--isolation read-committed
+replica;-realtime$;--read-from replica --sync-replication off'
+# SCENARIOS="rc replica": only those.
+pick=$(echo "${SCENARIOS:-rr rc replica}" | tr ' ' '|')
+scenarios=$(echo "$all" | grep -E "^($pick);")
 
 types_of() {
     python3 -c 'import json,sys
@@ -37,7 +40,7 @@ print(" ".join(find(r) or []))' "$1"
 }
 
 summary=""
-echo "$scenarios" | while IFS='|' read -r name want flags; do
+echo "$scenarios" | while IFS=';' read -r name want flags; do
     found=0
     seen=""
     i=1
@@ -47,7 +50,7 @@ echo "$scenarios" | while IFS='|' read -r name want flags; do
             --nodes "$NODES" --ssh-private-key "$KEY" --time-limit "$SECS" --rate 0 \
             --concurrency 10 --seed "$i" --name "pg-$name" --store "$STORE" --quiet \
             >/dev/null 2>&1 || true
-        t=$(types_of "$STORE/pg-$name/latest/results.json")
+        t=$(types_of "$STORE/pg-$name/latest/results.json" || echo "no-result")
         hit=no
         for x in $t; do echo "$x" | grep -Eq -- "$want" && hit=yes; done
         [ "$hit" = yes ] && found=$((found + 1))
