@@ -20,7 +20,7 @@ LOCK=/tmp/rjepsen-cluster.lock
 
 # scenario name; expected anomaly (an extended regex on the types); flags
 all='rr;^G2-item$;--isolation repeatable-read
-rc;^(G-single|G-nonadjacent|lost-update)$;--isolation read-committed
+rc;^(G-single|G-nonadjacent|lost-update);--isolation read-committed
 replica;-realtime$;--read-from replica --sync-replication off'
 # SCENARIOS="rc replica": only those.
 pick=$(echo "${SCENARIOS:-rr rc replica}" | tr ' ' '|')
