@@ -161,6 +161,18 @@ pub struct TestArgs {
     /// Upload this DB binary instead of installing the distribution's package.
     #[arg(long, value_name = "PATH")]
     pub db_binary: Option<PathBuf>,
+    /// PostgreSQL: the isolation level of every transaction
+    /// (read-committed, repeatable-read, serializable; default serializable).
+    #[arg(long, value_name = "LEVEL")]
+    pub isolation: Option<String>,
+    /// PostgreSQL: where read-only transactions go (primary, replica: the
+    /// worker's own node; default primary).
+    #[arg(long, value_name = "WHERE")]
+    pub read_from: Option<String>,
+    /// PostgreSQL: commits wait for a replica's acknowledgement (on, off;
+    /// default off).
+    #[arg(long, value_name = "ON|OFF")]
+    pub sync_replication: Option<String>,
     /// Seconds before a client op is given up as indeterminate.
     #[arg(long, default_value_t = 5.0)]
     pub op_timeout: f64,

@@ -167,6 +167,16 @@ fn db_options(a: &TestArgs) -> Result<Map<String, Value>, BadArgs> {
         }
         given.insert("db-binary".into(), json!(b.display().to_string()));
     }
+    let texts = [
+        ("isolation", &a.isolation),
+        ("read-from", &a.read_from),
+        ("sync-replication", &a.sync_replication),
+    ];
+    for (name, value) in texts {
+        if let Some(v) = value {
+            given.insert(name.into(), json!(v));
+        }
+    }
     rjepsen_db::db_options(&a.db, &given).map_err(BadArgs)
 }
 
@@ -294,6 +304,24 @@ mod tests {
         assert_eq!(cfg.options["serializable-reads"], json!(true));
         let err = argv(&["--db", "zookeeper"]).unwrap_err().to_string();
         assert!(err.contains("zookeeper") && err.contains("etcd"), "{err}");
+        let err = argv(&["--isolation", "serializable"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--isolation does not apply to --db etcd"),
+            "{err}"
+        );
+        let pg = |extra: &[&str]| argv(&[&["--db", "postgres"], extra].concat());
+        let cfg = pg(&["--isolation", "repeatable-read", "--sync-replication", "on"]).unwrap();
+        assert_eq!(cfg.options["isolation"], json!("repeatable-read"));
+        assert_eq!(cfg.options["read-from"], json!("primary"));
+        assert_eq!(cfg.options["sync-replication"], json!("on"));
+        for bad in [&["--isolation", "snapshot"], &["--sync-replication", "yes"]] {
+            let err = pg(bad).unwrap_err().to_string();
+            assert!(err.contains(bad[1]) && err.contains("postgres"), "{err}");
+        }
+        let err = pg(&["--serializable-reads"]).unwrap_err().to_string();
+        assert!(err.contains("--read-from"), "{err}");
     }
 
     #[test]

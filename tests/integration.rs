@@ -1,7 +1,7 @@
 //! Integration tests of the `rjepsen` binary: arguments and exit codes, `check`
 //! on files, real end-to-end tests on local nodes against etcd (root only),
-//! among them the proxy nemeses and LXC nodes, and the playground on loopback
-//! (no root).
+//! among them the proxy nemeses and LXC nodes, PostgreSQL's anomalies, and the
+//! playground on loopback (no root).
 
 mod integration {
     pub mod campaign;
@@ -11,6 +11,7 @@ mod integration {
     pub mod interrupt;
     pub mod lxc;
     pub mod playground;
+    pub mod postgres;
     pub mod proxy;
     pub mod sigkill;
     pub mod traces_receive;

@@ -9,6 +9,7 @@ use super::errors::{classify, Phase};
 use super::options::{PgOptions, ReadFrom};
 use async_trait::async_trait;
 use rjepsen_core::client::ClientError;
+use rjepsen_core::db::DbOptions;
 use rjepsen_core::serve::Connector;
 use rjepsen_core::test::Test;
 use std::time::Duration;
@@ -25,7 +26,8 @@ pub const SCHEMA: &str = "SELECT pg_advisory_xact_lock(14);
 CREATE TABLE IF NOT EXISTS rj_register (k text PRIMARY KEY, v bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS rj_set (e bigint PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS rj_append (k text PRIMARY KEY, v bigint[] NOT NULL);
-CREATE TABLE IF NOT EXISTS rj_rw (k text PRIMARY KEY, v bigint NOT NULL);";
+CREATE TABLE IF NOT EXISTS rj_rw (k text PRIMARY KEY, v bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS rj_bank (a bigint PRIMARY KEY, b bigint NOT NULL);";
 
 /// Opens connections for one worker.
 #[derive(Clone, Debug, Default)]

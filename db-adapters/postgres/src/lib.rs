@@ -8,6 +8,7 @@
 //! first node the primary and the others streaming replicas; see
 //! docs/postgres.md.
 
+mod bank;
 mod commands;
 mod conn;
 mod db;
@@ -19,16 +20,17 @@ mod txn;
 pub use commands::{DATA_DIR, LOG_FILE};
 pub use conn::{Conn, PgConnector, CONNECT_TIMEOUT, PORT, SCHEMA};
 pub use db::Postgres;
-pub use options::{Isolation, PgOptions, ReadFrom};
+pub use options::{Isolation, OnOff, PgOptions, ReadFrom};
 
 use rjepsen_core::serve::{self, Served};
 
-/// Every workload PostgreSQL serves (bank is not written yet).
+/// Every workload PostgreSQL serves.
 pub fn served() -> Vec<Served> {
     vec![
         serve::register::register(PgConnector),
         serve::set::set(PgConnector),
         serve::txn::list_append(PgConnector),
         serve::txn::rw_register(PgConnector),
+        serve::bank::bank(PgConnector),
     ]
 }

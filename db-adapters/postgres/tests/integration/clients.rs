@@ -133,3 +133,47 @@ async fn serialization_failures_fail_and_leave_no_trace() {
     ok.sort_unstable();
     assert_eq!(list, ok);
 }
+
+/// Concurrent transfers at serializable: every one commits or fails
+/// (overdraft or 40001), and a read of all accounts keeps the total.
+#[tokio::test]
+async fn bank_transfers_keep_the_total() {
+    let Some(pg) = LocalPg::start("bank") else {
+        return;
+    };
+    let test = pg.test(json!({"isolation": "serializable"}));
+    let mut tasks = Vec::new();
+    for i in 0..4i64 {
+        let mut c = open("bank", &test).await;
+        c.setup(&test).await.unwrap();
+        let test = test.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut kinds = Vec::new();
+            for j in 0..25i64 {
+                let from = (i + j) % 8;
+                let v = json!({"from": from, "to": (from + 1 + i) % 8, "amount": 5});
+                kinds.push(call(&mut c, &test, "transfer", v).await.kind);
+            }
+            kinds
+        }));
+    }
+    let mut kinds = Vec::new();
+    for t in tasks {
+        kinds.extend(t.await.unwrap());
+    }
+    let ok = kinds.iter().filter(|k| **k == OpType::Ok).count();
+    let fail = kinds.iter().filter(|k| **k == OpType::Fail).count();
+    eprintln!("bank: {ok} ok, {fail} fail of {}", kinds.len());
+    assert_eq!(ok + fail, kinds.len(), "{kinds:?}");
+    assert!(ok > 0, "{kinds:?}");
+    let mut r = open("bank", &test).await;
+    let read = call(&mut r, &test, "read", Value::Null).await;
+    let balances = read.value.as_object().unwrap();
+    assert_eq!(balances.len(), 8, "{read:?}");
+    let total: i64 = balances.values().map(|b| b.as_i64().unwrap()).sum();
+    assert_eq!(total, 100, "{read:?}");
+    assert!(
+        balances.values().all(|b| b.as_i64().unwrap() >= 0),
+        "{read:?}"
+    );
+}
