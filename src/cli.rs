@@ -115,7 +115,7 @@ pub struct TestArgs {
     /// With --playground: its directory (default: the playground's default).
     #[arg(long, value_name = "DIR", requires = "playground")]
     pub dir: Option<std::path::PathBuf>,
-    /// Workload: register, set, list-append, rw-register, bank.
+    /// Workload: register, set, list-append, rw-register, bank, counter.
     #[arg(long, default_value = "register")]
     pub workload: String,
     /// System under test.
@@ -159,6 +159,18 @@ pub struct TestArgs {
     /// Upload this DB binary instead of installing the distribution's package.
     #[arg(long, value_name = "PATH")]
     pub db_binary: Option<PathBuf>,
+    /// Redis: who promotes a replica when the primary is down: sentinel, none.
+    #[arg(long, value_name = "HOW")]
+    pub failover: Option<String>,
+    /// Redis: when the append-only file is fsynced: always, everysec, no.
+    #[arg(long, value_name = "WHEN")]
+    pub appendfsync: Option<String>,
+    /// Redis: after each write, WAIT for this many replicas (info if fewer).
+    #[arg(long, value_name = "N")]
+    pub wait_replicas: Option<u32>,
+    /// Where reads go: primary, replica (the worker's own node).
+    #[arg(long, value_name = "WHERE")]
+    pub read_from: Option<String>,
     /// Seconds before a client op is given up as indeterminate.
     #[arg(long, default_value_t = 5.0)]
     pub op_timeout: f64,
@@ -211,7 +223,7 @@ pub struct CheckArgs {
     pub independent: bool,
     #[command(flatten)]
     pub register: RegisterArgs,
-    /// Check as this workload does: register, set, list-append, rw-register, bank.
+    /// Check as this workload does: register, set, list-append, rw-register, bank, counter.
     #[arg(long)]
     pub workload: Option<String>,
     /// Elle: consistency models (comma list; default strict-serializable;

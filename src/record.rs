@@ -120,6 +120,14 @@ pub fn rerun_args(r: &RunRecord) -> Vec<String> {
     if let Some(Value::String(b)) = r.db_options.get("db-binary") {
         opt("db-binary", b.clone());
     }
+    // Redis's options (test.json holds every one, defaults included).
+    for name in ["failover", "appendfsync", "wait-replicas", "read-from"] {
+        match r.db_options.get(name) {
+            Some(Value::String(v)) => opt(name, v.clone()),
+            Some(Value::Number(v)) => opt(name, v.to_string()),
+            _ => {}
+        }
+    }
     let c = &r.control;
     opt("username", c.username.clone());
     if let Some(k) = &c.ssh_private_key {

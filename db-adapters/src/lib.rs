@@ -10,6 +10,8 @@
 pub use rjepsen_db_etcd as etcd;
 #[cfg(feature = "postgres")]
 pub use rjepsen_db_postgres as postgres;
+#[cfg(feature = "redis")]
+pub use rjepsen_db_redis as redis;
 
 use rjepsen_core::client::Client;
 use rjepsen_core::db::Db;
@@ -22,6 +24,8 @@ pub const DBS: &[&str] = &[
     "etcd",
     #[cfg(feature = "postgres")]
     "postgres",
+    #[cfg(feature = "redis")]
+    "redis",
 ];
 
 /// The `Db` called `name`.
@@ -31,6 +35,8 @@ pub fn db_for(name: &str) -> Result<Arc<dyn Db>, String> {
         "etcd" => Ok(Arc::new(etcd::Etcd::default())),
         #[cfg(feature = "postgres")]
         "postgres" => Ok(Arc::new(postgres::Postgres)),
+        #[cfg(feature = "redis")]
+        "redis" => Ok(Arc::new(redis::Redis)),
         _ => Err(format!(
             "failed to find db {name:?}: known dbs are {}",
             DBS.join(", ")
@@ -49,6 +55,8 @@ pub fn db_options(db: &str, given: &Map<String, Value>) -> Result<Map<String, Va
         "etcd" => etcd::EtcdOptions::parse(given).map(|o| o.to_map()),
         #[cfg(feature = "postgres")]
         "postgres" => postgres::PgOptions::parse(given).map(|o| o.to_map()),
+        #[cfg(feature = "redis")]
+        "redis" => redis::RedisOptions::parse(given).map(|o| o.to_map()),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")
@@ -65,6 +73,8 @@ pub fn client_for(db: &str, workload: &str) -> Result<Box<dyn Client>, String> {
         "etcd" => rjepsen_core::serve::pick(db, etcd::served(), workload),
         #[cfg(feature = "postgres")]
         "postgres" => rjepsen_core::serve::pick(db, postgres::served(), workload),
+        #[cfg(feature = "redis")]
+        "redis" => rjepsen_core::serve::pick(db, redis::served(), workload),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")
