@@ -117,17 +117,6 @@ pub fn rerun_args(r: &RunRecord) -> Vec<String> {
     if let Some(t) = r.db_options.get("metrics-interval").and_then(Value::as_f64) {
         opt("metrics-interval", t.to_string());
     }
-    if let Some(Value::String(b)) = r.db_options.get("db-binary") {
-        opt("db-binary", b.clone());
-    }
-    // Redis's options (test.json holds every one, defaults included).
-    for name in ["failover", "appendfsync", "wait-replicas", "read-from"] {
-        match r.db_options.get(name) {
-            Some(Value::String(v)) => opt(name, v.clone()),
-            Some(Value::Number(v)) => opt(name, v.to_string()),
-            _ => {}
-        }
-    }
     let c = &r.control;
     opt("username", c.username.clone());
     if let Some(k) = &c.ssh_private_key {
@@ -139,10 +128,6 @@ pub fn rerun_args(r: &RunRecord) -> Vec<String> {
         opt("dir", d.clone());
     }
     let flags = [
-        (
-            "serializable-reads",
-            r.db_options.get("serializable-reads") == Some(&Value::Bool(true)),
-        ),
         ("nil-reads-unknown", r.workload_options.nil_reads_unknown),
         ("strict-host-key-checking", c.strict_host_key_checking),
         ("leave-db-running", c.leave_db_running),
@@ -155,6 +140,8 @@ pub fn rerun_args(r: &RunRecord) -> Vec<String> {
             .filter(|(_, on)| *on)
             .map(|(f, _)| format!("--{f}")),
     );
+    // The database's own options, as its typed options spell them.
+    a.extend(rjepsen_db::db_args(&r.db, &r.db_options));
     a
 }
 

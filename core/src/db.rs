@@ -4,6 +4,16 @@
 //! may do to a DB is offered through small optional traits — [`Kill`], [`Pause`],
 //! [`Primary`], [`LogFiles`] — that a DB hands out from the `as_*` methods; a DB that
 //! cannot be paused simply returns `None` and the pause nemesis says so.
+//!
+//! Two helpers every adapter shares live beside it: [`DbOptions`], the typed
+//! options of a database (`options.rs`), and [`Scripted`], which gives a DB
+//! run by shell scripts its `Kill`, `Pause` and `LogFiles` (`scripted.rs`).
+
+mod options;
+mod scripted;
+
+pub use options::{DbOptions, OptionsError};
+pub use scripted::Scripted;
 
 use crate::control::ControlError;
 use crate::test::Test;

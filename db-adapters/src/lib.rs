@@ -14,7 +14,7 @@ pub use rjepsen_db_postgres as postgres;
 pub use rjepsen_db_redis as redis;
 
 use rjepsen_core::client::Client;
-use rjepsen_core::db::Db;
+use rjepsen_core::db::{Db, DbOptions};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -52,15 +52,38 @@ pub fn db_options(db: &str, given: &Map<String, Value>) -> Result<Map<String, Va
     let _ = given; // unused when no DB feature is enabled
     match db {
         #[cfg(feature = "etcd")]
-        "etcd" => etcd::EtcdOptions::parse(given).map(|o| o.to_map()),
+        "etcd" => checked::<etcd::EtcdOptions>(given),
         #[cfg(feature = "postgres")]
-        "postgres" => postgres::PgOptions::parse(given).map(|o| o.to_map()),
+        "postgres" => checked::<postgres::PgOptions>(given),
         #[cfg(feature = "redis")]
-        "redis" => redis::RedisOptions::parse(given).map(|o| o.to_map()),
+        "redis" => checked::<redis::RedisOptions>(given),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")
         )),
+    }
+}
+
+/// `given` checked by `O`, written out with its defaults.
+#[allow(dead_code)] // unused when no DB feature is enabled
+fn checked<O: DbOptions>(given: &Map<String, Value>) -> Result<Map<String, Value>, String> {
+    O::parse(given)
+        .map(|o| o.to_map())
+        .map_err(|e| e.to_string())
+}
+
+/// The command-line arguments that give `db`'s options in `options` (test.json's
+/// `db_options`) again, for the rerun command; none for an unknown `db`.
+pub fn db_args(db: &str, options: &Map<String, Value>) -> Vec<String> {
+    let _ = options; // unused when no DB feature is enabled
+    match db {
+        #[cfg(feature = "etcd")]
+        "etcd" => etcd::EtcdOptions::from_map(options).to_args(),
+        #[cfg(feature = "postgres")]
+        "postgres" => postgres::PgOptions::from_map(options).to_args(),
+        #[cfg(feature = "redis")]
+        "redis" => redis::RedisOptions::from_map(options).to_args(),
+        _ => Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@
 
 use etcd_client::{Client as GrpcClient, ConnectOptions, Error as GrpcError};
 use rjepsen_core::client::ClientError;
+use rjepsen_core::db::DbOptions;
 use rjepsen_core::op_client::{op_timeout, OpError};
 use rjepsen_core::test::Test;
 use serde_json::Value;

@@ -1,5 +1,6 @@
 //! The etcd `Db`: install, bootstrap, kill, pause and locate the leader of an etcd
-//! cluster spanning all of a test's nodes.
+//! cluster spanning all of a test's nodes (kill, pause and log files through
+//! core's `Scripted`, with etcd's scripts).
 //!
 //! Everything on a node goes through `test.remote` with the scripts of
 //! [`super::commands`], so the same code runs on local namespace nodes, containers
@@ -14,7 +15,7 @@ use super::options::EtcdOptions;
 use async_trait::async_trait;
 use etcd_client::{Client as GrpcClient, ConnectOptions};
 use rjepsen_core::addr::Ports;
-use rjepsen_core::db::{Db, DbError, Kill, LogFiles, Pause, PidFile, Primary};
+use rjepsen_core::db::{Db, DbError, DbOptions, Kill, LogFiles, Pause, PidFile, Primary, Scripted};
 use rjepsen_core::test::Test;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -109,16 +110,14 @@ impl Etcd {
         Ok(out.stdout.trim().to_string())
     }
 
-    /// Starts etcd on `node` (a no-op if it runs) with the whole cluster's
-    /// addresses, as the test's address book gives them.
-    async fn launch(&self, test: &Test, node: &str, binary: &str) -> Result<(), DbError> {
+    /// The command line of etcd on `node`, with the whole cluster's
+    /// addresses as the test's address book gives them.
+    fn start_args(&self, test: &Test, node: &str, binary: &str) -> Result<String, DbError> {
         let me = test
             .addrs
             .get(node)
             .map_err(|e| other(node, "start etcd", e.to_string()))?;
-        let args = cmd::etcd_args(binary, me, &test.addrs);
-        test.remote.exec(node, &cmd::start(&args)).await?;
-        Ok(())
+        Ok(cmd::etcd_args(binary, me, &test.addrs))
     }
 
     /// Waits until every node serves a linearizable read; on timeout, names the
@@ -162,7 +161,8 @@ impl Etcd {
 impl Db for Etcd {
     async fn setup(&self, test: &Test, node: &str) -> Result<(), DbError> {
         let binary = self.install(test, node).await?;
-        self.launch(test, node, &binary).await?;
+        let args = self.start_args(test, node, &binary)?;
+        test.remote.exec(node, &cmd::start(&args)).await?;
         self.await_healthy(test, node).await
     }
 
@@ -195,34 +195,33 @@ impl Db for Etcd {
     }
 }
 
+/// Kill, pause and log files: core's implementations, with etcd's scripts.
 #[async_trait]
-impl Kill for Etcd {
-    async fn kill(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        test.remote.exec(node, &cmd::kill()).await?;
-        Ok(())
+impl Scripted for Etcd {
+    fn kill_script(&self) -> String {
+        cmd::kill()
     }
 
-    async fn start(&self, test: &Test, node: &str) -> Result<(), DbError> {
+    async fn start_script(&self, test: &Test, node: &str) -> Result<String, DbError> {
         let binary = self.binary(test, node).await?;
-        self.launch(test, node, &binary).await
-    }
-}
-
-#[async_trait]
-impl Pause for Etcd {
-    async fn pause(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        test.remote.exec(node, &cmd::signal("STOP")).await?;
-        Ok(())
+        self.start_args(test, node, &binary)
+            .map(|args| cmd::start(&args))
     }
 
-    async fn resume(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        test.remote.exec(node, &cmd::resume()).await?;
-        Ok(())
+    fn signal_script(&self, signal: &str) -> String {
+        cmd::signal(signal)
     }
 
-    async fn paused(&self, test: &Test, node: &str) -> Result<Option<bool>, DbError> {
-        let out = test.remote.exec(node, &cmd::paused()).await?;
-        Ok(Some(out.stdout.trim() == "paused"))
+    fn resume_script(&self) -> String {
+        cmd::resume()
+    }
+
+    fn paused_script(&self) -> Option<String> {
+        Some(cmd::paused())
+    }
+
+    fn log_paths(&self) -> Vec<String> {
+        vec![cmd::LOG_FILE.to_string()]
     }
 }
 
@@ -252,12 +251,6 @@ impl Primary for Etcd {
             }
         }
         Ok(leaders)
-    }
-}
-
-impl LogFiles for Etcd {
-    fn log_files(&self, _test: &Test, _node: &str) -> Vec<String> {
-        vec![cmd::LOG_FILE.to_string()]
     }
 }
 

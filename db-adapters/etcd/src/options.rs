@@ -3,11 +3,11 @@
 //! clients (never as loose keys).
 //!
 //! An option another database takes (`--isolation`...) is refused for etcd at
-//! parse time, naming the options etcd does take, rather than being ignored.
+//! parse time, naming the options etcd does take, rather than being ignored
+//! (core's `DbOptions` does the checking, writing and reading).
 
-use rjepsen_core::test::Test;
+use rjepsen_core::db::DbOptions;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// What `--db etcd` can be told.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,47 +21,15 @@ pub struct EtcdOptions {
     pub db_binary: Option<String>,
 }
 
-impl EtcdOptions {
-    /// The options' names, as `--NAME` on the command line.
-    pub const NAMES: [&'static str; 2] = ["serializable-reads", "db-binary"];
-
-    /// Checks the options given on the command line (name → value).
-    pub fn parse(given: &Map<String, Value>) -> Result<EtcdOptions, String> {
-        if let Some(k) = given.keys().find(|k| !Self::NAMES.contains(&k.as_str())) {
-            return Err(format!(
-                "--{k} does not apply to --db etcd (its options: --{})",
-                Self::NAMES.join(", --")
-            ));
-        }
-        serde_json::from_value(Value::Object(given.clone()))
-            .map_err(|e| format!("bad option for --db etcd: {e}"))
-    }
-
-    /// The options as test.json and `Test::options` hold them.
-    pub fn to_map(&self) -> Map<String, Value> {
-        match serde_json::to_value(self) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        }
-    }
-
-    /// This test's etcd options. They were checked at parse time, so only a
-    /// hand-built `Test` can hold a malformed one; it reads as the default.
-    pub fn of(test: &Test) -> EtcdOptions {
-        let mine: Map<String, Value> = test
-            .options
-            .iter()
-            .filter(|(k, _)| Self::NAMES.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        serde_json::from_value(Value::Object(mine)).unwrap_or_default()
-    }
+impl DbOptions for EtcdOptions {
+    const DB: &'static str = "etcd";
+    const NAMES: &'static [&'static str] = &["serializable-reads", "db-binary"];
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Map, Value};
 
     fn given(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
@@ -72,12 +40,16 @@ mod tests {
         let o = EtcdOptions::parse(&given(json!({"serializable-reads": true}))).unwrap();
         assert!(o.serializable_reads);
         assert_eq!(o.db_binary, None);
-        let err = EtcdOptions::parse(&given(json!({"isolation": "serializable"}))).unwrap_err();
+        let err = EtcdOptions::parse(&given(json!({"isolation": "serializable"})))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("--isolation") && err.contains("--serializable-reads"),
             "{err}"
         );
-        let err = EtcdOptions::parse(&given(json!({"serializable-reads": "yes"}))).unwrap_err();
+        let err = EtcdOptions::parse(&given(json!({"serializable-reads": "yes"})))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("etcd"), "{err}");
     }
 
@@ -91,5 +63,15 @@ mod tests {
         assert_eq!(map["db-binary"], json!("/opt/etcd"));
         assert_eq!(EtcdOptions::parse(&map).unwrap(), o);
         assert!(!EtcdOptions::default().to_map().contains_key("db-binary"));
+        assert_eq!(
+            o.to_args(),
+            ["--serializable-reads", "--db-binary", "/opt/etcd"].map(String::from)
+        );
+        // Every name is a field serde writes, and every field is named.
+        let mut keys: Vec<String> = o.to_map().keys().cloned().collect();
+        keys.sort();
+        let mut names: Vec<String> = EtcdOptions::NAMES.iter().map(|n| n.to_string()).collect();
+        names.sort();
+        assert_eq!(keys, names);
     }
 }

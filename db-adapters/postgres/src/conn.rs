@@ -9,6 +9,7 @@ use super::errors::{classify, Phase};
 use super::options::{PgOptions, ReadFrom};
 use async_trait::async_trait;
 use rjepsen_core::client::ClientError;
+use rjepsen_core::db::DbOptions;
 use rjepsen_core::serve::Connector;
 use rjepsen_core::test::Test;
 use std::time::Duration;

@@ -4,13 +4,14 @@
 //! Setup runs on all nodes at once: the primary initialises and starts; each
 //! replica waits for it, copies it and starts in standby mode. Everything on a
 //! node goes through `test.remote` with the scripts of [`super::commands`];
-//! every address comes from the test's address book.
+//! every address comes from the test's address book. Kill, pause and log
+//! files are core's `Scripted` implementations with this crate's scripts.
 
 use super::commands as cmd;
 use super::options::PgOptions;
 use async_trait::async_trait;
 use rjepsen_core::addr::Ports;
-use rjepsen_core::db::{Db, DbError, Kill, LogFiles, Pause, Primary};
+use rjepsen_core::db::{Db, DbError, DbOptions, Kill, LogFiles, Pause, Primary, Scripted};
 use rjepsen_core::test::Test;
 
 /// PostgreSQL on every node of the test.
@@ -81,29 +82,24 @@ impl Db for Postgres {
     }
 }
 
+/// Kill, pause and log files: core's implementations, with PostgreSQL's
+/// scripts.
 #[async_trait]
-impl Kill for Postgres {
-    async fn kill(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        test.remote.exec(node, &cmd::kill()).await?;
-        Ok(())
+impl Scripted for Postgres {
+    fn kill_script(&self) -> String {
+        cmd::kill()
     }
 
-    async fn start(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        test.remote.exec(node, &cmd::start()).await?;
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl Pause for Postgres {
-    async fn pause(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        test.remote.exec(node, &cmd::signal("STOP")).await?;
-        Ok(())
+    async fn start_script(&self, _test: &Test, _node: &str) -> Result<String, DbError> {
+        Ok(cmd::start())
     }
 
-    async fn resume(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        test.remote.exec(node, &cmd::signal("CONT")).await?;
-        Ok(())
+    fn signal_script(&self, signal: &str) -> String {
+        cmd::signal(signal)
+    }
+
+    fn log_paths(&self) -> Vec<String> {
+        vec![cmd::LOG_FILE.to_string()]
     }
 }
 
@@ -112,11 +108,5 @@ impl Primary for Postgres {
     /// The first node: there is no failover, so it is the primary all along.
     async fn primaries(&self, test: &Test) -> Result<Vec<String>, DbError> {
         Ok(vec![primary(test)?.to_string()])
-    }
-}
-
-impl LogFiles for Postgres {
-    fn log_files(&self, _test: &Test, _node: &str) -> Vec<String> {
-        vec![cmd::LOG_FILE.to_string()]
     }
 }

@@ -74,7 +74,7 @@ pub fn sentinel_conf(me: &NodeAddrs, primary: &NodeAddrs, quorum: usize) -> Stri
 /// Writes the configs (unless present: a restart keeps Sentinel's rewrites).
 pub fn configure(redis: &str, sentinel: Option<&str>) -> String {
     let mut s = format!(
-        "mkdir -p {DIR} /var/log/rjepsen && touch {LOG_FILE} || exit 1\n\
+        "mkdir -p {DIR} /var/log/rjepsen && touch {LOG_FILE} {SENTINEL_LOG_FILE} || exit 1\n\
          [ -s {DIR}/redis.conf ] || printf '%s' '{redis}' > {DIR}/redis.conf || exit 1\n"
     );
     if let Some(conf) = sentinel {
@@ -145,6 +145,14 @@ pub fn signal(signal: &str) -> String {
         "{HELPERS}p=$(alive {DIR}/redis.pid)
 if [ -z \"$p\" ]; then [ {signal} = CONT ] && exit 0; echo 'redis is not running' >&2; exit 1; fi
 kill -{signal} $p"
+    )
+}
+
+/// Prints `paused` when the server runs and is stopped (SIGSTOP).
+pub fn paused() -> String {
+    format!(
+        "{HELPERS}p=$(alive {DIR}/redis.pid)
+[ -n \"$p\" ] && grep -q '^State:[[:space:]]*T' /proc/$p/status && echo paused; true"
     )
 }
 

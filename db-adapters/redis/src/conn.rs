@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, FromRedisValue};
 use rjepsen_core::client::ClientError;
+use rjepsen_core::db::DbOptions;
 use rjepsen_core::op_client::{op_timeout, OpError};
 use rjepsen_core::serve::Connector;
 use rjepsen_core::test::Test;

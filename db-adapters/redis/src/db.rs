@@ -7,13 +7,14 @@
 //! Kill and pause act on the server only: Sentinels are the cluster's
 //! referees and stay, as they would on a real node whose database crashed.
 //! Who is primary is what the Sentinels say now, not who started as one.
+//! Kill, pause and log files are core's `Scripted` implementations.
 
 use super::commands as cmd;
 use super::conn::{current_primary, PORT};
 use super::options::{Failover, RedisOptions};
 use async_trait::async_trait;
 use rjepsen_core::addr::Ports;
-use rjepsen_core::db::{Db, DbError, Kill, LogFiles, Pause, PidFile, Primary};
+use rjepsen_core::db::{Db, DbError, DbOptions, Kill, LogFiles, Pause, PidFile, Primary, Scripted};
 use rjepsen_core::test::Test;
 
 /// Redis (and Sentinel) on every node of the test.
@@ -84,33 +85,36 @@ impl Db for Redis {
     }
 }
 
+/// Kill, pause and log files: core's implementations, with Redis's scripts
+/// (acting on the server only).
 #[async_trait]
-impl Kill for Redis {
-    async fn kill(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        test.remote.exec(node, &cmd::kill()).await?;
-        Ok(())
+impl Scripted for Redis {
+    fn kill_script(&self) -> String {
+        cmd::kill()
     }
 
-    async fn start(&self, test: &Test, node: &str) -> Result<(), DbError> {
+    async fn start_script(&self, test: &Test, node: &str) -> Result<String, DbError> {
         let me = test
             .addrs
             .get(node)
             .map_err(|e| other(node, "start redis", e.to_string()))?;
-        test.remote.exec(node, &cmd::start(me)).await?;
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl Pause for Redis {
-    async fn pause(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        test.remote.exec(node, &cmd::signal("STOP")).await?;
-        Ok(())
+        Ok(cmd::start(me))
     }
 
-    async fn resume(&self, test: &Test, node: &str) -> Result<(), DbError> {
-        test.remote.exec(node, &cmd::signal("CONT")).await?;
-        Ok(())
+    fn signal_script(&self, signal: &str) -> String {
+        cmd::signal(signal)
+    }
+
+    fn paused_script(&self) -> Option<String> {
+        Some(cmd::paused())
+    }
+
+    /// Both logs (`configure` creates Sentinel's also without Sentinel).
+    fn log_paths(&self) -> Vec<String> {
+        vec![
+            cmd::LOG_FILE.to_string(),
+            cmd::SENTINEL_LOG_FILE.to_string(),
+        ]
     }
 }
 
@@ -124,16 +128,6 @@ impl Primary for Redis {
             .await
             .map_err(|e| other(first, "ask the sentinels for the primary", e))?;
         Ok(vec![p])
-    }
-}
-
-impl LogFiles for Redis {
-    fn log_files(&self, test: &Test, _node: &str) -> Vec<String> {
-        let mut logs = vec![cmd::LOG_FILE.to_string()];
-        if RedisOptions::of(test).failover == Failover::Sentinel {
-            logs.push(cmd::SENTINEL_LOG_FILE.to_string());
-        }
-        logs
     }
 }
 

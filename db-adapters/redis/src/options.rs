@@ -1,10 +1,9 @@
 //! Redis's own options, typed: checked when the command line is parsed,
 //! written into test.json from this type and read back from it (the pattern
-//! of etcd's `EtcdOptions` and PostgreSQL's `PgOptions`).
+//! of etcd's `EtcdOptions` and PostgreSQL's `PgOptions`: core's `DbOptions`).
 
-use rjepsen_core::test::Test;
+use rjepsen_core::db::DbOptions;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// Who promotes a replica when the primary is gone.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,47 +63,16 @@ pub struct RedisOptions {
     pub read_from: ReadFrom,
 }
 
-impl RedisOptions {
-    /// The options' names, as `--NAME` on the command line.
-    pub const NAMES: [&'static str; 4] = ["failover", "appendfsync", "wait-replicas", "read-from"];
-
-    /// Checks the options given on the command line (name → value).
-    pub fn parse(given: &Map<String, Value>) -> Result<RedisOptions, String> {
-        if let Some(k) = given.keys().find(|k| !Self::NAMES.contains(&k.as_str())) {
-            return Err(format!(
-                "--{k} does not apply to --db redis (its options: --{})",
-                Self::NAMES.join(", --")
-            ));
-        }
-        serde_json::from_value(Value::Object(given.clone()))
-            .map_err(|e| format!("bad option for --db redis: {e}"))
-    }
-
-    /// The options as test.json and `Test::options` hold them.
-    pub fn to_map(&self) -> Map<String, Value> {
-        match serde_json::to_value(self) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        }
-    }
-
-    /// This test's options (checked at parse time; a hand-built `Test` with a
-    /// malformed one reads as the default).
-    pub fn of(test: &Test) -> RedisOptions {
-        let mine: Map<String, Value> = test
-            .options
-            .iter()
-            .filter(|(k, _)| Self::NAMES.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        serde_json::from_value(Value::Object(mine)).unwrap_or_default()
-    }
+impl DbOptions for RedisOptions {
+    const DB: &'static str = "redis";
+    const NAMES: &'static [&'static str] =
+        &["failover", "appendfsync", "wait-replicas", "read-from"];
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn parse_checks_names_and_values() {
@@ -114,7 +82,8 @@ mod tests {
         assert_eq!(o.failover, Failover::None);
         assert_eq!(o.wait_replicas, 2);
         assert_eq!(o.appendfsync, Appendfsync::Everysec);
-        let err = RedisOptions::parse(&given(json!({"appendfsync": "sometimes"}))).unwrap_err();
+        let err = |v: Value| RedisOptions::parse(&given(v)).unwrap_err().to_string();
+        let e = err(json!({"appendfsync": "sometimes"}));
         assert!(err.contains("sometimes") && err.contains("redis"), "{err}");
         let err = RedisOptions::parse(&given(json!({"isolation": "serializable"}))).unwrap_err();
         assert!(
