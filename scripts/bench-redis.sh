@@ -2,8 +2,9 @@
 # Redis figures (issue 14): one 60 s run of each workload Redis serves under
 # partition,kill on three local namespace nodes (10.72; root), Sentinel on,
 # and for each: ops/s, ok/fail/info counts and the verdict. Not run by CI.
-# Takes the cluster lock itself (one run at a time with the other cluster
-# tests). Progress goes to stderr; the table to stdout.
+# Takes the cluster lock itself for each run (and for bringing the nodes up
+# and down), so other cluster tests interleave. Progress goes to stderr; the
+# table to stdout.
 #   scripts/bench-redis.sh [SECS] [WORKLOADS...]   (default 60; register set list-append counter)
 # Uses target/debug/rjepsen unless RJEPSEN names another binary; extra test
 # flags (e.g. "--appendfsync always") in BENCH_FLAGS.
@@ -20,18 +21,16 @@ BIN="${RJEPSEN:-target/debug/rjepsen}"
 STATE=/var/lib/rjepsen-bench-redis
 CL=(--state-dir "$STATE" --bridge rjbenchr --subnet 10.72.0.0)
 STORE=$(mktemp -d /tmp/rjepsen-bench-redis.XXXXXX)
-exec 9>/tmp/rjepsen-cluster.lock
-echo "waiting for the cluster lock" >&2
-flock 9
-cleanup() { "$BIN" cluster down "${CL[@]}" >/dev/null 2>&1 || true; }
+LOCK=(flock /tmp/rjepsen-cluster.lock)
+cleanup() { "${LOCK[@]}" "$BIN" cluster down "${CL[@]}" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
-"$BIN" cluster up --nodes r1..r3 "${CL[@]}" >&2
+"${LOCK[@]}" "$BIN" cluster up --nodes r1..r3 "${CL[@]}" >&2
 
 printf '%-12s %8s %8s %8s %8s %8s %s\n' workload ops/s ok fail info ops verdict
 for w in "${WORKLOADS[@]}"; do
   echo "--- $w: ${SECS}s under partition,kill" >&2
   # shellcheck disable=SC2086 # BENCH_FLAGS is a list of flags
-  "$BIN" test --db redis --workload "$w" --nodes r1..r3 --ssh-private-key "$STATE/id_ed25519" \
+  "${LOCK[@]}" "$BIN" test --db redis --workload "$w" --nodes r1..r3 --ssh-private-key "$STATE/id_ed25519" \
     --time-limit "$SECS" --concurrency 10 --rate 0 --nemesis partition,kill --nemesis-interval 10 \
     --recovery-time 5 --op-timeout 2 --seed 14 --name "bench-$w" --store "$STORE" --quiet \
     ${BENCH_FLAGS:-} >&2 || true

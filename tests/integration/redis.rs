@@ -34,8 +34,6 @@ fn run(cluster: &Cluster, store: &Path, name: &str, extra: &[&str]) -> (i32, Val
         "100",
         "--concurrency",
         "6",
-        "--recovery-time",
-        "3",
         "--op-timeout",
         "2",
         "--name",
@@ -73,7 +71,12 @@ fn healthy_redis_gives_valid_histories() {
     let cluster = Cluster::up("r1..r3", "rjetestr", "10.72.0.0");
     let store = store("healthy");
     for w in ["register", "set", "list-append", "counter"] {
-        let (code, results) = run(&cluster, &store, w, &["--workload", w, "--time-limit", "4"]);
+        let (code, results) = run(
+            &cluster,
+            &store,
+            w,
+            &["--workload", w, "--time-limit", "4", "--recovery-time", "1"],
+        );
         let ok = results["op-counts"]["ok"].as_u64().unwrap_or(0);
         eprintln!("healthy {w}: exit {code}, {ok} ok");
         assert_eq!(code, 0, "{w} on healthy redis: {results}");
@@ -83,9 +86,11 @@ fn healthy_redis_gives_valid_histories() {
 }
 
 /// A partition of 8 s (Sentinel's down-after is 2 s): workers keep writing
-/// to the old primary, which a majority has replaced; on healing it becomes a
-/// replica and drops those writes. Found: set lost acknowledged elements, or
-/// the register is not linearizable.
+/// to the old primary, which a majority has replaced; after healing it is
+/// made a replica and drops those writes. Sentinel demotes an old primary
+/// only once it has reported itself primary for 8 s, so the final reads wait
+/// 10 s (`--recovery-time`); with less they still see its writes. Found: set
+/// lost acknowledged elements, or the register is not linearizable.
 #[test]
 fn partitions_with_failover_lose_acknowledged_writes() {
     if !is_root() {
@@ -103,6 +108,8 @@ fn partitions_with_failover_lose_acknowledged_writes() {
         "2",
         "--time-limit",
         "12",
+        "--recovery-time",
+        "10",
     ];
     let mut found = Vec::new();
     for t in 0..TRIES {
@@ -162,6 +169,8 @@ fn replica_reads_are_stale() {
             "2",
             "--time-limit",
             "10",
+            "--recovery-time",
+            "1",
         ];
         let (code, _) = run(&cluster, &store, &format!("replica-{t}"), &args);
         eprintln!("try {t}: register with replica reads exit {code}");
