@@ -42,6 +42,7 @@ pub enum Target {
 }
 
 /// A command or a pipeline (`MULTI`/`EXEC` when atomic).
+#[derive(Clone, Copy)]
 pub enum Query<'a> {
     Cmd(&'a redis::Cmd),
     Pipe(&'a redis::Pipeline),
@@ -215,8 +216,27 @@ impl Conn {
         Ok(self.replica.as_ref().expect("set above").conn.clone())
     }
 
-    /// Runs `q` on the primary (`Target::Primary`) or where reads go.
+    /// Runs `q` on the primary (`Target::Primary`) or where reads go. A read
+    /// that fails on a link the server has closed (a primary that Sentinel
+    /// demotes drops its clients: the next op meets a broken pipe) is tried
+    /// once more on a fresh link: a read has no effect, so trying again
+    /// changes nothing but the chance of an answer. A write is never tried
+    /// twice: the first may have been applied.
     pub async fn run<T: FromRedisValue>(
+        &mut self,
+        test: &Test,
+        target: Target,
+        q: Query<'_>,
+    ) -> Result<T, OpError> {
+        let first = self.run_once(test, target, q).await;
+        let unlinked = self.primary.is_none() && self.replica.is_none();
+        match first {
+            Err(_) if target == Target::Reads && unlinked => self.run_once(test, target, q).await,
+            done => done,
+        }
+    }
+
+    async fn run_once<T: FromRedisValue>(
         &mut self,
         test: &Test,
         target: Target,

@@ -91,7 +91,7 @@ async fn unanswered_writes_are_info_and_unsent_ones_fail() {
     let test = r.test(json!({"op-timeout": 1}));
     let mut s = open("set", &test).await;
     assert_eq!(call(&mut s, &test, "add", json!(1)).await.kind, OpType::Ok);
-    let mut sleeper = r.cli_spawn(&["DEBUG", "SLEEP", "2.5"]);
+    let sleeper = r.cli_spawn(&["DEBUG", "SLEEP", "2.5"]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let held = call(&mut s, &test, "add", json!(2)).await;
     assert_eq!(held.kind, OpType::Info, "{held:?}");
