@@ -47,7 +47,8 @@ for k, v in r.items():
         for f in ("lost-count", "error-count"):
             if v.get(f):
                 found.append(f"{f} {v[f]}")
-verdict = r.get("valid?", "?") + (f" ({', '.join(found)})" if found else "")
+v = r.get("valid?", "?")
+verdict = {True: "valid", False: "invalid"}.get(v, str(v)) + (f" ({', '.join(found)})" if found else "")
 print(f"{w:<12} {ops / secs:8.1f} {ok:8} {fail:8} {info:8} {ops:8} {verdict}")
 PY
 done
