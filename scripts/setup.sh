@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   # etcd-client, rjepsen-proxy and rjepsen-playground compile .proto files at build time
   protobuf-compiler libprotobuf-dev
-  # the default system under test, run inside local nodes; PostgreSQL (--db postgres)
-  etcd-server etcd-client postgresql
+  # the default system under test, run inside local nodes; PostgreSQL (--db postgres);
+  # Redis and its Sentinel (--db redis; redis-tools' redis-cli checks they answer)
+  etcd-server etcd-client postgresql redis-server redis-sentinel redis-tools
   # control over SSH; local nodes run sshd; partitions and packet faults
   openssh-client openssh-server iptables iproute2
   # pgrep/pkill/ps inside nodes, GNU time for benchmarks
@@ -41,6 +42,10 @@ if ((${#missing[@]})); then
   $SUDO systemctl disable --now etcd >/dev/null 2>&1 || true
   # ... PostgreSQL its main cluster; rjepsen makes its own data directories.
   $SUDO service postgresql stop >/dev/null 2>&1 || true
+  # ... and Redis and Sentinel theirs, on loopback; rjepsen runs its own per node.
+  $SUDO systemctl disable --now redis-server redis-sentinel >/dev/null 2>&1 || true
+  $SUDO service redis-server stop >/dev/null 2>&1 || true
+  $SUDO service redis-sentinel stop >/dev/null 2>&1 || true
   # ... and LXC its lxcbr0 bridge; rjepsen makes its own.
   $SUDO systemctl disable --now lxc-net >/dev/null 2>&1 || true
 fi

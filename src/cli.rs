@@ -117,7 +117,7 @@ pub struct TestArgs {
     /// With --playground: its directory (default: the playground's default).
     #[arg(long, value_name = "DIR", requires = "playground")]
     pub dir: Option<std::path::PathBuf>,
-    /// Workload: register, set, list-append, rw-register, bank.
+    /// Workload: register, set, list-append, rw-register, bank, counter.
     #[arg(long, default_value = "register")]
     pub workload: String,
     /// System under test.
@@ -165,14 +165,23 @@ pub struct TestArgs {
     /// (read-committed, repeatable-read, serializable; default serializable).
     #[arg(long, value_name = "LEVEL")]
     pub isolation: Option<String>,
-    /// PostgreSQL: where read-only transactions go (primary, replica: the
-    /// worker's own node; default primary).
-    #[arg(long, value_name = "WHERE")]
-    pub read_from: Option<String>,
     /// PostgreSQL: commits wait for a replica's acknowledgement (on, off;
     /// default off).
     #[arg(long, value_name = "ON|OFF")]
     pub sync_replication: Option<String>,
+    /// Redis: who promotes a replica when the primary is down: sentinel, none.
+    #[arg(long, value_name = "HOW")]
+    pub failover: Option<String>,
+    /// Redis: when the append-only file is fsynced: always, everysec, no.
+    #[arg(long, value_name = "WHEN")]
+    pub appendfsync: Option<String>,
+    /// Redis: after each write, WAIT for this many replicas (info if fewer).
+    #[arg(long, value_name = "N")]
+    pub wait_replicas: Option<u32>,
+    /// PostgreSQL, Redis: where reads go (primary, replica: the worker's
+    /// own node; default primary).
+    #[arg(long, value_name = "WHERE")]
+    pub read_from: Option<String>,
     /// Seconds before a client op is given up as indeterminate.
     #[arg(long, default_value_t = 5.0)]
     pub op_timeout: f64,
@@ -225,7 +234,7 @@ pub struct CheckArgs {
     pub independent: bool,
     #[command(flatten)]
     pub register: RegisterArgs,
-    /// Check as this workload does: register, set, list-append, rw-register, bank.
+    /// Check as this workload does: register, set, list-append, rw-register, bank, counter.
     #[arg(long)]
     pub workload: Option<String>,
     /// Elle: consistency models (comma list; default strict-serializable;

@@ -167,14 +167,17 @@ fn db_options(a: &TestArgs) -> Result<Map<String, Value>, BadArgs> {
         }
         given.insert("db-binary".into(), json!(b.display().to_string()));
     }
-    let texts = [
-        ("isolation", &a.isolation),
-        ("read-from", &a.read_from),
-        ("sync-replication", &a.sync_replication),
+    let named = [
+        ("isolation", a.isolation.clone().map(Value::from)),
+        ("read-from", a.read_from.clone().map(Value::from)),
+        ("sync-replication", a.sync_replication.clone().map(Value::from)),
+        ("failover", a.failover.clone().map(Value::from)),
+        ("appendfsync", a.appendfsync.clone().map(Value::from)),
+        ("wait-replicas", a.wait_replicas.map(Value::from)),
     ];
-    for (name, value) in texts {
+    for (name, value) in named {
         if let Some(v) = value {
-            given.insert(name.into(), json!(v));
+            given.insert(name.into(), v);
         }
     }
     rjepsen_db::db_options(&a.db, &given).map_err(BadArgs)
@@ -322,6 +325,24 @@ mod tests {
         }
         let err = pg(&["--serializable-reads"]).unwrap_err().to_string();
         assert!(err.contains("--read-from"), "{err}");
+        let cfg = argv(&[
+            "--db",
+            "redis",
+            "--failover",
+            "none",
+            "--wait-replicas",
+            "1",
+        ])
+        .unwrap();
+        assert_eq!(cfg.options["failover"], json!("none"));
+        assert_eq!(cfg.options["wait-replicas"], json!(1));
+        assert_eq!(cfg.options["appendfsync"], json!("everysec"));
+        let err = argv(&["--failover", "none"]).unwrap_err().to_string();
+        assert!(err.contains("--failover") && err.contains("etcd"), "{err}");
+        let err = argv(&["--db", "redis", "--appendfsync", "sometimes"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sometimes"), "{err}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod integration {
     pub mod playground;
     pub mod postgres;
     pub mod proxy;
+    pub mod redis;
     pub mod sigkill;
     pub mod traces_receive;
     pub mod workloads;

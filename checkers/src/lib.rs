@@ -3,6 +3,7 @@
 //! No I/O but the files a checker is handed (evidence SVGs in the check context's
 //! output directory), no SSH, no database clients.
 pub mod bank;
+pub mod counter;
 pub mod coverage;
 pub mod elle;
 pub mod set;

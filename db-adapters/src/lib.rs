@@ -10,6 +10,8 @@
 pub use rjepsen_db_etcd as etcd;
 #[cfg(feature = "postgres")]
 pub use rjepsen_db_postgres as postgres;
+#[cfg(feature = "redis")]
+pub use rjepsen_db_redis as redis;
 
 use rjepsen_core::client::Client;
 use rjepsen_core::db::{Db, DbOptions};
@@ -22,6 +24,8 @@ pub const DBS: &[&str] = &[
     "etcd",
     #[cfg(feature = "postgres")]
     "postgres",
+    #[cfg(feature = "redis")]
+    "redis",
 ];
 
 /// The `Db` called `name`.
@@ -31,6 +35,8 @@ pub fn db_for(name: &str) -> Result<Arc<dyn Db>, String> {
         "etcd" => Ok(Arc::new(etcd::Etcd::default())),
         #[cfg(feature = "postgres")]
         "postgres" => Ok(Arc::new(postgres::Postgres)),
+        #[cfg(feature = "redis")]
+        "redis" => Ok(Arc::new(redis::Redis)),
         _ => Err(format!(
             "failed to find db {name:?}: known dbs are {}",
             DBS.join(", ")
@@ -49,6 +55,8 @@ pub fn db_options(db: &str, given: &Map<String, Value>) -> Result<Map<String, Va
         "etcd" => checked::<etcd::EtcdOptions>(given),
         #[cfg(feature = "postgres")]
         "postgres" => checked::<postgres::PgOptions>(given),
+        #[cfg(feature = "redis")]
+        "redis" => checked::<redis::RedisOptions>(given),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")
@@ -73,6 +81,8 @@ pub fn db_args(db: &str, options: &Map<String, Value>) -> Vec<String> {
         "etcd" => etcd::EtcdOptions::from_map(options).to_args(),
         #[cfg(feature = "postgres")]
         "postgres" => postgres::PgOptions::from_map(options).to_args(),
+        #[cfg(feature = "redis")]
+        "redis" => redis::RedisOptions::from_map(options).to_args(),
         _ => Vec::new(),
     }
 }
@@ -86,6 +96,8 @@ pub fn client_for(db: &str, workload: &str) -> Result<Box<dyn Client>, String> {
         "etcd" => rjepsen_core::serve::pick(db, etcd::served(), workload),
         #[cfg(feature = "postgres")]
         "postgres" => rjepsen_core::serve::pick(db, postgres::served(), workload),
+        #[cfg(feature = "redis")]
+        "redis" => rjepsen_core::serve::pick(db, redis::served(), workload),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")

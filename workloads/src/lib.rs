@@ -6,6 +6,7 @@
 //! DB adapter's client must serve — is documented in its module.
 
 mod bank;
+mod counter;
 mod list_append;
 mod register;
 mod rw_register;
@@ -14,6 +15,7 @@ mod set;
 mod testing;
 
 pub use bank::{bank, BANK_ACCOUNTS, BANK_TOTAL};
+pub use counter::counter;
 pub use list_append::list_append;
 pub use register::register;
 pub use rw_register::rw_register;
@@ -72,7 +74,14 @@ impl Default for WorkloadOptions {
 }
 
 /// Names of the workloads `build` knows.
-pub const WORKLOADS: &[&str] = &["register", "set", "list-append", "rw-register", "bank"];
+pub const WORKLOADS: &[&str] = &[
+    "register",
+    "set",
+    "list-append",
+    "rw-register",
+    "bank",
+    "counter",
+];
 
 /// Builds the named workload.
 pub fn build(name: &str, opts: &WorkloadOptions) -> Result<Workload, String> {
@@ -87,6 +96,7 @@ pub fn build(name: &str, opts: &WorkloadOptions) -> Result<Workload, String> {
         "list-append" => list_append(opts),
         "rw-register" => rw_register(opts),
         "bank" => Ok(bank(opts)),
+        "counter" => Ok(counter(opts)),
         other => Err(format!(
             "unknown workload {other:?}; known: {}",
             WORKLOADS.join(", ")

@@ -11,6 +11,7 @@
 //! and the completions all come from core's one rule (`op_client`).
 
 pub mod bank;
+pub mod counter;
 pub mod register;
 pub mod set;
 pub mod txn;
@@ -22,12 +23,13 @@ use crate::test::Test;
 use async_trait::async_trait;
 
 /// The name of every workload with a trait here (what `--workload` takes).
-pub const WORKLOADS: [&str; 5] = [
+pub const WORKLOADS: [&str; 6] = [
     register::NAME,
     set::NAME,
     txn::LIST_APPEND,
     txn::RW_REGISTER,
     bank::NAME,
+    counter::NAME,
 ];
 
 /// How a database adapter opens a connection to one node.

@@ -32,5 +32,6 @@ pub fn served() -> Vec<Served> {
         serve::txn::list_append(EtcdConnector),
         serve::txn::rw_register(EtcdConnector),
         serve::bank::bank(EtcdConnector),
+        serve::counter::counter(EtcdConnector),
     ]
 }

@@ -11,6 +11,7 @@ mod bank;
 mod client;
 mod commands;
 mod conn;
+mod counter;
 mod db;
 mod options;
 mod register;

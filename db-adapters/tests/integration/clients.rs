@@ -1,5 +1,6 @@
 //! The etcd clients against a real single-member etcd on loopback: each workload's
-//! ops, their completions, and how errors and timeouts become `fail` or `info`.
+//! ops (counter's adds contending), their completions, and how errors and timeouts
+//! become `fail` or `info`.
 
 use super::local_etcd::{test_for, LocalEtcd};
 use rjepsen_core::client::Client;
@@ -70,6 +71,33 @@ async fn register_reads_writes_and_cas() {
         call(&mut s, &stale, "read", json!([1, null])).await.value,
         json!([1, 4])
     );
+}
+
+/// Four workers add at once to the one counter: their compare-and-puts on
+/// the key's revision collide and retry, and the total is exactly the sum.
+#[tokio::test]
+async fn counter_adds_sum_up_under_contention() {
+    let Some(etcd) = LocalEtcd::start("counter") else {
+        return;
+    };
+    let test = etcd.test(json!({}));
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let mut c = open("counter", &test, &etcd.node).await;
+        let test = test.clone();
+        workers.push(tokio::spawn(async move {
+            for d in 1..=10 {
+                assert_kind(&call(&mut c, &test, "add", json!(d)).await, OpType::Ok);
+            }
+        }));
+    }
+    for w in workers {
+        w.await.unwrap();
+    }
+    let mut c = open("counter", &test, &etcd.node).await;
+    let read = call(&mut c, &test, "read", Value::Null).await;
+    assert_eq!(read.value, json!(4 * 55), "{read:?}");
+    assert_kind(&call(&mut c, &test, "add", json!(0)).await, OpType::Fail);
 }
 
 #[tokio::test]

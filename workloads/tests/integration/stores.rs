@@ -31,6 +31,32 @@ impl Store for SetStore {
     }
 }
 
+/// A counter; one add in twenty ends `info`, half of those having taken
+/// effect, and one in twenty `fail`s without effect.
+#[derive(Default)]
+pub struct CounterStore(pub i64);
+
+impl Store for CounterStore {
+    fn apply(&mut self, op: &Op, rng: &mut ChaCha8Rng) -> Outcome {
+        match op.f.as_str() {
+            "add" => {
+                let d = op.value.as_i64().expect("add takes an integer");
+                let kind = match rng.gen_range(0..20) {
+                    0 => OpType::Fail,
+                    1 => OpType::Info,
+                    _ => OpType::Ok,
+                };
+                if kind == OpType::Ok || (kind == OpType::Info && rng.gen_bool(0.5)) {
+                    self.0 += d;
+                }
+                (kind, op.value.clone())
+            }
+            "read" => (OpType::Ok, json!(self.0)),
+            other => panic!("counter store: unexpected f {other}"),
+        }
+    }
+}
+
 /// Accounts `0..BANK_ACCOUNTS` holding `BANK_TOTAL`, as the etcd client sets up.
 pub struct BankStore(pub Vec<i64>);
 

@@ -2,7 +2,7 @@
 //! history → the workload's checker composition.
 
 use super::sim::run;
-use super::stores::{BankStore, SetStore, TxnStore};
+use super::stores::{BankStore, CounterStore, SetStore, TxnStore};
 use rjepsen_core::checker::CheckContext;
 use rjepsen_core::{CheckResult, History, OpType, Valid};
 use rjepsen_workloads::{build, WorkloadOptions, WORKLOADS};
@@ -31,6 +31,41 @@ fn every_listed_workload_builds() {
         assert_eq!(w.name, *name);
     }
     assert!(build("no-such", &opts()).is_err());
+}
+
+#[test]
+fn counter_on_a_correct_store_is_valid_and_a_read_short_of_acks_is_not() {
+    for seed in 0..3 {
+        let mut w = build("counter", &opts()).unwrap();
+        let h = run(
+            &mut w,
+            &mut CounterStore::default(),
+            CONCURRENCY,
+            2_000,
+            seed,
+        );
+        let r = w.checker.check(&CheckContext::default(), &h);
+        assert_eq!(r.valid, Valid::Valid, "seed {seed}: {:#?}", r.details);
+        assert!(r.details["counter"]["read-count"].as_u64().unwrap() > 200);
+        // The last ok read, made to miss the whole sum acknowledged before it.
+        let last = h
+            .ops
+            .iter()
+            .rposition(|o| o.f == "read" && o.kind == OpType::Ok)
+            .unwrap();
+        let inv = h.invocation_of(last).unwrap();
+        let acked: i64 = h.ops[..inv]
+            .iter()
+            .filter(|o| o.f == "add" && o.kind == OpType::Ok)
+            .map(|o| o.value.as_i64().unwrap())
+            .sum();
+        assert!(acked > 0);
+        let mut ops = h.ops.clone();
+        ops[last].value = json!(acked - 1);
+        let r = check("counter", &History::new(ops));
+        assert_eq!(r.valid, Valid::Invalid, "seed {seed}");
+        assert_eq!(r.details["counter"]["error-count"], json!(1));
+    }
 }
 
 #[test]

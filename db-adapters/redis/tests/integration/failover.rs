@@ -1,0 +1,179 @@
+//! The Redis `Db` on three local namespace nodes (root only; subnet 10.72): a
+//! primary, two replicas and three Sentinels. A write through a worker on a
+//! replica's node reaches the primary; a replica read sees it; `Primary` says
+//! who leads; after the primary is killed the Sentinels promote a replica
+//! and the same client writes there; the old primary, restarted, is made a
+//! replica; teardown leaves no data.
+
+use rjepsen_core::client::Client;
+use rjepsen_core::cluster::{self, ClusterSpec};
+use rjepsen_core::control::SshRemote;
+use rjepsen_core::db::Db;
+use rjepsen_core::op::{Op, OpType, Process};
+use rjepsen_core::serve::pick;
+use rjepsen_core::test::Test;
+use rjepsen_db_redis::Redis;
+use serde_json::{json, Value};
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn spec() -> ClusterSpec {
+    ClusterSpec {
+        nodes: (1..=3).map(|i| format!("rd{i}")).collect(),
+        subnet: Ipv4Addr::new(10, 72, 0, 0),
+        prefix_len: 24,
+        first_host: 11,
+        bridge: "rjrd0".into(),
+        netns_prefix: "rjrd-".into(),
+        state_dir: "/var/lib/rjepsen-nodes-rd".into(),
+    }
+}
+
+async fn open(workload: &str, test: &Test, node: &str) -> Box<dyn Client> {
+    let template = pick("redis", rjepsen_db_redis::served(), workload).unwrap();
+    template.open(test, node).await.unwrap()
+}
+
+async fn call(c: &mut Box<dyn Client>, test: &Test, f: &str, value: Value) -> Op {
+    c.invoke(test, &Op::invoke(Process::Client(0), f, value))
+        .await
+}
+
+async fn setup_all(db: &Arc<dyn Db>, test: &Test) {
+    let tasks: Vec<_> = test
+        .nodes
+        .iter()
+        .map(|n| {
+            let (db, test, n) = (db.clone(), test.clone(), n.clone());
+            tokio::spawn(async move { db.setup(&test, &n).await.map_err(|e| format!("{n}: {e}")) })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+}
+
+/// Retries `op` every 200 ms until it completes `ok` with a value `want`
+/// accepts, for up to `secs`.
+async fn eventually(
+    c: &mut Box<dyn Client>,
+    test: &Test,
+    (f, v): (&str, Value),
+    secs: u64,
+    want: impl Fn(&Value) -> bool,
+) -> Op {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let done = call(c, test, f, v.clone()).await;
+        if done.kind == OpType::Ok && want(&done.value) {
+            return done;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{f} never gave what was wanted: {done:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn role(test: &Test, node: &str) -> String {
+    let ip = test.addrs.client(node).unwrap().ip();
+    let o = test
+        .remote
+        .exec(node, &format!("redis-cli -h {ip} -p 6379 role | head -n 1"))
+        .await
+        .unwrap();
+    o.stdout.trim().to_string()
+}
+
+async fn body(test: Test) {
+    let db: Arc<dyn Db> = Arc::new(Redis);
+    let started = Instant::now();
+    setup_all(&db, &test).await;
+    eprintln!("redis setup on 3 nodes: {:?}", started.elapsed());
+    let primary = db.as_primary().unwrap();
+    assert_eq!(primary.primaries(&test).await.unwrap(), vec!["rd1"]);
+    // A worker on rd2 writes: it goes to the primary, rd1.
+    let mut w = open("register", &test, "rd2").await;
+    let done = call(&mut w, &test, "write", json!([1, 7])).await;
+    assert_eq!(done.kind, OpType::Ok, "{done:?}");
+    // Reads from rd3's replica see it once replicated.
+    let mut r = open("register", &test, "rd3").await;
+    eventually(&mut r, &test, ("read", json!([1, null])), 10, |v| {
+        v == &json!([1, 7])
+    })
+    .await;
+    eprintln!("replica caught up after {:?}", started.elapsed());
+    // Kill the primary: Sentinel promotes rd2 or rd3, and the client follows.
+    db.as_kill().unwrap().kill(&test, "rd1").await.unwrap();
+    let killed = Instant::now();
+    eventually(&mut w, &test, ("write", json!([1, 8])), 40, |_| true).await;
+    let now = primary.primaries(&test).await.unwrap();
+    eprintln!("failed over to {now:?} after {:?}", killed.elapsed());
+    assert_ne!(now, vec!["rd1"]);
+    assert_eq!(role(&test, &now[0]).await, "master");
+    // The old primary comes back as a replica of the new one.
+    db.as_kill().unwrap().start(&test, "rd1").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while role(&test, "rd1").await != "slave" {
+        assert!(Instant::now() < deadline, "rd1 never became a replica");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    for n in &test.nodes {
+        db.teardown(&test, n).await.unwrap();
+    }
+    let left = test
+        .remote
+        .exec("rd1", "ls /var/lib/rjepsen")
+        .await
+        .unwrap();
+    assert!(!left.stdout.contains("redis"), "{}", left.stdout);
+}
+
+#[test]
+fn sentinel_fails_over_on_local_nodes() {
+    if !super::local::can_run() || !is_root() {
+        eprintln!("skipped: needs root and redis-server");
+        return;
+    }
+    let spec = spec();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(cluster::down(&spec)).unwrap();
+    let outcome = rt.block_on(async {
+        let info = cluster::up(&spec)
+            .await
+            .expect("failed to bring local nodes up");
+        let test = Test {
+            name: "redis".into(),
+            nodes: info.node_names(),
+            concurrency: 3,
+            seed: 0,
+            remote: Arc::new(SshRemote::new(info.ssh_options())),
+            store_dir: std::env::temp_dir(),
+            addrs: info.addr_book(Redis.ports().unwrap()),
+            options: [
+                ("read-from".to_string(), json!("replica")),
+                ("op-timeout".to_string(), json!(2)),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let run = tokio::spawn(tokio::time::timeout(Duration::from_secs(100), body(test)));
+        run.await
+    });
+    rt.block_on(cluster::down(&spec))
+        .expect("failed to bring local nodes down");
+    match outcome {
+        Ok(timed) => timed.expect("the redis failover test took over 100 s"),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
