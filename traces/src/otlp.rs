@@ -22,6 +22,11 @@ use std::collections::HashMap;
 
 /// Parse OTLP JSON: one request per non-empty line, or the whole file as one.
 pub fn parse_json(text: &str) -> Result<Vec<Span>, String> {
+    Ok(to_spans(&decode_json(text)?))
+}
+
+/// The export requests of an OTLP JSON file (one per line, or the whole file).
+pub fn decode_json(text: &str) -> Result<Vec<ExportTraceServiceRequest>, String> {
     let mut requests = Vec::new();
     match serde_json::from_str::<ExportTraceServiceRequest>(text) {
         Ok(r) => requests.push(r),
@@ -37,13 +42,25 @@ pub fn parse_json(text: &str) -> Result<Vec<Span>, String> {
             }
         }
     }
-    Ok(to_spans(&requests))
+    Ok(requests)
 }
 
-/// Parse OTLP protobuf: one request per file.
+/// Parse one OTLP protobuf `ExportTraceServiceRequest`.
 pub fn parse_proto(bytes: &[u8]) -> Result<Vec<Span>, String> {
-    let r = ExportTraceServiceRequest::decode(bytes).map_err(|e| e.to_string())?;
-    Ok(to_spans(&[r]))
+    Ok(to_spans(&[decode_proto(bytes)?]))
+}
+
+/// The export request of an OTLP protobuf file.
+pub fn decode_proto(bytes: &[u8]) -> Result<ExportTraceServiceRequest, String> {
+    ExportTraceServiceRequest::decode(bytes).map_err(|e| e.to_string())
+}
+
+/// The spans of many export requests read together: an exporter batches by
+/// time, not by trace, so a trace's spans (a client span and its callee's
+/// server span) may sit in different requests, and parents are looked up across
+/// all of them.
+pub fn spans_of(requests: &[ExportTraceServiceRequest]) -> Vec<Span> {
+    to_spans(requests)
 }
 
 /// An OTLP span with its service, before segments are derived.

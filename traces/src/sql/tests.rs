@@ -95,7 +95,11 @@ fn statements_of_the_shop() {
     for (sql, params, op, tables, ids) in table {
         let info = classify(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
         assert_eq!(info.op, *op, "{sql}");
-        assert_eq!(info.tables().cloned().collect::<Vec<_>>(), p(tables), "{sql}");
+        assert_eq!(
+            info.tables().cloned().collect::<Vec<_>>(),
+            p(tables),
+            "{sql}"
+        );
         assert_eq!(info.ids(&p(params)), p(ids), "{sql}");
     }
 }
