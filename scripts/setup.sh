@@ -17,6 +17,9 @@ PACKAGES=(
   openssh-client openssh-server iptables iproute2
   # pgrep/pkill/ps inside nodes, GNU time for benchmarks
   procps psmisc time
+  # the shop (targets/shop, --db shop): Debian's Python and venv; its PyPI
+  # packages go into /opt/rjepsen/shop-venv below
+  python3 python3-venv
 )
 
 # The report's browser test (scripts/test.sh) drives Debian's headless Chromium;
@@ -43,6 +46,16 @@ if ((${#missing[@]})); then
   $SUDO service postgresql stop >/dev/null 2>&1 || true
   # ... and LXC its lxcbr0 bridge; rjepsen makes its own.
   $SUDO systemctl disable --now lxc-net >/dev/null 2>&1 || true
+fi
+
+# The shop's services run from a venv of Debian's python3 (not a pyenv build),
+# with targets/shop/requirements.txt's pinned packages from PyPI.
+SHOP_VENV=/opt/rjepsen/shop-venv
+if ! cmp -s targets/shop/requirements.txt "$SHOP_VENV/requirements.txt" 2>/dev/null; then
+  echo "installing the shop's Python packages into $SHOP_VENV"
+  mkdir -p /opt/rjepsen && /usr/bin/python3 -m venv "$SHOP_VENV"
+  "$SHOP_VENV/bin/pip" install -q --disable-pip-version-check -r targets/shop/requirements.txt
+  cp targets/shop/requirements.txt "$SHOP_VENV/requirements.txt"
 fi
 
 case "${1:-}" in --deps | --test-deps) exit 0 ;; esac

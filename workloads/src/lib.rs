@@ -10,6 +10,7 @@ mod list_append;
 mod register;
 mod rw_register;
 mod set;
+pub mod shop;
 #[cfg(test)]
 mod testing;
 
