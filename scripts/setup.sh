@@ -28,7 +28,7 @@ PACKAGES=(
 # LXC nodes (`rjepsen cluster up --provider lxc`): lxc-create's Debian template
 # needs debootstrap, rsync and debian-distro-info (its security suite's name).
 LXC=(lxc lxc-templates debootstrap rsync distro-info)
-[ "${1:-}" = "--test-deps" ] && PACKAGES+=(chromium g++ curl python3 python3-junitparser "${LXC[@]}")
+[ "${1:-}" = "--test-deps" ] && PACKAGES+=(chromium g++ curl python3 python3-venv python3-junitparser "${LXC[@]}")
 [ "${1:-}" = "--lxc" ] && PACKAGES+=("${LXC[@]}")
 
 missing=()
@@ -56,6 +56,13 @@ if ! cmp -s targets/shop/requirements.txt "$SHOP_VENV/requirements.txt" 2>/dev/n
   mkdir -p /opt/rjepsen && /usr/bin/python3 -m venv "$SHOP_VENV"
   "$SHOP_VENV/bin/pip" install -q --disable-pip-version-check -r targets/shop/requirements.txt
   cp targets/shop/requirements.txt "$SHOP_VENV/requirements.txt"
+fi
+
+# The OTLP receiver's tests export through the official OpenTelemetry SDK (PyPI),
+# in the venv the shop target uses too.
+if [ "${1:-}" = "--test-deps" ]; then
+  [ -x /opt/rjepsen/shop-venv/bin/pip ] || python3 -m venv /opt/rjepsen/shop-venv
+  /opt/rjepsen/shop-venv/bin/pip install -q -r scripts/python/otlp-exporters.txt
 fi
 
 case "${1:-}" in --deps | --test-deps) exit 0 ;; esac

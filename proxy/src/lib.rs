@@ -13,12 +13,14 @@ mod fault;
 mod group;
 pub mod grpc;
 pub mod http;
+pub mod http1;
 mod source;
 mod table;
 
 pub use events::{Event, EventKind, LinkBytes};
 pub use fault::{Direction, Fault, FaultSet, Link, Toxic};
 pub use group::{ProxyGroup, ProxySpec};
+pub use http1::{HttpEvent, HttpEventKind, HttpProxy};
 pub use source::{Anonymous, IpMap, SourceLookup};
 
 use std::net::SocketAddr;

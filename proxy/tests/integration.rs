@@ -6,4 +6,5 @@ mod integration {
     mod faults;
     mod grpc;
     mod http;
+    mod http1;
 }

@@ -16,3 +16,4 @@ pub mod proxy_metrics;
 pub mod test;
 pub mod test_all;
 pub mod traces;
+pub mod traces_receive;

@@ -1,6 +1,6 @@
 //! `rjepsen traces analyze`: conflicting request pairs from distributed traces
 //! (the analysis half of MicroRacer); `rjepsen traces convert`: SkyWalking exports
-//! to OTLP files. The arguments live here, not in `cli.rs`, so
+//! to OTLP files; `rjepsen traces receive` (in `traces_receive.rs`): an OTLP receiver. The arguments live here, not in `cli.rs`, so
 //! that the traces commands stay one file; the work is in the `rjepsen-traces` crate.
 
 use crate::config::BadArgs;
@@ -24,6 +24,8 @@ pub enum TracesCommand {
     Analyze(AnalyzeTracesArgs),
     /// Convert SkyWalking exports to OTLP, one output file per trace.
     Convert(ConvertArgs),
+    /// Receive spans over OTLP (gRPC and HTTP) into a directory, until Ctrl-C.
+    Receive(super::traces_receive::ReceiveArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -88,6 +90,7 @@ pub fn run(args: &TracesArgs) -> anyhow::Result<i32> {
     match &args.command {
         TracesCommand::Analyze(a) => analyze(a),
         TracesCommand::Convert(a) => convert(a),
+        TracesCommand::Receive(a) => super::traces_receive::run(a),
     }
 }
 
