@@ -173,6 +173,16 @@ pub fn load_dirs(
             .map(|h| h.join().expect("reader thread"))
             .collect()
     });
+    Ok(gather(files, results, rules))
+}
+
+/// The files' results in file order: SkyWalking spans as read, all OTLP
+/// requests turned into spans together, skipped files with their reasons.
+fn gather(
+    files: Vec<PathBuf>,
+    results: Vec<Vec<FileResult>>,
+    rules: &Rules,
+) -> (Vec<Span>, usize, Vec<Skipped>) {
     // Sized once: doubling a vector of this many spans would briefly hold 1.5x.
     let kept = results
         .iter()
@@ -202,7 +212,7 @@ pub fn load_dirs(
     let mut from_otlp = crate::otlp::spans_of(&otlp);
     from_otlp.retain(|s| rules.keeps(s));
     spans.append(&mut from_otlp);
-    Ok((spans, traces.len(), skipped))
+    (spans, traces.len(), skipped)
 }
 
 fn trace_ids(read: &Read) -> Vec<String> {
