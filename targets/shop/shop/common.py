@@ -15,7 +15,6 @@ import psycopg2.pool
 import requests
 from flask import Flask, jsonify
 from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from opentelemetry.instrumentation.psycopg2 import Psycopg2Instrumentor
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
@@ -38,8 +37,24 @@ def url(name):
     return value.rstrip("/")
 
 
+def exporter():
+    """The OTLP exporter OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL names: `grpc`, or
+    `http/protobuf` (the default, as the specification's)."""
+    protocol = os.environ.get(
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+    )
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    elif protocol == "http/protobuf":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    else:
+        sys.exit(f"shop: OTLP protocol {protocol!r} is not supported (grpc, http/protobuf)")
+    return OTLPSpanExporter()
+
+
 def init_tracing():
-    """Export spans by OTLP/HTTP when an endpoint is configured."""
+    """Export spans by OTLP when an endpoint is configured."""
     Psycopg2Instrumentor().instrument(capture_parameters=True, skip_dep_check=True)
     RequestsInstrumentor().instrument()
     if not (
@@ -48,7 +63,7 @@ def init_tracing():
     ):
         return
     provider = TracerProvider(resource=Resource.create())
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    provider.add_span_processor(BatchSpanProcessor(exporter()))
     trace.set_tracer_provider(provider)
 
 
