@@ -1,0 +1,19 @@
+//! The shop (`targets/shop/`) as a database of rjepsen: `--db shop`.
+//!
+//! Issue 12 needs a real traced microservice system that rjepsen sets up
+//! itself, so that a run's own traces give the conflicting pairs. [`Shop`] is
+//! its `Db`: Debian's PostgreSQL on the first node, the four Flask services on
+//! the next two ([`layout`]: fronts on client addresses, backs and the database
+//! on peer addresses, so a proxy can stand on every hop), each service given
+//! every address it dials from the test's book, and exporting its spans to an
+//! OTLP receiver (`rjepsen-collector`) that the `Db` starts for the test.
+//! [`ShopOptions`] holds `--shop-fixed`. See docs/shop.md.
+
+mod commands;
+mod db;
+pub mod layout;
+mod options;
+
+pub use commands::{log_file, APP_DIR, PG_DATA, VENV};
+pub use db::{traces_dir, Shop, PORTS};
+pub use options::ShopOptions;
