@@ -17,7 +17,7 @@ pub const PG_SOCKETS: &str = "/var/lib/rjepsen/shop-pg-run";
 pub const APP_DIR: &str = "/var/lib/rjepsen/shop";
 pub const LOG_DIR: &str = "/var/log/rjepsen";
 /// The venv `scripts/setup.sh` installs `targets/shop/requirements.txt` into.
-pub const VENV: &str = "/opt/rjepsen/shop-venv";
+pub const VENV: &str = "/usr/local/lib/rjepsen/shop-venv";
 
 /// The service package, as the repository has it.
 const SOURCES: [(&str, &str); 7] = [
@@ -105,13 +105,17 @@ fi
     )
 }
 
+/// Fails, saying what to do, unless the node has the shop's venv.
+pub fn check_venv() -> String {
+    format!(
+        "[ -x {VENV}/bin/python ] || {{ echo 'no venv at {VENV}: run scripts/setup.sh (it installs targets/shop/requirements.txt)' >&2; exit 1; }}"
+    )
+}
+
 /// Writes the service package into `APP_DIR/shop/` (each file by a quoted
 /// here-document, so nothing in it is expanded).
 pub fn install_app() -> String {
     let mut s = format!("mkdir -p {APP_DIR}/shop {LOG_DIR} || exit 1\n");
-    s.push_str(&format!(
-        "[ -x {VENV}/bin/python ] || {{ echo 'no venv at {VENV}: run scripts/setup.sh (it installs targets/shop/requirements.txt)' >&2; exit 1; }}\n"
-    ));
     for (name, text) in SOURCES {
         s.push_str(&format!(
             "cat > {APP_DIR}/shop/{name} <<'RJEPSEN_SHOP_EOF'\n{text}\nRJEPSEN_SHOP_EOF\n"

@@ -147,6 +147,7 @@ impl Db for Shop {
             }
             let mut env = service_env(test, &layout, *role)?;
             env.extend(self.otlp_env(test, node).await?);
+            test.remote.exec(node, &cmd::check_venv()).await?;
             test.remote.exec(node, &cmd::install_app()).await?;
             test.remote
                 .exec(node, &cmd::start_service(*role, at, &env))
