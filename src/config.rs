@@ -158,6 +158,9 @@ fn db_options(a: &TestArgs) -> Result<Map<String, Value>, BadArgs> {
     if a.serializable_reads {
         given.insert("serializable-reads".into(), json!(true));
     }
+    if a.shop_fixed {
+        given.insert("shop-fixed".into(), json!(true));
+    }
     if let Some(b) = &a.db_binary {
         if !b.is_file() {
             return Err(BadArgs(format!(
@@ -292,6 +295,13 @@ mod tests {
         };
         let cfg = argv(&["--serializable-reads"]).unwrap();
         assert_eq!(cfg.options["serializable-reads"], json!(true));
+        let cfg = argv(&["--db", "shop", "--shop-fixed"]).unwrap();
+        assert_eq!(cfg.options["shop-fixed"], json!(true));
+        let err = argv(&["--shop-fixed"]).unwrap_err().to_string();
+        assert!(
+            err.contains("--shop-fixed") && err.contains("etcd"),
+            "{err}"
+        );
         let err = argv(&["--db", "zookeeper"]).unwrap_err().to_string();
         assert!(err.contains("zookeeper") && err.contains("etcd"), "{err}");
     }

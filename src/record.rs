@@ -135,6 +135,10 @@ pub fn rerun_args(r: &RunRecord) -> Vec<String> {
             "serializable-reads",
             r.db_options.get("serializable-reads") == Some(&Value::Bool(true)),
         ),
+        (
+            "shop-fixed",
+            r.db_options.get("shop-fixed") == Some(&Value::Bool(true)),
+        ),
         ("nil-reads-unknown", r.workload_options.nil_reads_unknown),
         ("strict-host-key-checking", c.strict_host_key_checking),
         ("leave-db-running", c.leave_db_running),

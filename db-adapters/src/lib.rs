@@ -10,6 +10,8 @@
 pub use rjepsen_db_etcd as etcd;
 #[cfg(feature = "postgres")]
 pub use rjepsen_db_postgres as postgres;
+#[cfg(feature = "shop")]
+pub use rjepsen_db_shop as shop;
 
 use rjepsen_core::client::Client;
 use rjepsen_core::db::Db;
@@ -22,6 +24,8 @@ pub const DBS: &[&str] = &[
     "etcd",
     #[cfg(feature = "postgres")]
     "postgres",
+    #[cfg(feature = "shop")]
+    "shop",
 ];
 
 /// The `Db` called `name`.
@@ -31,6 +35,8 @@ pub fn db_for(name: &str) -> Result<Arc<dyn Db>, String> {
         "etcd" => Ok(Arc::new(etcd::Etcd::default())),
         #[cfg(feature = "postgres")]
         "postgres" => Ok(Arc::new(postgres::Postgres)),
+        #[cfg(feature = "shop")]
+        "shop" => Ok(Arc::new(shop::Shop::default())),
         _ => Err(format!(
             "failed to find db {name:?}: known dbs are {}",
             DBS.join(", ")
@@ -49,6 +55,8 @@ pub fn db_options(db: &str, given: &Map<String, Value>) -> Result<Map<String, Va
         "etcd" => etcd::EtcdOptions::parse(given).map(|o| o.to_map()),
         #[cfg(feature = "postgres")]
         "postgres" => postgres::PgOptions::parse(given).map(|o| o.to_map()),
+        #[cfg(feature = "shop")]
+        "shop" => shop::ShopOptions::parse(given).map(|o| o.to_map()),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")
