@@ -196,6 +196,7 @@ impl TestConfig {
                 Err(BadArgs(format!("bad --{name} {v}: expected a number >= 0")))
             }
         };
+        rjepsen_workloads::check_pair(&a.workload, &a.db).map_err(BadArgs)?;
         let mut options = db_options(a)?;
         options.insert(
             "op-timeout".into(),
@@ -295,8 +296,16 @@ mod tests {
         };
         let cfg = argv(&["--serializable-reads"]).unwrap();
         assert_eq!(cfg.options["serializable-reads"], json!(true));
-        let cfg = argv(&["--db", "shop", "--shop-fixed"]).unwrap();
+        let cfg = argv(&["--db", "shop", "--workload", "shop", "--shop-fixed"]).unwrap();
         assert_eq!(cfg.options["shop-fixed"], json!(true));
+        let err = argv(&["--workload", "shop"]).unwrap_err().to_string();
+        assert!(err.contains("--db shop") && err.contains("etcd"), "{err}");
+        let err = argv(&["--db", "shop"]).unwrap_err().to_string();
+        assert!(
+            err.contains("--workload shop") && err.contains("register"),
+            "{err}"
+        );
+        assert!(argv(&["--db", "shop", "--workload", "shop"]).is_ok());
         let err = argv(&["--shop-fixed"]).unwrap_err().to_string();
         assert!(
             err.contains("--shop-fixed") && err.contains("etcd"),

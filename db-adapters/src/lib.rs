@@ -73,6 +73,13 @@ pub fn client_for(db: &str, workload: &str) -> Result<Box<dyn Client>, String> {
         "etcd" => rjepsen_core::serve::pick(db, etcd::served(), workload),
         #[cfg(feature = "postgres")]
         "postgres" => rjepsen_core::serve::pick(db, postgres::served(), workload),
+        // The shop's requests are its own vocabulary (rjepsen_workloads::shop).
+        #[cfg(feature = "shop")]
+        "shop" if workload == "shop" => Ok(Box::new(shop::ShopClient::default())),
+        #[cfg(feature = "shop")]
+        "shop" => Err(format!(
+            "failed to find a client for workload {workload:?} on shop: it serves shop"
+        )),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")

@@ -13,9 +13,9 @@
 //! - `state` `null` → ok with every service's tables as `invariants::State`
 //!   reads them (`stock`, `orders`, `consignments`, `payments`)
 //!
-//! Not yet in [`crate::WORKLOADS`]: no database adapter serves this vocabulary
-//! yet (the shop's `Db` and HTTP client are the next step, docs/shop.md), and
-//! that list must equal `rjepsen_core::serve::WORKLOADS`.
+//! Tied to `--db shop` ([`crate::DB_WORKLOADS`]), not in [`crate::WORKLOADS`]:
+//! these ops are the shop's own requests, served by its HTTP client
+//! (`rjepsen_db_shop::ShopClient`), not a vocabulary every database serves.
 //!
 //! Why the hot set is small: a race needs two requests on one id at once. Buys
 //! draw from [`ITEMS`] items; pays and cancels from the last [`ORDER_WINDOW`]

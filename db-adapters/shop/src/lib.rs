@@ -7,13 +7,17 @@
 //! on peer addresses, so a proxy can stand on every hop), each service given
 //! every address it dials from the test's book, and exporting its spans to an
 //! OTLP receiver (`rjepsen-collector`) that the `Db` starts for the test.
-//! [`ShopOptions`] holds `--shop-fixed`. See docs/shop.md.
+//! [`ShopClient`] sends the shop workload's ops as HTTP requests to the
+//! front services. [`ShopOptions`] holds `--shop-fixed`. See docs/shop.md.
 
+mod client;
 mod commands;
 mod db;
+mod http;
 pub mod layout;
 mod options;
 
+pub use client::ShopClient;
 pub use commands::{log_file, APP_DIR, PG_DATA, VENV};
 pub use db::{traces_dir, Shop, PORTS};
 pub use options::ShopOptions;
