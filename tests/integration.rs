@@ -12,6 +12,7 @@ mod integration {
     pub mod lxc;
     pub mod playground;
     pub mod proxy;
+    pub mod shop;
     pub mod sigkill;
     pub mod workloads;
 }
