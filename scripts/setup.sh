@@ -18,6 +18,9 @@ PACKAGES=(
   openssh-client openssh-server iptables iproute2
   # pgrep/pkill/ps inside nodes, GNU time for benchmarks
   procps psmisc time
+  # the shop (targets/shop, --db shop): Debian's Python and venv; its PyPI
+  # packages go into /usr/local/lib/rjepsen/shop-venv below
+  python3 python3-venv
 )
 
 # The report's browser test (scripts/test.sh) drives Debian's headless Chromium;
@@ -50,11 +53,23 @@ if ((${#missing[@]})); then
   $SUDO systemctl disable --now lxc-net >/dev/null 2>&1 || true
 fi
 
+# The shop's services run from a venv of Debian's python3 (not a pyenv build),
+# with targets/shop/requirements.txt's pinned packages from PyPI. Not under
+# /opt/rjepsen: local namespace nodes see that directory as their own (empty),
+# while /usr/local/lib is shared, so the nodes run the services from this venv.
+SHOP_VENV=/usr/local/lib/rjepsen/shop-venv
+if ! cmp -s targets/shop/requirements.txt "$SHOP_VENV/requirements.txt" 2>/dev/null; then
+  echo "installing the shop's Python packages into $SHOP_VENV"
+  mkdir -p "$(dirname "$SHOP_VENV")" && /usr/bin/python3 -m venv "$SHOP_VENV"
+  "$SHOP_VENV/bin/pip" install -q --disable-pip-version-check -r targets/shop/requirements.txt
+  cp targets/shop/requirements.txt "$SHOP_VENV/requirements.txt"
+fi
+
 # The OTLP receiver's tests export through the official OpenTelemetry SDK (PyPI),
 # in the venv the shop target uses too.
 if [ "${1:-}" = "--test-deps" ]; then
-  [ -x /opt/rjepsen/shop-venv/bin/pip ] || python3 -m venv /opt/rjepsen/shop-venv
-  /opt/rjepsen/shop-venv/bin/pip install -q -r scripts/python/otlp-exporters.txt
+  [ -x "$SHOP_VENV/bin/pip" ] || /usr/bin/python3 -m venv "$SHOP_VENV"
+  "$SHOP_VENV/bin/pip" install -q -r scripts/python/otlp-exporters.txt
 fi
 
 case "${1:-}" in --deps | --test-deps) exit 0 ;; esac

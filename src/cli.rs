@@ -158,6 +158,10 @@ pub struct TestArgs {
     /// Register: serializable (possibly stale) reads instead of linearizable ones.
     #[arg(long)]
     pub serializable_reads: bool,
+    /// --db shop: the correct variants of the shop's three races (the
+    /// negative control: no invariant may break).
+    #[arg(long)]
+    pub shop_fixed: bool,
     /// Upload this DB binary instead of installing the distribution's package.
     #[arg(long, value_name = "PATH")]
     pub db_binary: Option<PathBuf>,

@@ -158,6 +158,9 @@ fn db_options(a: &TestArgs) -> Result<Map<String, Value>, BadArgs> {
     if a.serializable_reads {
         given.insert("serializable-reads".into(), json!(true));
     }
+    if a.shop_fixed {
+        given.insert("shop-fixed".into(), json!(true));
+    }
     if let Some(b) = &a.db_binary {
         if !b.is_file() {
             return Err(BadArgs(format!(
@@ -170,7 +173,10 @@ fn db_options(a: &TestArgs) -> Result<Map<String, Value>, BadArgs> {
     let named = [
         ("isolation", a.isolation.clone().map(Value::from)),
         ("read-from", a.read_from.clone().map(Value::from)),
-        ("sync-replication", a.sync_replication.clone().map(Value::from)),
+        (
+            "sync-replication",
+            a.sync_replication.clone().map(Value::from),
+        ),
         ("failover", a.failover.clone().map(Value::from)),
         ("appendfsync", a.appendfsync.clone().map(Value::from)),
         ("wait-replicas", a.wait_replicas.map(Value::from)),
@@ -206,6 +212,7 @@ impl TestConfig {
                 Err(BadArgs(format!("bad --{name} {v}: expected a number >= 0")))
             }
         };
+        rjepsen_workloads::check_pair(&a.workload, &a.db).map_err(BadArgs)?;
         let mut options = db_options(a)?;
         options.insert(
             "op-timeout".into(),
@@ -305,6 +312,21 @@ mod tests {
         };
         let cfg = argv(&["--serializable-reads"]).unwrap();
         assert_eq!(cfg.options["serializable-reads"], json!(true));
+        let cfg = argv(&["--db", "shop", "--workload", "shop", "--shop-fixed"]).unwrap();
+        assert_eq!(cfg.options["shop-fixed"], json!(true));
+        let err = argv(&["--workload", "shop"]).unwrap_err().to_string();
+        assert!(err.contains("--db shop") && err.contains("etcd"), "{err}");
+        let err = argv(&["--db", "shop"]).unwrap_err().to_string();
+        assert!(
+            err.contains("--workload shop") && err.contains("register"),
+            "{err}"
+        );
+        assert!(argv(&["--db", "shop", "--workload", "shop"]).is_ok());
+        let err = argv(&["--shop-fixed"]).unwrap_err().to_string();
+        assert!(
+            err.contains("--shop-fixed") && err.contains("etcd"),
+            "{err}"
+        );
         let err = argv(&["--db", "zookeeper"]).unwrap_err().to_string();
         assert!(err.contains("zookeeper") && err.contains("etcd"), "{err}");
         let err = argv(&["--isolation", "serializable"])

@@ -14,6 +14,7 @@ mod integration {
     pub mod postgres;
     pub mod proxy;
     pub mod redis;
+    pub mod shop;
     pub mod sigkill;
     pub mod traces_receive;
     pub mod workloads;

@@ -12,6 +12,8 @@ pub use rjepsen_db_etcd as etcd;
 pub use rjepsen_db_postgres as postgres;
 #[cfg(feature = "redis")]
 pub use rjepsen_db_redis as redis;
+#[cfg(feature = "shop")]
+pub use rjepsen_db_shop as shop;
 
 use rjepsen_core::client::Client;
 use rjepsen_core::db::{Db, DbOptions};
@@ -26,6 +28,8 @@ pub const DBS: &[&str] = &[
     "postgres",
     #[cfg(feature = "redis")]
     "redis",
+    #[cfg(feature = "shop")]
+    "shop",
 ];
 
 /// The `Db` called `name`.
@@ -37,6 +41,8 @@ pub fn db_for(name: &str) -> Result<Arc<dyn Db>, String> {
         "postgres" => Ok(Arc::new(postgres::Postgres)),
         #[cfg(feature = "redis")]
         "redis" => Ok(Arc::new(redis::Redis)),
+        #[cfg(feature = "shop")]
+        "shop" => Ok(Arc::new(shop::Shop::default())),
         _ => Err(format!(
             "failed to find db {name:?}: known dbs are {}",
             DBS.join(", ")
@@ -57,6 +63,8 @@ pub fn db_options(db: &str, given: &Map<String, Value>) -> Result<Map<String, Va
         "postgres" => checked::<postgres::PgOptions>(given),
         #[cfg(feature = "redis")]
         "redis" => checked::<redis::RedisOptions>(given),
+        #[cfg(feature = "shop")]
+        "shop" => checked::<shop::ShopOptions>(given),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")
@@ -83,6 +91,8 @@ pub fn db_args(db: &str, options: &Map<String, Value>) -> Vec<String> {
         "postgres" => postgres::PgOptions::from_map(options).to_args(),
         #[cfg(feature = "redis")]
         "redis" => redis::RedisOptions::from_map(options).to_args(),
+        #[cfg(feature = "shop")]
+        "shop" => shop::ShopOptions::from_map(options).to_args(),
         _ => Vec::new(),
     }
 }
@@ -98,6 +108,13 @@ pub fn client_for(db: &str, workload: &str) -> Result<Box<dyn Client>, String> {
         "postgres" => rjepsen_core::serve::pick(db, postgres::served(), workload),
         #[cfg(feature = "redis")]
         "redis" => rjepsen_core::serve::pick(db, redis::served(), workload),
+        // The shop's requests are its own vocabulary (rjepsen_workloads::shop).
+        #[cfg(feature = "shop")]
+        "shop" if workload == "shop" => Ok(Box::new(shop::ShopClient::default())),
+        #[cfg(feature = "shop")]
+        "shop" => Err(format!(
+            "failed to find a client for workload {workload:?} on shop: it serves shop"
+        )),
         _ => Err(format!(
             "failed to find db {db:?}: known dbs are {}",
             DBS.join(", ")

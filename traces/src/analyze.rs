@@ -9,6 +9,7 @@ use crate::hash::{FastMap, FastSet};
 use crate::model::Span;
 use crate::pairs::{self, PairOptions, Stages};
 use crate::sql::{self, Op};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use std::path::{Path, PathBuf};
 
 /// Trace formats the readers understand.
@@ -124,8 +125,15 @@ pub fn list_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, TraceError> {
     Ok(files)
 }
 
-/// One file's kept spans and trace ids, or why it was skipped.
-type FileResult = Result<(Vec<Span>, Vec<String>), String>;
+/// One file's kept spans (SkyWalking) or export requests (OTLP, turned into
+/// spans together once all files are read) and trace ids, or why it was skipped.
+type FileResult = Result<(Read, Vec<String>), String>;
+
+/// What a file holds once read.
+pub enum Read {
+    Spans(Vec<Span>),
+    Otlp(Vec<ExportTraceServiceRequest>),
+}
 
 /// Read all files (in parallel, one chunk per core; results kept in file order, so
 /// the outcome does not depend on the thread count); returns the spans, the number
@@ -147,12 +155,14 @@ pub fn load_dirs(
             .map(|part| {
                 scope.spawn(move || {
                     let read = |p: &PathBuf| {
-                        let mut spans = read_one(p, format)?;
-                        let mut ids: Vec<String> = spans.iter().map(|s| s.trace.clone()).collect();
+                        let mut read = read_file(p, format)?;
+                        let mut ids = trace_ids(&read);
                         ids.sort_unstable();
                         ids.dedup();
-                        spans.retain(|s| rules.keeps(s));
-                        Ok((spans, ids))
+                        if let Read::Spans(spans) = &mut read {
+                            spans.retain(|s| rules.keeps(s));
+                        }
+                        Ok((read, ids))
                     };
                     part.iter().map(read).collect()
                 })
@@ -163,29 +173,73 @@ pub fn load_dirs(
             .map(|h| h.join().expect("reader thread"))
             .collect()
     });
+    Ok(gather(files, results, rules))
+}
+
+/// The files' results in file order: SkyWalking spans as read, all OTLP
+/// requests turned into spans together, skipped files with their reasons.
+fn gather(
+    files: Vec<PathBuf>,
+    results: Vec<Vec<FileResult>>,
+    rules: &Rules,
+) -> (Vec<Span>, usize, Vec<Skipped>) {
     // Sized once: doubling a vector of this many spans would briefly hold 1.5x.
     let kept = results
         .iter()
         .flatten()
         .flatten()
-        .map(|(s, _)| s.len())
+        .map(|(r, _)| match r {
+            Read::Spans(s) => s.len(),
+            Read::Otlp(_) => 0,
+        })
         .sum();
     let mut spans = Vec::with_capacity(kept);
     let mut skipped = Vec::new();
     let mut traces = FastSet::default();
+    let mut otlp = Vec::new();
     for (path, result) in files.into_iter().zip(results.into_iter().flatten()) {
         match result {
-            Ok((mut s, ids)) => {
+            Ok((read, ids)) => {
                 traces.extend(ids);
-                spans.append(&mut s);
+                match read {
+                    Read::Spans(mut s) => spans.append(&mut s),
+                    Read::Otlp(mut r) => otlp.append(&mut r),
+                }
             }
             Err(reason) => skipped.push(Skipped { path, reason }),
         }
     }
-    Ok((spans, traces.len(), skipped))
+    let mut from_otlp = crate::otlp::spans_of(&otlp);
+    from_otlp.retain(|s| rules.keeps(s));
+    spans.append(&mut from_otlp);
+    (spans, traces.len(), skipped)
 }
 
-/// Read one file in `format`; the error is the reason.
+fn trace_ids(read: &Read) -> Vec<String> {
+    match read {
+        Read::Spans(spans) => spans.iter().map(|s| s.trace.clone()).collect(),
+        Read::Otlp(requests) => requests
+            .iter()
+            .flat_map(|r| &r.resource_spans)
+            .flat_map(|rs| &rs.scope_spans)
+            .flat_map(|ss| &ss.spans)
+            .map(|s| s.trace_id.iter().map(|b| format!("{b:02x}")).collect())
+            .collect(),
+    }
+}
+
+/// Read one file in `format`: SkyWalking as spans, OTLP as its requests.
+pub fn read_file(path: &Path, format: Format) -> Result<Read, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let text = || std::str::from_utf8(&bytes).map_err(|e| format!("not UTF-8: {e}"));
+    Ok(match format.detect(&bytes) {
+        Format::SkyWalking | Format::Auto => Read::Spans(crate::skywalking::parse(text()?)?),
+        Format::OtlpJson => Read::Otlp(crate::otlp::decode_json(text()?)?),
+        Format::OtlpProto => Read::Otlp(vec![crate::otlp::decode_proto(&bytes)?]),
+    })
+}
+
+/// Read one file in `format` on its own; the error is the reason.
 pub fn read_one(path: &Path, format: Format) -> Result<Vec<Span>, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let text = || std::str::from_utf8(&bytes).map_err(|e| format!("not UTF-8: {e}"));

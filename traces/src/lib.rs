@@ -11,6 +11,7 @@
 
 pub mod analyze;
 pub mod convert;
+pub mod dbapi;
 pub mod error;
 pub mod flows;
 mod hash;

@@ -9,7 +9,8 @@
 //! conventions read: `http.request.method`/`http.method`, `url.full`/`http.url`,
 //! `http.route`, `http.response.status_code`, `db.system`, `db.query.text`/
 //! `db.statement`, `db.namespace`/`db.name`, `server.address`/`server.port`, and
-//! `db.query.parameter.<n>` for bound values; `http.request.body` and
+//! `db.query.parameter.<n>` for bound values (or Python DB-API's
+//! `db.statement.parameters` with `%s` placeholders: `dbapi.rs`); `http.request.body` and
 //! `http.response.body` carry bodies where the instrumentation captured them.
 
 use crate::model::{DbTags, HttpTags, Kind, Layer, Ref, Span};
@@ -21,6 +22,11 @@ use std::collections::HashMap;
 
 /// Parse OTLP JSON: one request per non-empty line, or the whole file as one.
 pub fn parse_json(text: &str) -> Result<Vec<Span>, String> {
+    Ok(to_spans(&decode_json(text)?))
+}
+
+/// The export requests of an OTLP JSON file (one per line, or the whole file).
+pub fn decode_json(text: &str) -> Result<Vec<ExportTraceServiceRequest>, String> {
     let mut requests = Vec::new();
     match serde_json::from_str::<ExportTraceServiceRequest>(text) {
         Ok(r) => requests.push(r),
@@ -36,13 +42,25 @@ pub fn parse_json(text: &str) -> Result<Vec<Span>, String> {
             }
         }
     }
-    Ok(to_spans(&requests))
+    Ok(requests)
 }
 
-/// Parse OTLP protobuf: one request per file.
+/// Parse one OTLP protobuf `ExportTraceServiceRequest`.
 pub fn parse_proto(bytes: &[u8]) -> Result<Vec<Span>, String> {
-    let r = ExportTraceServiceRequest::decode(bytes).map_err(|e| e.to_string())?;
-    Ok(to_spans(&[r]))
+    Ok(to_spans(&[decode_proto(bytes)?]))
+}
+
+/// The export request of an OTLP protobuf file.
+pub fn decode_proto(bytes: &[u8]) -> Result<ExportTraceServiceRequest, String> {
+    ExportTraceServiceRequest::decode(bytes).map_err(|e| e.to_string())
+}
+
+/// The spans of many export requests read together: an exporter batches by
+/// time, not by trace, so a trace's spans (a client span and its callee's
+/// server span) may sit in different requests, and parents are looked up across
+/// all of them.
+pub fn spans_of(requests: &[ExportTraceServiceRequest]) -> Vec<Span> {
+    to_spans(requests)
 }
 
 /// An OTLP span with its service, before segments are derived.
@@ -197,6 +215,39 @@ fn get(attrs: &HashMap<&str, String>, keys: &[&str]) -> String {
         .unwrap_or_default()
 }
 
+/// The statement and its bound values: OTLP's `db.query.parameter.<n>`, else a
+/// Python DB-API instrumentation's `%s` and `db.statement.parameters`.
+fn db_tags(a: &HashMap<&str, String>, system: String) -> DbTags {
+    let mut params: Vec<(usize, String)> = a
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("db.query.parameter.")
+                .and_then(|n| n.parse().ok())
+                .map(|n| (n, v.clone()))
+        })
+        .collect();
+    params.sort();
+    let mut params: Vec<String> = params.into_iter().map(|(_, v)| v).collect();
+    let mut statement = get(a, &["db.query.text", "db.statement"]);
+    if let Some(text) = crate::dbapi::placeholders(&statement) {
+        statement = text;
+    }
+    if params.is_empty() {
+        if let Some(values) = a
+            .get("db.statement.parameters")
+            .and_then(|r| crate::dbapi::parameters(r))
+        {
+            params = values;
+        }
+    }
+    DbTags {
+        system,
+        instance: get(a, &["db.namespace", "db.name"]),
+        statement,
+        params,
+    }
+}
+
 fn span_of(f: &Flat, segment: String, id: i64, parent_span: i64, refs: Vec<Ref>) -> Span {
     let a = &f.attrs;
     let kind = match SpanKind::try_from(f.span.kind) {
@@ -220,15 +271,6 @@ fn span_of(f: &Flat, segment: String, id: i64, parent_span: i64, refs: Vec<Ref>)
         (false, false) => format!("{host}:{port}"),
         _ => host,
     };
-    let mut params: Vec<(usize, String)> = a
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("db.query.parameter.")
-                .and_then(|n| n.parse().ok())
-                .map(|n| (n, v.clone()))
-        })
-        .collect();
-    params.sort();
     Span {
         trace: hex(&f.span.trace_id),
         segment,
@@ -250,12 +292,7 @@ fn span_of(f: &Flat, segment: String, id: i64, parent_span: i64, refs: Vec<Ref>)
             body: get(a, &["http.request.body"]),
             response: get(a, &["http.response.body"]),
         },
-        db: DbTags {
-            system,
-            instance: get(a, &["db.namespace", "db.name"]),
-            statement: get(a, &["db.query.text", "db.statement"]),
-            params: params.into_iter().map(|(_, v)| v).collect(),
-        },
+        db: db_tags(a, system),
     }
 }
 

@@ -10,7 +10,7 @@ use sqlparser::ast::{
     AssignmentTarget, BinaryOperator, Expr, FromTable, Query, SetExpr, Statement, TableFactor,
     TableWithJoins, Value,
 };
-use sqlparser::dialect::MySqlDialect;
+use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
 
 /// Read or write, with INSERT apart because early validation needs it.
@@ -63,9 +63,13 @@ pub fn is_id_column(name: &str) -> bool {
     name.contains("id") || name.contains("Id") || name.contains("ID")
 }
 
-/// Parse and classify one statement; the error is sqlparser's message.
+/// Parse and classify one statement; the error is sqlparser's message (the
+/// MySQL dialect's: PostgreSQL's is only a fallback for what MySQL lacks, such as
+/// `INSERT ... ON CONFLICT`, so MicroRacer's MySQL cases parse as before).
 pub fn classify(statement: &str) -> Result<SqlInfo, String> {
-    let parsed = Parser::parse_sql(&MySqlDialect {}, statement).map_err(|e| e.to_string())?;
+    let parsed = Parser::parse_sql(&MySqlDialect {}, statement)
+        .or_else(|e| Parser::parse_sql(&PostgreSqlDialect {}, statement).map_err(|_| e))
+        .map_err(|e| e.to_string())?;
     let first = parsed.first().ok_or("empty statement")?;
     let mut info = SqlInfo {
         op: Op::Write,

@@ -11,6 +11,7 @@ mod list_append;
 mod register;
 mod rw_register;
 mod set;
+pub mod shop;
 #[cfg(test)]
 mod testing;
 
@@ -83,6 +84,35 @@ pub const WORKLOADS: &[&str] = &[
     "counter",
 ];
 
+/// Workloads tied to one database, with it: their ops are that system's own
+/// requests, not a vocabulary every database can serve, so they are not in
+/// [`WORKLOADS`] (which must equal `rjepsen_core::serve::WORKLOADS`).
+pub const DB_WORKLOADS: &[(&str, &str)] = &[(shop::NAME, "shop")];
+
+/// Checks that `workload` and `db` go together: a workload tied to a database
+/// runs only on it, and such a database runs only its own workloads.
+pub fn check_pair(workload: &str, db: &str) -> Result<(), String> {
+    if let Some((_, only)) = DB_WORKLOADS.iter().find(|(w, _)| *w == workload) {
+        if *only != db {
+            return Err(format!(
+                "--workload {workload} runs only on --db {only} (its requests are that system's), not on {db}"
+            ));
+        }
+    }
+    let own: Vec<&str> = DB_WORKLOADS
+        .iter()
+        .filter(|(_, d)| *d == db)
+        .map(|(w, _)| *w)
+        .collect();
+    if !own.is_empty() && !own.contains(&workload) {
+        return Err(format!(
+            "--db {db} runs only its own workload (--workload {}), not {workload}",
+            own.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 /// Builds the named workload.
 pub fn build(name: &str, opts: &WorkloadOptions) -> Result<Workload, String> {
     if name != "register" && opts.register != Default::default() {
@@ -97,9 +127,15 @@ pub fn build(name: &str, opts: &WorkloadOptions) -> Result<Workload, String> {
         "rw-register" => rw_register(opts),
         "bank" => Ok(bank(opts)),
         "counter" => Ok(counter(opts)),
+        shop::NAME => Ok(shop::shop()),
         other => Err(format!(
-            "unknown workload {other:?}; known: {}",
-            WORKLOADS.join(", ")
+            "unknown workload {other:?}; known: {}, {}",
+            WORKLOADS.join(", "),
+            DB_WORKLOADS
+                .iter()
+                .map(|(w, d)| format!("{w} (--db {d})"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 /// The venv scripts/setup.sh --test-deps fills (RJEPSEN_SHOP_VENV overrides).
 fn python() -> PathBuf {
-    let venv =
-        std::env::var("RJEPSEN_SHOP_VENV").unwrap_or_else(|_| "/opt/rjepsen/shop-venv".into());
+    let venv = std::env::var("RJEPSEN_SHOP_VENV")
+        .unwrap_or_else(|_| "/usr/local/lib/rjepsen/shop-venv".into());
     let py = PathBuf::from(venv).join("bin/python");
     assert!(
         py.exists(),

@@ -81,6 +81,29 @@ fn every_statement_in_the_shared_files_parses_and_binds_each_placeholder() {
     }
 }
 
+/// The shop's PostgreSQL statements (targets/shop), as its psycopg2
+/// instrumentation reports them once `dbapi` turned `%s` into `?`.
+#[test]
+fn statements_of_the_shop() {
+    let table: &[Case] = &[
+        ("UPDATE stock SET quantity = ? WHERE item_id = ?", &["4", "i1"], Op::Write, &["stock"], &["i1"]),
+        ("UPDATE stock SET quantity = quantity - ? WHERE item_id = ? AND quantity >= ?", &["1", "i1", "1"], Op::Write, &["stock"], &["i1"]),
+        ("INSERT INTO consignments (item_id, seller) VALUES (?, ?) ON CONFLICT (item_id) DO NOTHING", &["c1", "s1"], Op::Insert, &["consignments"], &["c1"]),
+        ("INSERT INTO stock (item_id, stocked, quantity) VALUES (?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET stocked = stock.stocked + EXCLUDED.stocked", &["i1", "5", "5"], Op::Insert, &["stock"], &["i1"]),
+        ("UPDATE payments SET state = ? WHERE order_id = ? AND state = ?", &["paid", "o1", "open"], Op::Write, &["payments"], &["o1"]),
+    ];
+    for (sql, params, op, tables, ids) in table {
+        let info = classify(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(info.op, *op, "{sql}");
+        assert_eq!(
+            info.tables().cloned().collect::<Vec<_>>(),
+            p(tables),
+            "{sql}"
+        );
+        assert_eq!(info.ids(&p(params)), p(ids), "{sql}");
+    }
+}
+
 #[test]
 fn unparsable_statements_are_errors() {
     assert!(classify("selec * frm").is_err());
