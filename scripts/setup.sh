@@ -59,7 +59,7 @@ fi
 # while /usr/local/lib is shared, so the nodes run the services from this venv.
 SHOP_VENV=/usr/local/lib/rjepsen/shop-venv
 if ! cmp -s targets/shop/requirements.txt "$SHOP_VENV/requirements.txt" 2>/dev/null; then
-  echo "installing the shop's Python packages into $SHOP_VENV"
+  echo "installing the shop's Python packages into $SHOP_VENV" >&2
   mkdir -p "$(dirname "$SHOP_VENV")" && /usr/bin/python3 -m venv "$SHOP_VENV"
   "$SHOP_VENV/bin/pip" install -q --disable-pip-version-check -r targets/shop/requirements.txt
   cp targets/shop/requirements.txt "$SHOP_VENV/requirements.txt"
