@@ -23,8 +23,9 @@ RATE=${RATE:-100}
 # database adds a line.
 workloads_of() {
     case "$1" in
-        etcd) echo "register set list-append rw-register bank" ;;
+        etcd) echo "register set list-append rw-register bank counter" ;;
         postgres) echo "register set list-append rw-register bank" ;;
+        redis) echo "register set list-append counter" ;;
         *) echo "bench-dbs.sh: no workloads listed for $1" >&2; exit 2 ;;
     esac
 }

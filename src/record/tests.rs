@@ -111,12 +111,39 @@ fn the_rerun_command_round_trips_postgres_options() {
     );
 }
 
-/// Every option of `rjepsen test` appears in the rerun command of etcd's run
-/// or of PostgreSQL's (the databases' own options are refused by the others).
+/// Redis's options, set away from their defaults.
+fn redis_options() -> Vec<String> {
+    "rjepsen test --nodes r1..r3 --db redis --workload counter \
+        --failover none --appendfsync always --wait-replicas 1 --read-from replica"
+        .split_whitespace()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_rerun_command_round_trips_redis_options() {
+    let first = record_of(&redis_options());
+    assert_eq!(first.db_options["failover"], "none");
+    assert_eq!(first.db_options["wait-replicas"], 1);
+    let mut again = vec!["rjepsen".to_string()];
+    again.extend(first.args.iter().cloned());
+    assert_eq!(record_of(&again), first, "rerun: {}", first.command);
+    assert!(
+        first.command.ends_with(
+            "--failover none --appendfsync always --wait-replicas 1 --read-from replica"
+        ),
+        "{}",
+        first.command
+    );
+}
+
+/// Every option of `rjepsen test` appears in the rerun command of etcd's run,
+/// PostgreSQL's or Redis's (the databases' own options are refused by the others).
 #[test]
 fn the_rerun_command_names_every_option_of_test() {
     let mut first = record_of(&every_option());
     first.args.extend(record_of(&postgres_options()).args);
+    first.args.extend(record_of(&redis_options()).args);
     let cmd = Cli::command();
     let test = cmd.find_subcommand("test").unwrap();
     for arg in test.get_arguments() {

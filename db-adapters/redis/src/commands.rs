@@ -120,6 +120,21 @@ pub fn start_sentinel(me: &NodeAddrs) -> String {
     )
 }
 
+/// Waits up to 60 s until `me`'s Sentinel knows the other `peers` Sentinels
+/// and `peers` replicas. A Sentinel learns of replicas from the primary's
+/// INFO (every 10 s) and of Sentinels from their hello messages (every 2 s);
+/// one that knows no replica when the primary dies can never promote one, so
+/// a test whose first fault comes early would see no failover at all.
+pub fn await_sentinel(me: &NodeAddrs, peers: usize) -> String {
+    let ip = me.listen_client.ip();
+    format!(
+        "i=0; until [ \"$(redis-cli -h {ip} -p {SENTINEL_PORT} sentinel master {MASTER_NAME} 2>/dev/null | \
+awk -v want={peers} 'p==\"num-slaves\"{{s=$0}} p==\"num-other-sentinels\"{{o=$0}} {{p=$0}} END{{print (s>=want && o>=want) ? \"ready\" : \"no\"}}')\" = ready ]; do \
+i=$((i+1)); [ $i -gt 300 ] && {{ echo 'sentinel at {ip}:{SENTINEL_PORT} never saw {peers} replicas and {peers} other sentinels:' >&2; \
+redis-cli -h {ip} -p {SENTINEL_PORT} sentinel master {MASTER_NAME} >&2; exit 1; }}; sleep 0.2; done"
+    )
+}
+
 /// SIGKILLs the processes of `pidfiles` (resumed first, so a paused one dies
 /// too); waits up to 10 s until each is gone.
 fn kill_pids(pidfiles: &[&str]) -> String {

@@ -52,6 +52,10 @@ impl Db for Redis {
         test.remote.exec(node, &cmd::start(me)).await?;
         if sentinel.is_some() {
             test.remote.exec(node, &cmd::start_sentinel(me)).await?;
+            let peers = test.nodes.len().saturating_sub(1);
+            test.remote
+                .exec(node, &cmd::await_sentinel(me, peers))
+                .await?;
         }
         Ok(())
     }
