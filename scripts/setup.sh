@@ -67,9 +67,11 @@ fi
 
 # The OTLP receiver's tests export through the official OpenTelemetry SDK (PyPI),
 # in the venv the shop target uses too.
-if [ "${1:-}" = "--test-deps" ]; then
+if [ "${1:-}" = "--test-deps" ] &&
+  ! cmp -s scripts/python/otlp-exporters.txt "$SHOP_VENV/otlp-exporters.txt" 2>/dev/null; then
   [ -x "$SHOP_VENV/bin/pip" ] || /usr/bin/python3 -m venv "$SHOP_VENV"
-  "$SHOP_VENV/bin/pip" install -q -r scripts/python/otlp-exporters.txt
+  "$SHOP_VENV/bin/pip" install -q --disable-pip-version-check -r scripts/python/otlp-exporters.txt
+  cp scripts/python/otlp-exporters.txt "$SHOP_VENV/otlp-exporters.txt"
 fi
 
 case "${1:-}" in --deps | --test-deps) exit 0 ;; esac
