@@ -4,7 +4,7 @@
 # the previous night, bring the nodes down, and keep the last NIGHTLY_KEEP
 # campaigns (their runs too). Exits with test-all's code: 0 all valid,
 # 1 a failure or a regression against the previous night (or a failing
-# ignored test, below), 2 unknown, 255 crashed.
+# ignored test or a fuzzer's crash, below), 2 unknown, 255 crashed.
 #
 #   NIGHTLY_MATRIX  campaign file            (default scripts/nightly.toml)
 #   NIGHTLY_STORE   store directory          (default /var/lib/rjepsen-nightly/store)
@@ -14,6 +14,8 @@
 #   NIGHTLY_IGNORED 1: first the tests CI skips as too long (`#[ignore = "nightly: ..."]`,
 #                   e.g. every workload under every nemesis), with cargo nextest
 #                   (default: NIGHTLY_LOCAL; they bring up nodes of their own)
+#   NIGHTLY_FUZZ    seconds of each fuzz target (scripts/fuzz.sh; default 300, 0 skips);
+#                   a crash fails the night and leaves its input in fuzz/artifacts/
 #   NIGHTLY_CLUSTER more `rjepsen cluster` options (e.g. "--bridge rjn0 --subnet 10.66.0.0")
 #   NIGHTLY_ARGS    more `rjepsen test-all` options (e.g. "--shard 1/2 --junit /tmp/j.xml")
 #   RJEPSEN         the binary               (default: rjepsen on PATH, else target/release)
@@ -29,7 +31,13 @@ RJEPSEN="${RJEPSEN:-$(command -v rjepsen || echo target/release/rjepsen)}"
 mkdir -p "$STORE"
 
 IGNORED="${NIGHTLY_IGNORED:-$LOCAL}"
+FUZZ="${NIGHTLY_FUZZ:-300}"
 ignored_code=0
+if [ "$FUZZ" != 0 ]; then
+  # Before the cluster lock: fuzzing needs no nodes (CI only replays the seeds).
+  echo "nightly: fuzzing each target for $FUZZ s (scripts/fuzz.sh)" >&2
+  scripts/fuzz.sh "$FUZZ" >&2 || ignored_code=1
+fi
 if [ "$LOCAL" = 1 ] || [ "$IGNORED" = 1 ]; then
   exec 9>/tmp/rjepsen-cluster.lock
   flock 9
@@ -58,7 +66,8 @@ fi
   --compare-to latest --quiet ${NIGHTLY_ARGS:-}
 code=$?
 set -e
-# A failing ignored test fails the night like an invalid run (a crash, 255, stays).
+# A failing ignored test or a fuzzer's crash fails the night like an invalid run
+# (a crash of test-all, 255, stays).
 if [ "$ignored_code" != 0 ] && [ "$code" != 255 ]; then code=1; fi
 
 # Keep the newest KEEP campaigns; remove older ones with the runs they list.

@@ -24,7 +24,7 @@ PACKAGES=(
 )
 
 # The report's browser test (scripts/test.sh) drives Debian's headless Chromium;
-# the fuzz targets (scripts/fuzz.sh) build libFuzzer, which is C++; the campaign
+# the fuzz targets (scripts/fuzz.sh, run by the nightly) build libFuzzer, which is C++; the campaign
 # test reads test-all's junit.xml with junitparser (scripts/junit-check.py).
 # LXC nodes (`rjepsen cluster up --provider lxc`): lxc-create's Debian template
 # needs debootstrap, rsync and debian-distro-info (its security suite's name).

@@ -1,20 +1,27 @@
-//! Helpers shared by the fuzz targets. The readers and the streaming Elle check
+//! Inputs as files, and small budgets. The readers and the streaming Elle check
 //! take a path (that is what `rjepsen check` calls), so each input is written to
-//! one scratch file per fuzzing process and read back through the real code path,
+//! one scratch file per process and read back through the real code path,
 //! extension and all.
 
 use rjepsen_core::checker::CheckContext;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// Writes `data` to this process's scratch file ending in `.ext` and returns it.
+/// Writes `data` to a scratch file ending in `.ext` and returns it. One file per
+/// process and thread, so that the replay test's threads never share one.
 pub fn scratch(data: &[u8], ext: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SLOT: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
     let dir = if std::path::Path::new("/dev/shm").is_dir() {
         PathBuf::from("/dev/shm")
     } else {
         std::env::temp_dir()
     };
-    let path = dir.join(format!("rjepsen-fuzz-{}.{ext}", std::process::id()));
+    let slot = SLOT.with(|s| *s);
+    let path = dir.join(format!("rjepsen-fuzz-{}-{slot}.{ext}", std::process::id()));
     std::fs::write(&path, data).expect("write the scratch file");
     path
 }

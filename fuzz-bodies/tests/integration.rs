@@ -1,0 +1,4 @@
+//! One integration-test binary for the crate (see CONTRIBUTING.md).
+mod integration {
+    mod replay;
+}
