@@ -3,7 +3,7 @@
 //! up under names and a subnet of its own, and always brings it down again.
 
 use super::local_etcd::{test_for, ETCD};
-use rjepsen_core::cluster::{self, ClusterInfo, ClusterSpec};
+use rjepsen_core::cluster::{ClusterInfo, ClusterSpec};
 use rjepsen_core::control::SshRemote;
 use rjepsen_core::db::Db;
 use rjepsen_core::op::{Op, OpType, Process};
@@ -12,27 +12,13 @@ use rjepsen_db::etcd::Etcd;
 use rjepsen_db::{client_for, db_for};
 use serde_json::json;
 use std::future::Future;
-use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub(crate) fn spec(prefix: &str, n: usize, subnet: u8) -> ClusterSpec {
-    ClusterSpec {
-        nodes: (1..=n).map(|i| format!("{prefix}{i}")).collect(),
-        subnet: Ipv4Addr::new(10, subnet, 0, 0),
-        prefix_len: 24,
-        first_host: 11,
-        bridge: format!("rj{prefix}0"),
-        netns_prefix: format!("rj{prefix}-"),
-        state_dir: format!("/var/lib/rjepsen-nodes-{prefix}").into(),
-    }
-}
+pub(crate) use rjepsen_testkit::{setup_all, spec};
 
 pub(crate) fn can_run(name: &str) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let root = std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false);
+    let root = rjepsen_testkit::is_root();
     if !root {
         eprintln!("SKIPPED {name}: local nodes need root");
     } else if !std::path::Path::new(ETCD).exists() {
@@ -41,61 +27,20 @@ pub(crate) fn can_run(name: &str) -> bool {
     root && std::path::Path::new(ETCD).exists()
 }
 
-/// Brings `spec` up, runs `body` under `limit`, and brings the cluster down
-/// whatever happened (also after a panic in `body`).
+/// Brings `spec` up, runs `body` under `limit` on a test of etcd's
+/// (`test_for`), and brings the cluster down whatever happened.
 pub(crate) fn with_cluster<F, Fut>(spec: ClusterSpec, limit: Duration, body: F)
 where
     F: FnOnce(Test, ClusterInfo) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send,
 {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(cluster::down(&spec)).unwrap();
-    let task = rt.spawn({
-        let spec = spec.clone();
-        async move {
-            let started = Instant::now();
-            let info = cluster::up(&spec)
-                .await
-                .expect("failed to bring local nodes up");
-            eprintln!(
-                "cluster up of {} nodes: {:?}",
-                spec.nodes.len(),
-                started.elapsed()
-            );
-            let mut test = test_for(info.node_names(), json!({}));
-            test.remote = Arc::new(SshRemote::new(info.ssh_options()));
-            test.addrs = info.addr_book(rjepsen_db::etcd::Etcd::default().ports().unwrap());
-            tokio::time::timeout(limit, body(test, info)).await
-        }
-    });
-    let outcome = rt.block_on(task);
-    let down = rt.block_on(cluster::down(&spec));
-    match outcome {
-        Ok(timed) => timed.unwrap_or_else(|_| panic!("etcd db test took over {limit:?}")),
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
-    down.expect("failed to bring local nodes down");
-}
-
-/// Sets etcd up on every node at once (each setup waits for the whole cluster).
-pub(crate) async fn setup_all(db: &Arc<dyn Db>, test: &Test) -> Duration {
-    let started = Instant::now();
-    let tasks: Vec<_> = test
-        .nodes
-        .iter()
-        .map(|n| {
-            let (db, test, n) = (db.clone(), test.clone(), n.clone());
-            tokio::spawn(async move { db.setup(&test, &n).await.map_err(|e| e.to_string()) })
-        })
-        .collect();
-    let mut errors = Vec::new();
-    for (n, t) in test.nodes.iter().zip(tasks) {
-        if let Err(e) = t.await.unwrap() {
-            errors.push(format!("setup on {n}: {e}"));
-        }
-    }
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
-    started.elapsed()
+    let make_test = |info: &ClusterInfo| {
+        let mut test = test_for(info.node_names(), json!({}));
+        test.remote = Arc::new(SshRemote::new(info.ssh_options()));
+        test.addrs = info.addr_book(Etcd::default().ports().unwrap());
+        test
+    };
+    rjepsen_testkit::with_cluster(spec, limit, make_test, body);
 }
 
 /// Waits (at most 20 s) until exactly one node claims to lead, and returns it.

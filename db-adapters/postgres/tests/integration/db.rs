@@ -3,29 +3,15 @@
 //! by a replica read, kill and restart of the primary, teardown.
 
 use rjepsen_core::client::Client;
-use rjepsen_core::cluster::{self, ClusterSpec};
-use rjepsen_core::control::SshRemote;
 use rjepsen_core::db::Db;
 use rjepsen_core::op::{Op, OpType, Process};
 use rjepsen_core::serve::pick;
 use rjepsen_core::test::Test;
 use rjepsen_db_postgres::Postgres;
+use rjepsen_testkit::{local_test, setup_all, with_cluster};
 use serde_json::{json, Value};
-use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn spec() -> ClusterSpec {
-    ClusterSpec {
-        nodes: (1..=3).map(|i| format!("pg{i}")).collect(),
-        subnet: Ipv4Addr::new(10, 70, 0, 0),
-        prefix_len: 24,
-        first_host: 11,
-        bridge: "rjpg0".into(),
-        netns_prefix: "rjpg-".into(),
-        state_dir: "/var/lib/rjepsen-nodes-pg".into(),
-    }
-}
 
 async fn open(workload: &str, test: &Test, node: &str) -> Box<dyn Client> {
     let template = pick("postgres", rjepsen_db_postgres::served(), workload).unwrap();
@@ -35,20 +21,6 @@ async fn open(workload: &str, test: &Test, node: &str) -> Box<dyn Client> {
 async fn call(c: &mut Box<dyn Client>, test: &Test, value: Value) -> Op {
     c.invoke(test, &Op::invoke(Process::Client(0), "txn", value))
         .await
-}
-
-async fn setup_all(db: &Arc<dyn Db>, test: &Test) {
-    let tasks: Vec<_> = test
-        .nodes
-        .iter()
-        .map(|n| {
-            let (db, test, n) = (db.clone(), test.clone(), n.clone());
-            tokio::spawn(async move { db.setup(&test, &n).await.map_err(|e| format!("{n}: {e}")) })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
 }
 
 async fn body(test: Test) {
@@ -101,33 +73,15 @@ fn primary_and_replicas_on_local_nodes() {
     if !super::local_pg::can_run() {
         return;
     }
-    let spec = spec();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(cluster::down(&spec)).unwrap();
-    let outcome = rt.block_on(async {
-        let info = cluster::up(&spec)
-            .await
-            .expect("failed to bring local nodes up");
-        let ports = Postgres.ports().unwrap();
-        let test = Test {
-            name: "pg".into(),
-            nodes: info.node_names(),
-            concurrency: 3,
-            seed: 0,
-            remote: Arc::new(SshRemote::new(info.ssh_options())),
-            store_dir: std::env::temp_dir(),
-            addrs: info.addr_book(ports),
-            options: [("read-from".to_string(), json!("replica"))]
-                .into_iter()
-                .collect(),
-        };
-        let run = tokio::spawn(tokio::time::timeout(Duration::from_secs(120), body(test)));
-        run.await
+    let make_test = |info: &_| {
+        let mut test = local_test(info, "pg", Postgres.ports().unwrap());
+        test.options = [("read-from".to_string(), json!("replica"))]
+            .into_iter()
+            .collect();
+        test
+    };
+    let spec = rjepsen_testkit::spec("pg", 3, 70);
+    with_cluster(spec, Duration::from_secs(120), make_test, |test, _| {
+        body(test)
     });
-    rt.block_on(cluster::down(&spec))
-        .expect("failed to bring local nodes down");
-    match outcome {
-        Ok(timed) => timed.expect("the postgres db test took over 120 s"),
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
 }

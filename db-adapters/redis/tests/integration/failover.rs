@@ -6,29 +6,15 @@
 //! replica; teardown leaves no data.
 
 use rjepsen_core::client::Client;
-use rjepsen_core::cluster::{self, ClusterSpec};
-use rjepsen_core::control::SshRemote;
 use rjepsen_core::db::Db;
 use rjepsen_core::op::{Op, OpType, Process};
 use rjepsen_core::serve::pick;
 use rjepsen_core::test::Test;
 use rjepsen_db_redis::Redis;
+use rjepsen_testkit::{is_root, local_test, setup_all, with_cluster};
 use serde_json::{json, Value};
-use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn spec() -> ClusterSpec {
-    ClusterSpec {
-        nodes: (1..=3).map(|i| format!("rd{i}")).collect(),
-        subnet: Ipv4Addr::new(10, 72, 0, 0),
-        prefix_len: 24,
-        first_host: 11,
-        bridge: "rjrd0".into(),
-        netns_prefix: "rjrd-".into(),
-        state_dir: "/var/lib/rjepsen-nodes-rd".into(),
-    }
-}
 
 async fn open(workload: &str, test: &Test, node: &str) -> Box<dyn Client> {
     let template = pick("redis", rjepsen_db_redis::served(), workload).unwrap();
@@ -38,20 +24,6 @@ async fn open(workload: &str, test: &Test, node: &str) -> Box<dyn Client> {
 async fn call(c: &mut Box<dyn Client>, test: &Test, f: &str, value: Value) -> Op {
     c.invoke(test, &Op::invoke(Process::Client(0), f, value))
         .await
-}
-
-async fn setup_all(db: &Arc<dyn Db>, test: &Test) {
-    let tasks: Vec<_> = test
-        .nodes
-        .iter()
-        .map(|n| {
-            let (db, test, n) = (db.clone(), test.clone(), n.clone());
-            tokio::spawn(async move { db.setup(&test, &n).await.map_err(|e| format!("{n}: {e}")) })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
 }
 
 /// Retries `op` every 200 ms until it completes `ok` with a value `want`
@@ -148,43 +120,18 @@ fn sentinel_fails_over_on_local_nodes() {
         eprintln!("skipped: needs root and redis-server");
         return;
     }
-    let spec = spec();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(cluster::down(&spec)).unwrap();
-    let outcome = rt.block_on(async {
-        let info = cluster::up(&spec)
-            .await
-            .expect("failed to bring local nodes up");
-        let test = Test {
-            name: "redis".into(),
-            nodes: info.node_names(),
-            concurrency: 3,
-            seed: 0,
-            remote: Arc::new(SshRemote::new(info.ssh_options())),
-            store_dir: std::env::temp_dir(),
-            addrs: info.addr_book(Redis.ports().unwrap()),
-            options: [
-                ("read-from".to_string(), json!("replica")),
-                ("op-timeout".to_string(), json!(2)),
-            ]
-            .into_iter()
-            .collect(),
-        };
-        let run = tokio::spawn(tokio::time::timeout(Duration::from_secs(100), body(test)));
-        run.await
+    let make_test = |info: &_| {
+        let mut test = local_test(info, "redis", Redis.ports().unwrap());
+        test.options = [
+            ("read-from".to_string(), json!("replica")),
+            ("op-timeout".to_string(), json!(2)),
+        ]
+        .into_iter()
+        .collect();
+        test
+    };
+    let spec = rjepsen_testkit::spec("rd", 3, 72);
+    with_cluster(spec, Duration::from_secs(100), make_test, |test, _| {
+        body(test)
     });
-    rt.block_on(cluster::down(&spec))
-        .expect("failed to bring local nodes down");
-    match outcome {
-        Ok(timed) => timed.expect("the redis failover test took over 100 s"),
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
-}
-
-fn is_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
 }

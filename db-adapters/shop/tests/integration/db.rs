@@ -3,37 +3,18 @@
 //! front, the buy's spans in the run's `traces/` as the receiver stored them,
 //! the node logs named, teardown leaving nothing.
 
-use rjepsen_core::cluster::{self, ClusterSpec};
-use rjepsen_core::control::SshRemote;
 use rjepsen_core::db::Db;
 use rjepsen_core::test::Test;
 use rjepsen_db_shop::layout::{Layout, Role};
 use rjepsen_db_shop::{traces_dir, Shop, VENV};
+use rjepsen_testkit::{is_root, local_test, setup_all, with_cluster};
 use serde_json::{json, Value};
-use std::net::Ipv4Addr;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn spec() -> ClusterSpec {
-    ClusterSpec {
-        nodes: (1..=3).map(|i| format!("shop{i}")).collect(),
-        subnet: Ipv4Addr::new(10, 71, 0, 0),
-        prefix_len: 24,
-        first_host: 11,
-        bridge: "rjshop0".into(),
-        netns_prefix: "rjshop-".into(),
-        state_dir: "/var/lib/rjepsen-nodes-shop".into(),
-    }
-}
-
 fn can_run() -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let ok = root && std::path::Path::new(VENV).join("bin/python").exists();
+    let ok = is_root() && std::path::Path::new(VENV).join("bin/python").exists();
     if !ok {
         eprintln!("skipped: needs root and the shop's venv at {VENV} (scripts/setup.sh)");
     }
@@ -65,19 +46,8 @@ fn http(method: &str, url: &str, body: Value) -> (u16, Value) {
 
 async fn body(test: Test) {
     let db = Arc::new(Shop::default());
-    let started = Instant::now();
-    let tasks: Vec<_> = test
-        .nodes
-        .iter()
-        .map(|n| {
-            let (db, test, n) = (db.clone(), test.clone(), n.clone());
-            tokio::spawn(async move { db.setup(&test, &n).await.map_err(|e| format!("{n}: {e}")) })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
-    eprintln!("shop setup on 3 nodes: {:?}", started.elapsed());
+    let took = setup_all(&(db.clone() as Arc<dyn Db>), &test).await;
+    eprintln!("shop setup on 3 nodes: {took:?}");
     let layout = Layout::of(&test.nodes).unwrap();
     let url = |r: Role| format!("http://{}", layout.dial(&test.addrs, r).unwrap());
     let inv = url(Role::Inventory);
@@ -138,32 +108,23 @@ fn shop_on_local_nodes_exports_its_traces() {
     if !can_run() {
         return;
     }
-    let spec = spec();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(cluster::down(&spec)).unwrap();
     let store = std::env::temp_dir().join(format!("rjepsen-shop-db-{}", std::process::id()));
-    let outcome = rt.block_on(async {
-        let info = cluster::up(&spec)
-            .await
-            .expect("failed to bring local nodes up");
-        let test = Test {
-            name: "shop".into(),
-            nodes: info.node_names(),
-            concurrency: 3,
-            seed: 0,
-            remote: Arc::new(SshRemote::new(info.ssh_options())),
-            store_dir: store.clone(),
-            addrs: info.addr_book(Shop::default().ports().unwrap()),
-            options: Default::default(),
-        };
-        let run = tokio::spawn(tokio::time::timeout(Duration::from_secs(90), body(test)));
-        run.await
+    let make_test = {
+        let store = store.clone();
+        move |info: &_| {
+            let mut test = local_test(info, "shop", Shop::default().ports().unwrap());
+            test.store_dir = store;
+            test
+        }
+    };
+    let spec = rjepsen_testkit::spec("shop", 3, 71);
+    let outcome = std::panic::catch_unwind(|| {
+        with_cluster(spec, Duration::from_secs(90), make_test, |test, _| {
+            body(test)
+        })
     });
-    rt.block_on(cluster::down(&spec))
-        .expect("failed to bring local nodes down");
     let _ = std::fs::remove_dir_all(&store);
-    match outcome {
-        Ok(timed) => timed.expect("the shop db test took over 90 s"),
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
     }
 }
