@@ -9,6 +9,8 @@
 //! after. This crate is that dance, once. Tests that bring nodes up belong in
 //! the nextest `cluster` group (.config/nextest.toml).
 
+mod clients;
 mod local;
 
+pub use clients::{call, loopback_test, open};
 pub use local::{is_root, local_test, setup_all, spec, with_cluster};

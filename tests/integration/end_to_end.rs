@@ -33,6 +33,21 @@ pub fn sh(cmd: &str) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The exit code of a finished `rjepsen test --name NAME --store STORE` and its
+/// `results.json`; a crash (an exit code outside 0..=2) or a missing or
+/// unreadable results.json panics with the run's stderr.
+pub fn results_of(o: &std::process::Output, store: &Path, name: &str) -> (i32, Value) {
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let code = o.status.code().unwrap_or(-1);
+    assert!((0..=2).contains(&code), "{name}: exit {code}\n{stderr}");
+    let path = store.join(name).join("latest").join("results.json");
+    let results = std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+        .unwrap_or_else(|e| panic!("{name}: {}: {e}\n{stderr}", path.display()));
+    (code, results)
+}
+
 /// Brings the cluster down when dropped, also when an assertion fails.
 pub struct Cluster {
     pub state_dir: PathBuf,

@@ -11,7 +11,7 @@
 //! and the checker names the transactions of each cycle.
 
 use super::cli::rjepsen;
-use super::end_to_end::{is_root, Cluster};
+use super::end_to_end::{is_root, results_of, Cluster};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -53,13 +53,9 @@ fn run(cluster: &Cluster, store: &Path, name: &str, seed: u64, flags: &[&str]) -
     ];
     args.extend_from_slice(flags);
     let o = rjepsen(&args);
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    let code = o.status.code().unwrap_or(-1);
-    assert!((0..=2).contains(&code), "{name}: exit {code}\n{stderr}");
-    let path = store.join(name).join("latest").join("results.json");
-    let results: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
-        .unwrap_or_else(|e| panic!("{name}: results.json: {e}\n{stderr}"));
+    let (_, results) = results_of(&o, store, name);
     let ok = results["op-counts"]["ok"].as_u64().unwrap_or(0);
+    let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(ok > 50, "{name}: only {ok} ok ops\n{stderr}");
     results["elle"].clone()
 }

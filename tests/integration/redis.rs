@@ -4,10 +4,13 @@
 //! a partition with Sentinel failover loses acknowledged writes or makes the
 //! register non-linearizable; replica reads under a partition are stale.
 //! The anomaly tests retry (up to [`TRIES`] runs) and print what each run
-//! found; docs/redis.md has how often each is found.
+//! found; docs/redis.md has how often each is found. The lost-writes test
+//! (a run of 22 s or two, about a minute) is the nightly's; CI keeps the
+//! failover itself (rjepsen-db-redis `sentinel_fails_over_on_local_nodes`)
+//! and a partition's stale replica reads (`replica_reads_are_stale`) beside it.
 
 use super::cli::rjepsen;
-use super::end_to_end::{is_root, Cluster};
+use super::end_to_end::{is_root, results_of, Cluster};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -43,15 +46,7 @@ fn run(cluster: &Cluster, store: &Path, name: &str, extra: &[&str]) -> (i32, Val
         "--quiet",
     ];
     args.extend_from_slice(extra);
-    let o = rjepsen(&args);
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    let code = o.status.code().unwrap_or(-1);
-    assert!((0..=2).contains(&code), "{name}: exit {code}\n{stderr}");
-    let dir = store.join(name).join("latest");
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap())
-            .unwrap_or_else(|e| panic!("{name}: results.json: {e}\n{stderr}"));
-    (code, results)
+    results_of(&rjepsen(&args), store, name)
 }
 
 /// The result of the checker whose result has `field`.
@@ -70,12 +65,14 @@ fn healthy_redis_gives_valid_histories() {
     }
     let cluster = Cluster::up("r1..r3", "rjetestr", "10.72.0.0");
     let store = store("healthy");
+    // 2 s at --rate 100 is some 200 ops a workload, ten times the floor below;
+    // each run's Redis and Sentinel setup, not its length, is most of its time.
     for w in ["register", "set", "list-append", "counter"] {
         let (code, results) = run(
             &cluster,
             &store,
             w,
-            &["--workload", w, "--time-limit", "4", "--recovery-time", "1"],
+            &["--workload", w, "--time-limit", "2", "--recovery-time", "1"],
         );
         let ok = results["op-counts"]["ok"].as_u64().unwrap_or(0);
         eprintln!("healthy {w}: exit {code}, {ok} ok");
@@ -96,6 +93,7 @@ fn healthy_redis_gives_valid_histories() {
 /// r1 off alone for both workloads when this was written. Other shapes lose
 /// nothing (docs/redis.md, "Measured").
 #[test]
+#[ignore = "nightly: one or two 22 s partitioned runs, about a minute (CI keeps the failover and replica-read tests)"]
 fn partitions_with_failover_lose_acknowledged_writes() {
     if !is_root() {
         eprintln!("skipped: local nodes need root");

@@ -10,7 +10,7 @@
 //! that CI stays within its budget while every pairing is still tried every night.
 
 use super::cli::rjepsen;
-use super::end_to_end::{is_root, Cluster};
+use super::end_to_end::{is_root, results_of, Cluster};
 use serde_json::Value;
 use std::path::Path;
 
@@ -51,14 +51,7 @@ fn run(cluster: &Cluster, store: &Path, workload: &str, nemesis: &str, secs: &st
         store.to_str().unwrap(),
         "--quiet",
     ]);
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    let code = o.status.code().unwrap_or(-1);
-    assert!((0..=2).contains(&code), "{name}: exit {code}\n{stderr}");
-    let dir = store.join(&name).join("latest");
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap())
-            .unwrap_or_else(|e| panic!("{name}: results.json: {e}\n{stderr}"));
-    (code, results)
+    results_of(&o, store, &name)
 }
 
 /// Runs `workload` under `nemesis` and fails unless the fault ran and some op
@@ -121,8 +114,9 @@ fn run_pairs(pairs: &[(&str, &str)], secs: &str) {
 }
 
 /// Each workload once, the nemeses in turn: every workload and every nemesis
-/// kind is exercised in CI. 4 s runs: at `--nemesis-interval 1.5` each fault
-/// starts within 2.25 s (nemesis/src/schedule.rs).
+/// kind is exercised in CI. 3 s runs: at `--nemesis-interval 1.5` each fault
+/// starts within 2.25 s (nemesis/src/schedule.rs), and `run_checked` fails a
+/// run whose fault did not.
 #[test]
 fn each_workload_once_under_a_nemesis_on_etcd() {
     let pairs: Vec<(&str, &str)> = WORKLOADS
@@ -130,7 +124,7 @@ fn each_workload_once_under_a_nemesis_on_etcd() {
         .zip(NEMESES.iter().cycle())
         .map(|(w, n)| (*w, *n))
         .collect();
-    run_pairs(&pairs, "4");
+    run_pairs(&pairs, "3");
 }
 
 #[test]

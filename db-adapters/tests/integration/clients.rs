@@ -4,7 +4,7 @@
 
 use super::local_etcd::{test_for, LocalEtcd};
 use rjepsen_core::client::Client;
-use rjepsen_core::op::{Op, OpType, Process};
+use rjepsen_core::op::{Op, OpType};
 use rjepsen_core::test::Test;
 use rjepsen_db::client_for;
 use serde_json::{json, Value};
@@ -15,10 +15,7 @@ async fn open(workload: &str, test: &Test, node: &str) -> Box<dyn Client> {
     template.open(test, node).await.unwrap()
 }
 
-async fn call(c: &mut Box<dyn Client>, test: &Test, f: &str, value: Value) -> Op {
-    let op = Op::invoke(Process::Client(0), f, value);
-    c.invoke(test, &op).await
-}
+use rjepsen_testkit::call;
 
 fn assert_kind(op: &Op, kind: OpType) {
     assert_eq!(op.kind, kind, "unexpected completion {op:?}");

@@ -3,19 +3,20 @@
 
 use super::local_pg::LocalPg;
 use rjepsen_core::client::Client;
-use rjepsen_core::op::{Op, OpType, Process};
-use rjepsen_core::serve::pick;
+use rjepsen_core::op::OpType;
 use rjepsen_core::test::Test;
+use rjepsen_testkit::call;
 use serde_json::{json, Value};
 
 async fn open(workload: &str, test: &Test) -> Box<dyn Client> {
-    let template = pick("postgres", rjepsen_db_postgres::served(), workload).unwrap();
-    template.open(test, "n1").await.unwrap()
-}
-
-async fn call(c: &mut Box<dyn Client>, test: &Test, f: &str, value: Value) -> Op {
-    c.invoke(test, &Op::invoke(Process::Client(0), f, value))
-        .await
+    rjepsen_testkit::open(
+        "postgres",
+        rjepsen_db_postgres::served(),
+        workload,
+        test,
+        "n1",
+    )
+    .await
 }
 
 #[tokio::test]

@@ -4,8 +4,7 @@
 
 use rjepsen_core::client::Client;
 use rjepsen_core::db::Db;
-use rjepsen_core::op::{Op, OpType, Process};
-use rjepsen_core::serve::pick;
+use rjepsen_core::op::{Op, OpType};
 use rjepsen_core::test::Test;
 use rjepsen_db_postgres::Postgres;
 use rjepsen_testkit::{local_test, setup_all, with_cluster};
@@ -14,13 +13,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 async fn open(workload: &str, test: &Test, node: &str) -> Box<dyn Client> {
-    let template = pick("postgres", rjepsen_db_postgres::served(), workload).unwrap();
-    template.open(test, node).await.unwrap()
+    rjepsen_testkit::open(
+        "postgres",
+        rjepsen_db_postgres::served(),
+        workload,
+        test,
+        node,
+    )
+    .await
 }
 
+/// One transaction (`txn`, the rw-register's op) through `c`.
 async fn call(c: &mut Box<dyn Client>, test: &Test, value: Value) -> Op {
-    c.invoke(test, &Op::invoke(Process::Client(0), "txn", value))
-        .await
+    rjepsen_testkit::call(c, test, "txn", value).await
 }
 
 async fn body(test: Test) {

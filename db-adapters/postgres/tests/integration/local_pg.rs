@@ -1,11 +1,10 @@
 //! A throwaway PostgreSQL on 127.0.0.1 for the client tests.
 
-use rjepsen_core::addr::{AddrBook, NodeAddrs};
 use rjepsen_core::test::Test;
+use rjepsen_testkit::{is_root, loopback_test};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::Arc;
 
 const BIN: &str = "/usr/lib/postgresql/15/bin";
 
@@ -23,7 +22,7 @@ fn as_postgres(cmd: &str) -> std::process::Output {
 
 /// Root and PostgreSQL 15's binaries, or say why not.
 pub fn can_run() -> bool {
-    let ok = unsafe_is_root() && std::path::Path::new(BIN).join("initdb").exists();
+    let ok = is_root() && std::path::Path::new(BIN).join("initdb").exists();
     if !ok {
         eprintln!("skipped: needs root and {BIN}");
     }
@@ -63,18 +62,8 @@ impl LocalPg {
 
     /// A test of one node at this server's address, with `options`.
     pub fn test(&self, options: Value) -> Test {
-        let addr = format!("127.0.0.1:{}", self.port).parse().unwrap();
         let options: Map<String, Value> = options.as_object().cloned().unwrap_or_default();
-        Test {
-            name: "pg".into(),
-            nodes: vec!["n1".into()],
-            concurrency: 8,
-            seed: 0,
-            remote: Arc::new(rjepsen_core::control::LocalRemote::new()),
-            store_dir: std::env::temp_dir(),
-            addrs: AddrBook::new(vec![NodeAddrs::at("n1", addr, 0)]),
-            options,
-        }
+        loopback_test("pg", self.port, 8, options)
     }
 }
 
@@ -86,14 +75,6 @@ impl Drop for LocalPg {
         ));
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn unsafe_is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
 }
 
 fn free_port() -> u16 {

@@ -5,20 +5,15 @@
 
 use super::local::LocalRedis;
 use rjepsen_core::client::Client;
-use rjepsen_core::op::{Op, OpType, Process};
+use rjepsen_core::op::OpType;
 use rjepsen_core::serve::pick;
 use rjepsen_core::test::Test;
+use rjepsen_testkit::call;
 use serde_json::{json, Value};
 use std::time::Duration;
 
 async fn open(workload: &str, test: &Test) -> Box<dyn Client> {
-    let template = pick("redis", rjepsen_db_redis::served(), workload).unwrap();
-    template.open(test, "n1").await.unwrap()
-}
-
-async fn call(c: &mut Box<dyn Client>, test: &Test, f: &str, value: Value) -> Op {
-    c.invoke(test, &Op::invoke(Process::Client(0), f, value))
-        .await
+    rjepsen_testkit::open("redis", rjepsen_db_redis::served(), workload, test, "n1").await
 }
 
 #[tokio::test]

@@ -7,23 +7,17 @@
 
 use rjepsen_core::client::Client;
 use rjepsen_core::db::Db;
-use rjepsen_core::op::{Op, OpType, Process};
-use rjepsen_core::serve::pick;
+use rjepsen_core::op::{Op, OpType};
 use rjepsen_core::test::Test;
 use rjepsen_db_redis::Redis;
+use rjepsen_testkit::call;
 use rjepsen_testkit::{is_root, local_test, setup_all, with_cluster};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 async fn open(workload: &str, test: &Test, node: &str) -> Box<dyn Client> {
-    let template = pick("redis", rjepsen_db_redis::served(), workload).unwrap();
-    template.open(test, node).await.unwrap()
-}
-
-async fn call(c: &mut Box<dyn Client>, test: &Test, f: &str, value: Value) -> Op {
-    c.invoke(test, &Op::invoke(Process::Client(0), f, value))
-        .await
+    rjepsen_testkit::open("redis", rjepsen_db_redis::served(), workload, test, node).await
 }
 
 /// Retries `op` every 200 ms until it completes `ok` with a value `want`

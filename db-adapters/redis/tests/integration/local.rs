@@ -1,12 +1,11 @@
 //! A throwaway Redis on 127.0.0.1 for the client tests: a child process,
 //! killed by its pid when dropped.
 
-use rjepsen_core::addr::{AddrBook, NodeAddrs};
 use rjepsen_core::test::Test;
+use rjepsen_testkit::loopback_test;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct LocalRedis {
@@ -61,19 +60,9 @@ impl LocalRedis {
     /// A test of one node at this server's address, without Sentinel, with
     /// `options` besides.
     pub fn test(&self, options: Value) -> Test {
-        let addr = format!("127.0.0.1:{}", self.port).parse().unwrap();
         let mut all: Map<String, Value> = options.as_object().cloned().unwrap_or_default();
         all.insert("failover".into(), "none".into());
-        Test {
-            name: "redis".into(),
-            nodes: vec!["n1".into()],
-            concurrency: 4,
-            seed: 0,
-            remote: Arc::new(rjepsen_core::control::LocalRemote::new()),
-            store_dir: std::env::temp_dir(),
-            addrs: AddrBook::new(vec![NodeAddrs::at("n1", addr, 0)]),
-            options: all,
-        }
+        loopback_test("redis", self.port, 4, all)
     }
 
     /// Runs `redis-cli` against this server.
