@@ -13,4 +13,4 @@ mod clients;
 mod local;
 
 pub use clients::{call, loopback_test, open};
-pub use local::{is_root, local_test, setup_all, spec, with_cluster};
+pub use local::{is_root, local_test, setup_all, setup_each, spec, with_cluster};

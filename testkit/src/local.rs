@@ -89,6 +89,19 @@ where
 /// others'), and panics naming each node whose setup failed.
 pub async fn setup_all(db: &Arc<dyn Db>, test: &Test) -> Duration {
     let started = Instant::now();
+    let errors: Vec<String> = test
+        .nodes
+        .iter()
+        .zip(setup_each(db, test).await)
+        .filter_map(|(n, r)| r.err().map(|e| format!("setup on {n}: {e}")))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    started.elapsed()
+}
+
+/// Sets `db` up on every node at once and returns each node's outcome, in
+/// the order of `test.nodes` (for tests whose setup is meant to fail).
+pub async fn setup_each(db: &Arc<dyn Db>, test: &Test) -> Vec<Result<(), String>> {
     let tasks: Vec<_> = test
         .nodes
         .iter()
@@ -97,12 +110,9 @@ pub async fn setup_all(db: &Arc<dyn Db>, test: &Test) -> Duration {
             tokio::spawn(async move { db.setup(&test, &n).await.map_err(|e| e.to_string()) })
         })
         .collect();
-    let mut errors = Vec::new();
-    for (n, t) in test.nodes.iter().zip(tasks) {
-        if let Err(e) = t.await.expect("a setup task panicked") {
-            errors.push(format!("setup on {n}: {e}"));
-        }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.expect("a setup task panicked"));
     }
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
-    started.elapsed()
+    outcomes
 }

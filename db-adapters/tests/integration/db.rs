@@ -301,18 +301,11 @@ async fn broken_node_is_named(test: Test) {
     let broken = test.nodes[4].clone();
     let cmd = "mkdir -p /var/lib/rjepsen && touch /var/lib/rjepsen/etcd-data";
     test.remote.exec(&broken, cmd).await.unwrap();
-    let tasks: Vec<_> = test
-        .nodes
-        .iter()
-        .map(|n| {
-            let (db, test, n) = (db.clone(), test.clone(), n.clone());
-            tokio::spawn(async move { db.setup(&test, &n).await.map_err(|e| e.to_string()) })
-        })
+    let errors: Vec<String> = rjepsen_testkit::setup_each(&db, &test)
+        .await
+        .into_iter()
+        .map(|r| r.expect_err("a setup beside a broken node succeeded"))
         .collect();
-    let mut errors = Vec::new();
-    for t in tasks {
-        errors.push(t.await.unwrap().unwrap_err());
-    }
     assert!(errors[4].contains("exited at once"), "{}", errors[4]);
     assert!(errors[4].contains(&broken), "{}", errors[4]);
     let named = format!("{broken} did not serve");
