@@ -7,7 +7,8 @@
 //! (`interleave/attempts.jsonl`, `interleave/coverage.json`) rather than the
 //! history, so `rjepsen check` of a stored run gives the same answer as the
 //! run did. Every broken invariant is a violation naming the pair (its index
-//! in `analysis/candidates.json` and its two steps), the forced schedule,
+//! in `analysis/candidates.json` or `analysis/early.json`, which `file`
+//! names, and its two steps), the forced schedule,
 //! the trace ids and the responses. Order dependence (a side whose serial
 //! responses differ by order, ids of the attempt aside) is reported, not
 //! judged: it is how pairs that conflict look, bug or not.
@@ -52,7 +53,10 @@ fn violations_of(a: &Value) -> Vec<Value> {
                 "invariant": v.invariant,
                 "key": v.key,
                 "detail": v.detail,
-                "pair": {"index": a["pair"], "class": a["class"], "a": a["steps"]["a"], "b": a["steps"]["b"]},
+                "pair": {
+                    "index": a["set_index"], "file": a["set"], "class": a["class"],
+                    "a": a["steps"]["a"], "b": a["steps"]["b"],
+                },
                 "schedule": a["schedule"],
                 "achieved": a["achieved"],
                 "attempt": a["attempt"],

@@ -4,7 +4,7 @@ use super::*;
 /// stock 2), its observed state given.
 fn attempt(n: u64, schedule: &str, state: Value, bodies: [&str; 2]) -> Value {
     json!({
-        "attempt": n, "pair": 4, "class": 1, "schedule": schedule, "achieved": true,
+        "attempt": n, "pair": 4, "set": "candidates", "set_index": 4, "class": 1, "schedule": schedule, "achieved": true,
         "trace_ids": {"a": "aa", "b": "bb"},
         "steps": {"a": {"http_method": "GET"}, "b": {"http_method": "PUT"}},
         "requests": {"a": {}, "b": {}},
