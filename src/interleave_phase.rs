@@ -85,7 +85,20 @@ pub async fn start_hops(
 
 /// The workload's checker with the interleave phase's verdict folded in.
 pub fn checker(inner: Box<dyn Checker>) -> Box<dyn Checker> {
-    Box::new(WithInterleave(inner))
+    Box::new(WithInterleave { inner, run: None })
+}
+
+/// For `rjepsen check --workload shop RUN/history.jsonl`: the checker with
+/// the interleave verdict of that run folded in, when the run has one.
+pub fn checker_for_file(inner: Box<dyn Checker>, history: &Path) -> Box<dyn Checker> {
+    let run = history.parent().unwrap_or(Path::new("."));
+    if !run.join(DIR).join(ATTEMPTS).exists() {
+        return inner;
+    }
+    Box::new(WithInterleave {
+        inner,
+        run: Some(run.to_path_buf()),
+    })
 }
 
 /// Seconds of observe and of interleave within `time_limit`.
@@ -294,6 +307,50 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pairs of the shop's own OTLP corpus, as the analyze phase loads them.
+    fn shop_pairs() -> Vec<CandidatePair> {
+        let out = std::env::temp_dir().join(format!("rjepsen-classes-{}", std::process::id()));
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shop-otlp");
+        let run = out.join("run");
+        std::fs::create_dir_all(&run).unwrap();
+        let _ = std::os::unix::fs::symlink(&fixture, run.join("traces"));
+        let (pairs, candidates) = analyze(&run).unwrap();
+        assert!(
+            candidates > 0 && pairs.len() > candidates,
+            "{candidates} of {}",
+            pairs.len()
+        );
+        std::fs::remove_dir_all(&out).unwrap();
+        pairs
+    }
+
+    #[test]
+    fn every_class_is_tried_before_any_class_twice_and_the_order_is_seeded() {
+        let pairs = shop_pairs();
+        let (tries, classes) = order(&pairs, 7);
+        assert_eq!(tries.len(), pairs.len());
+        let mut seen = std::collections::BTreeSet::new();
+        for (n, (i, c)) in tries.iter().enumerate() {
+            assert_eq!(classes[*c], class_key(&pairs[*i]));
+            assert!(seen.insert(*i), "pair {i} twice");
+            if n < classes.len() {
+                assert_eq!(
+                    *c, n,
+                    "the first round is one pair per class, in class order"
+                );
+            }
+        }
+        assert!(classes.len() < pairs.len(), "{classes:?}");
+        assert!(
+            classes
+                .iter()
+                .any(|c| c.contains("POST /buy") && c.contains("PUT /stock/*")),
+            "{classes:?}"
+        );
+        assert_eq!(order(&pairs, 7), (tries, classes.clone()));
+        assert_ne!(order(&pairs, 8).1, classes);
+    }
 
     #[test]
     fn observe_is_a_third_capped() {
