@@ -205,7 +205,7 @@ fn analyze(run: &Path) -> anyhow::Result<(Vec<CandidatePair>, usize)> {
         pairs: Default::default(),
     };
     let traces = run.join("traces");
-    let a = rjepsen_traces::analyze(&[traces.clone()], &opts)
+    let a = rjepsen_traces::analyze(std::slice::from_ref(&traces), &opts)
         .with_context(|| format!("failed to analyze the traces in {}", traces.display()))?;
     let out = run.join("analysis");
     rjepsen_traces::output::write_all(&a, &out, false)?;
