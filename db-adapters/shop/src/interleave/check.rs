@@ -168,6 +168,10 @@ pub fn check_dir(run: &Path) -> CheckResult {
         )
         .with("order", order)
         .with("coverage", coverage)
+        .with(
+            "files",
+            json!({"attempts": format!("{DIR}/{ATTEMPTS}"), "pairs": "analysis/"}),
+        )
 }
 
 /// A checker with the interleave phase's result added as `interleave`, its
