@@ -44,6 +44,7 @@ pub struct After {
     pub epoch: Instant,
     pub phases: (f64, f64),
     pub ran: bool,
+    pub stop: tokio::sync::watch::Receiver<bool>,
     pub leave_db_running: bool,
 }
 

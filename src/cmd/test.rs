@@ -169,6 +169,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
                 crate::cmd::heal::heal_leftovers(&test, db_for_sweep).await?;
             }
         }
+        let stop = cancel.clone();
         let outcome = run_test(test.clone(), &store, parts, gen, cancel)
             .await
             .map_err(anyhow::Error::from);
@@ -176,7 +177,8 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
             let how = crate::interleave_phase::After {
                 epoch,
                 phases: (observe, rest),
-                ran: outcome.is_ok(),
+                ran: outcome.as_ref().is_ok_and(|o| !o.interrupted),
+                stop,
                 leave_db_running: cfg.leave_db_running,
             };
             crate::interleave_phase::after_observe(&test, &store, h, db_for_teardown.as_ref(), how)

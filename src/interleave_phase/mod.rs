@@ -28,12 +28,13 @@ use rjepsen_db::shop::interleave::hops::HTTP_ROLES;
 pub use rjepsen_db::shop::interleave::HopProxies;
 use rjepsen_db::shop::interleave::{ShopSource, WithInterleave, NEMESIS};
 use rjepsen_interleave::pairs::CandidatePair;
-use rjepsen_interleave::schedule::Schedule;
+use rjepsen_interleave::schedule::{Attempt, Schedule};
 use rjepsen_interleave::{Engine, Timeouts};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use tokio::sync::watch;
 
 /// The observe phase's share of `--time-limit`, and its cap (s): enough
 /// requests for every kind of conflict to be traced several times, leaving
@@ -147,6 +148,7 @@ pub async fn after_observe(
             how.epoch,
             test.seed,
             how.phases,
+            &how.stop,
         )
         .await;
         if let Err(e) = done {
@@ -166,8 +168,10 @@ pub struct After {
     pub epoch: Instant,
     /// Seconds of observe (done) and for analyze + interleave.
     pub phases: (f64, f64),
-    /// Whether the observe phase ran to its end.
+    /// Whether the observe phase ran to its end (not interrupted).
     pub ran: bool,
+    /// Ctrl-C: stops the interleave phase.
+    pub stop: watch::Receiver<bool>,
     pub leave_db_running: bool,
 }
 
@@ -228,7 +232,32 @@ fn analyze(run: &Path) -> anyhow::Result<(Vec<CandidatePair>, usize)> {
     Ok((pairs, candidates))
 }
 
-/// The analyze and interleave phases, within `budget` from now.
+/// One attempt: fresh rows, the schedule, the rows read back as `observed`.
+/// `None` when the fresh rows could not be made (said on stderr).
+async fn attempt(
+    engine: &Engine,
+    source: &ShopSource,
+    (i, pair): (usize, &CandidatePair),
+    n: usize,
+    schedule: Schedule,
+) -> anyhow::Result<Option<Attempt>> {
+    if let Err(e) = source.prepare(pair, n).await {
+        eprintln!("interleave: pair {i} {}: skipped ({e})", schedule.name());
+        return Ok(None);
+    }
+    let mut a = engine.attempt(n, i, pair, schedule).await?;
+    a.observed = match source.observe(n).await {
+        Ok(state) => Some(serde_json::to_string(&state)?),
+        Err(e) => {
+            eprintln!("interleave: attempt {n}: state read failed ({e})");
+            None
+        }
+    };
+    Ok(Some(a))
+}
+
+/// The analyze and interleave phases, within `budget` from now; Ctrl-C
+/// (`stop`) ends the interleave phase after the attempt in flight.
 pub async fn run(
     run: &Path,
     nodes: &[String],
@@ -236,6 +265,7 @@ pub async fn run(
     epoch: Instant,
     seed: u64,
     (observe, budget): (f64, f64),
+    stop: &watch::Receiver<bool>,
 ) -> anyhow::Result<Coverage> {
     let t0 = Instant::now();
     let deadline = t0 + Duration::from_secs_f64(budget);
@@ -267,22 +297,13 @@ pub async fn run(
     'pairs: for (i, class) in tries {
         let pair = &pairs[i];
         for schedule in Schedule::all() {
-            if Instant::now() >= deadline {
+            if Instant::now() >= deadline || *stop.borrow() {
                 break 'pairs;
             }
             let n = cov.attempts + cov.skipped_attempts;
-            if let Err(e) = source.prepare(pair, n).await {
-                eprintln!("interleave: pair {i} {}: skipped ({e})", schedule.name());
+            let Some(a) = attempt(&engine, &source, (i, pair), n, schedule).await? else {
                 cov.skipped_attempts += 1;
                 continue;
-            }
-            let mut a = engine.attempt(n, i, pair, schedule).await?;
-            a.observed = match source.observe(n).await {
-                Ok(state) => Some(serde_json::to_string(&state)?),
-                Err(e) => {
-                    eprintln!("interleave: attempt {n}: state read failed ({e})");
-                    None
-                }
             };
             cov.attempts += 1;
             cov.achieved += usize::from(a.achieved);
