@@ -101,3 +101,74 @@ impl HopProxies {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rjepsen_core::addr::Ports;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A one-shot HTTP server answering its own address.
+    async fn upstream(at: SocketAddr) {
+        let l = tokio::net::TcpListener::bind(at).await.unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut c, _)) = l.accept().await {
+                let mut buf = vec![0; 4096];
+                let _ = c.read(&mut buf).await;
+                let body = at.to_string();
+                let r = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = c.write_all(r.as_bytes()).await;
+            }
+        });
+    }
+
+    #[tokio::test]
+    async fn every_http_service_is_dialled_through_its_proxy_and_postgres_directly() {
+        let nodes: Vec<String> = (1..=3).map(|i| format!("s{i}")).collect();
+        let ips: Vec<(String, std::net::IpAddr)> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), format!("127.0.0.{}", 61 + i).parse().unwrap()))
+            .collect();
+        let direct = AddrBook::direct(
+            &ips,
+            Ports {
+                client: 26480,
+                peer: 26481,
+            },
+        );
+        let hops = HopProxies::start(&nodes, &direct, Instant::now())
+            .await
+            .unwrap();
+        assert_eq!(hops.proxies.len(), 4);
+        assert_eq!(hops.book.get("s1").unwrap(), direct.get("s1").unwrap());
+        let layout = Layout::of(&nodes).unwrap();
+        for (role, p) in HTTP_ROLES.iter().zip(&hops.proxies) {
+            assert_eq!(
+                layout.dial(&hops.book, *role).unwrap(),
+                p.addr(),
+                "{}",
+                role.name()
+            );
+            let listen = layout.listen(&hops.book, *role).unwrap();
+            assert_eq!(listen, layout.listen(&direct, *role).unwrap());
+            upstream(listen).await;
+            let mut c = tokio::net::TcpStream::connect(p.addr()).await.unwrap();
+            c.write_all(b"GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut got = String::new();
+            c.read_to_string(&mut got).await.unwrap();
+            assert!(got.ends_with(&listen.to_string()), "{}: {got}", role.name());
+            assert!(
+                p.events().iter().any(|e| e.target == "/x"),
+                "{}",
+                role.name()
+            );
+        }
+        hops.stop();
+    }
+}
