@@ -14,6 +14,7 @@ mod client;
 mod commands;
 mod db;
 mod http;
+pub mod interleave;
 pub mod layout;
 mod options;
 
