@@ -52,5 +52,5 @@ for mode in ${modes//,/ }; do
     echo "mode $mode seed $s: exit $code, $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s" >&2
   done
 done
-echo "rjepsen test --db shop --workload shop --time-limit $limit, seeds 1..$n, $(basename "$r") build"
+echo "rjepsen test --db shop --workload shop --time-limit $limit, seeds 1..$n, $r"
 python3 "$here/scripts/bench_interleave_summary.py" "$store" "$runs"
