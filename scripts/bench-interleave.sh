@@ -7,7 +7,8 @@
 # on three local namespace nodes (w1..w3, 10.75.0.0/24). Prints, per mode and per
 # invariant, in how many runs it broke (the final-state check, and for a/b the
 # nemesis' `interleave.violations`); for a, whether every violation's pair is
-# among that run's candidates.json; wall time per run (min / median / max).
+# among that run's candidates.json (or only in early.json, where the analyzer puts
+# pairs with an INSERT); wall time per run (min / median / max).
 # The cluster lock is taken per run (and for cluster up / down), never for the
 # whole script. Results to stdout, progress to stderr.
 # Usage: scripts/bench-interleave.sh N [MODES]   (MODES: a comma list, default a,b,c)

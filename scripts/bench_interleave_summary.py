@@ -23,27 +23,23 @@ def load(path):
         return None
 
 
-def pair_key(p):
-    """A pair as a comparable value: its id if it has one, else its two steps."""
-    if isinstance(p, dict):
-        for k in ("id", "pair_id", "key"):
-            if k in p:
-                return str(p[k])
-        steps = [p.get("a"), p.get("b")]
-        if all(isinstance(s, dict) for s in steps):
-            return json.dumps(sorted(json.dumps(s, sort_keys=True) for s in steps))
-        return json.dumps(p, sort_keys=True)
-    return str(p)
+def steps_key(p):
+    """A pair as its two steps, in either order (the analyzer's and the
+    nemesis' spelling of a pair: `a` and `b` with method, URL, SQL, trace)."""
+    if not isinstance(p, dict):
+        return None
+    steps = [json.dumps(p.get(k), sort_keys=True) for k in ("a", "b")]
+    return tuple(sorted(steps))
 
 
-def candidates(run_dir):
-    """The pair keys of every candidates.json under the run's directory."""
+def candidates(run_dir, name):
+    """The pairs of every `name` (candidates.json, early.json) under the run's
+    directory."""
     keys = set()
-    for f in run_dir.rglob("candidates.json"):
+    for f in run_dir.rglob(name):
         doc = load(f)
-        pairs = doc.get("pairs", doc) if isinstance(doc, dict) else doc
-        for p in pairs or []:
-            keys.add(pair_key(p))
+        pairs = doc.get("pairs", []) if isinstance(doc, dict) else doc or []
+        keys.update(steps_key(p) for p in pairs)
     return keys
 
 
@@ -56,10 +52,12 @@ def one_run(store, mode, seed):
     broken = (res.get("shop") or {}).get("broken") or {}
     out["final"] = {k for k, v in broken.items() if v}
     inter = res.get("interleave") or {}
-    cands = candidates(run_dir) if inter else set()
+    cands = candidates(run_dir, "candidates.json") if inter else set()
+    early = candidates(run_dir, "early.json") if inter else set()
     for v in inter.get("violations") or []:
         out["forced"].add(v.get("invariant"))
-        out["named"].append(pair_key(v.get("pair")) in cands)
+        k = steps_key(v.get("pair"))
+        out["named"].append("candidates" if k in cands else "early" if k in early else "neither")
     return out
 
 
@@ -84,8 +82,10 @@ def main():
             print(f"  {inv:<12} {final:>12} of {n:<3} {forced:>8} of {n:<3}")
         named = [x for r in runs for x in r["named"]]
         if mode != "c":
-            print(f"  violations whose pair is in the run's candidates.json: "
-                  f"{sum(named)} of {len(named)}")
+            where = {w: named.count(w) for w in ("candidates", "early", "neither")}
+            print(f"  violations: {len(named)}; their pair is in the run's candidates.json: "
+                  f"{where['candidates']}, only in early.json: {where['early']}, "
+                  f"in neither: {where['neither']}")
         missing = sum(not r["results"] for r in runs)
         if missing:
             print(f"  runs without results.json: {missing}")
