@@ -330,7 +330,7 @@ mod tests {
         );
         let shop = argv(&["--db", "shop", "--workload", "shop"]).unwrap();
         assert_eq!(shop.rate, rjepsen_workloads::shop::DEFAULT_RATE);
-        assert_eq!(shop.options["shop-items"], json!(32));
+        assert_eq!(shop.options["shop-items"], json!(8));
         assert_eq!(argv(&[]).unwrap().rate, 100.0);
         let err = argv(&["--db", "shop", "--workload", "shop", "--shop-items", "0"])
             .unwrap_err()

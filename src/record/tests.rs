@@ -166,10 +166,10 @@ fn the_rerun_command_keeps_the_shops_options() {
     let first = record_of(&argv.split(' ').map(String::from).collect::<Vec<_>>());
     for want in [
         "--shop-fixed",
-        "--shop-items 32",
+        "--shop-items 8",
         "--shop-orders 5",
-        "--shop-consigns 8",
-        "--rate 2",
+        "--shop-consigns 4",
+        "--rate 3",
     ] {
         assert!(first.command.contains(want), "{want}: {}", first.command);
     }

@@ -83,11 +83,11 @@ mod tests {
             [
                 "--shop-fixed",
                 "--shop-items",
-                "32",
+                "8",
                 "--shop-orders",
                 "3",
                 "--shop-consigns",
-                "8"
+                "4"
             ]
         );
         let mut back = Map::new();
