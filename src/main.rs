@@ -8,6 +8,11 @@ mod cli;
 mod cmd;
 mod config;
 mod exit;
+#[cfg(feature = "shop")]
+mod interleave_phase;
+#[cfg(not(feature = "shop"))]
+#[path = "interleave_phase_off.rs"]
+mod interleave_phase;
 mod logging;
 mod playground_test;
 mod providers;

@@ -1,11 +1,12 @@
 //! Rendering of results.json: one section per checker, recursively.
 //!
-//! Any checker is shown as its verdict and its evidence as pretty JSON; three
+//! Any checker is shown as its verdict and its evidence as pretty JSON; four
 //! kinds get a reading made for people on top of that, recognised by name or by
 //! the shape of their evidence (checkers are composed by name, so the name is the
 //! only stable key): linearizability (its `explanation` and the failing-window
 //! SVGs it wrote, `linear-*.svg`), Elle (each anomaly's `explanation`, and
-//! `elle-*.svg`) and set (`lost` and `unexpected` elements).
+//! `elle-*.svg`), set (`lost` and `unexpected` elements) and the interleave
+//! nemesis (`interleave.rs`: its violations with pair, schedule and traces).
 
 use crate::html::{esc, href, verdict_class};
 use serde_json::{Map, Value};
@@ -77,6 +78,7 @@ fn checker(name: &str, c: &Map<String, Value>, dir: &Path, files: &[String]) -> 
         "linear" => s.push_str(&linear(c, &mut figs)),
         "elle" => s.push_str(&anomalies(c, &mut figs)),
         "set" => s.push_str(&set_elements(c)),
+        "interleave" => s.push_str(&crate::interleave::section(c)),
         _ => {}
     }
     if kind != "generic" {
@@ -117,7 +119,9 @@ pub(crate) fn anchor(name: &str) -> String {
 
 fn kind(name: &str, c: &Map<String, Value>) -> &'static str {
     let name = name.to_ascii_lowercase();
-    if name.contains("linear") {
+    if name == "interleave" {
+        "interleave"
+    } else if name.contains("linear") {
         "linear"
     } else if name.contains("elle") || c.contains_key("anomalies") {
         "elle"

@@ -14,6 +14,7 @@ mod assets;
 mod checkers;
 mod error;
 mod html;
+mod interleave;
 mod node_plots;
 mod page;
 mod plots;

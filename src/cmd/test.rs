@@ -14,7 +14,7 @@ use rjepsen_core::Valid;
 use rjepsen_nemesis::TestProxies;
 use rjepsen_workloads::{Workload, WorkloadOptions};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
 
 /// Runs the test `--test-count` times; returns the exit code of the worst verdict.
@@ -33,12 +33,13 @@ pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
 
 /// Runs the test once; returns its verdict.
 fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
+    let interleave = crate::interleave_phase::requested(cfg)?;
     let workload =
         rjepsen_workloads::build(&cfg.workload, &workload_options(cfg)).map_err(BadArgs)?;
     let client = rjepsen_db::client_for(&cfg.db, &cfg.workload).map_err(BadArgs)?;
     // The runtime outlives the proxies, whose listeners run on it.
     let rt = tokio::runtime::Runtime::new()?;
-    let cluster = rt.block_on(Cluster::choose(cfg))?;
+    let cluster = rt.block_on(Cluster::choose(cfg, &fault_kinds(cfg, interleave)))?;
     let store = StoreRun::create(&cfg.store, &cfg.name)?;
     crate::logging::to_file(&store.path("rjepsen.log"))?;
     let mut record = crate::record::record(cfg);
@@ -60,10 +61,20 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         remote,
         proxies,
     } = cluster;
+    // One clock for the HTTP proxies and the interleave engine.
+    let epoch = Instant::now();
+    let mut hops = None;
     let (addrs, proxies) = match proxies {
         Ready::Direct(proxied) => {
-            let (addrs, p) =
+            let (mut addrs, p) =
                 rt.block_on(address_book(cfg, db.as_ref(), remote.as_ref(), proxied))?;
+            if interleave {
+                let h = rt.block_on(crate::interleave_phase::start_hops(
+                    &cfg.nodes, &addrs, epoch,
+                ))?;
+                addrs = h.book.clone();
+                hops = Some(h);
+            }
             (addrs, Ready::Own(p))
         }
         Ready::Playground(book, p) => (book.clone(), Ready::Playground(book, p)),
@@ -72,7 +83,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     record.addresses = Some(addrs.clone());
     store.write_json("test.json", &record)?;
     let package = rjepsen_nemesis::package_paced(
-        &cfg.nemesis,
+        &fault_kinds(cfg, interleave),
         cfg.nemesis_interval,
         cfg.nemesis_fixed,
         db.clone(),
@@ -86,8 +97,19 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
         checker,
         ..
     } = workload;
+    // With the interleave nemesis, the workload's part of the time is the
+    // observe phase; the rest is the interleave phase's.
+    let (observe, rest) = match interleave {
+        true => crate::interleave_phase::plan(cfg.time_limit),
+        false => (cfg.time_limit, 0.0),
+    };
+    let checker = match interleave {
+        true => crate::interleave_phase::checker(checker),
+        false => checker,
+    };
     let gen = assemble(
         cfg,
+        observe,
         generator,
         final_generator,
         package.generator,
@@ -111,7 +133,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
             limit: Duration::from_secs_f64(cfg.op_timeout + 5.0),
         }),
         nemesis: Arc::from(package.nemesis),
-        leave_db_running: cfg.leave_db_running,
+        leave_db_running: cfg.leave_db_running || interleave,
         quiet: cfg.quiet,
         faults: faults.clone(),
         metrics_interval: cfg
@@ -122,6 +144,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
             .map(Duration::from_secs_f64),
     };
     let db_for_sweep = parts.db.clone();
+    let db_for_teardown = parts.db.clone();
     let proxy_sampler = match (proxies.link_proxies(), parts.metrics_interval) {
         (Some(p), Some(every)) => Some(crate::cmd::proxy_metrics::start(
             &rt,
@@ -145,9 +168,31 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
                 crate::cmd::heal::heal_leftovers(&test, db_for_sweep).await?;
             }
         }
-        run_test(test, &store, parts, gen, cancel)
+        let outcome = run_test(test.clone(), &store, parts, gen, cancel)
             .await
-            .map_err(anyhow::Error::from)
+            .map_err(anyhow::Error::from);
+        if let Some(h) = &hops {
+            if outcome.is_ok() {
+                let phases = (observe, rest);
+                let done = crate::interleave_phase::run(
+                    &store.dir,
+                    &test.nodes,
+                    h,
+                    epoch,
+                    cfg.seed,
+                    phases,
+                )
+                .await;
+                if let Err(e) = done {
+                    eprintln!("warning: the interleave phase stopped: {e:#}");
+                }
+            }
+            h.stop();
+            if !cfg.leave_db_running {
+                tear_down(&test, db_for_teardown.as_ref()).await;
+            }
+        }
+        outcome
     });
     if let Some(s) = proxy_sampler {
         s.abort();
@@ -157,6 +202,24 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
     drop(proxies);
     rt.shutdown_timeout(Duration::from_secs(2));
     finish(&store, record, outcome, &*checker, &faults)
+}
+
+/// The fault packages to build: all of `--nemesis`, except the interleave
+/// nemesis, which is phases of the run rather than a fault package.
+fn fault_kinds(cfg: &TestConfig, interleave: bool) -> Vec<String> {
+    match interleave {
+        true => Vec::new(),
+        false => cfg.nemesis.clone(),
+    }
+}
+
+/// Tears the DB down on every node (the runner left it for the interleave phase).
+async fn tear_down(test: &Test, db: &dyn Db) {
+    for n in &test.nodes {
+        if let Err(e) = db.teardown(test, n).await {
+            eprintln!("warning: during teardown of {n}: {e}");
+        }
+    }
 }
 
 /// The book of proxies already started.
@@ -200,11 +263,11 @@ impl Ready {
 impl Cluster {
     /// The provider's nodes and the named DB, or a running playground's
     /// (`--playground`: no SSH, nothing installed; docs/playground.md).
-    async fn choose(cfg: &TestConfig) -> anyhow::Result<Cluster> {
+    async fn choose(cfg: &TestConfig, kinds: &[String]) -> anyhow::Result<Cluster> {
         if let Some(dir) = &cfg.playground {
             let parts = crate::playground_test::open(dir, &cfg.db).await?;
-            crate::playground_test::check_kinds(&cfg.nemesis, parts.db.as_ref())?;
-            rjepsen_nemesis::needs_proxies(&cfg.nemesis, cfg.nemesis_interval, parts.db.as_ref())
+            crate::playground_test::check_kinds(kinds, parts.db.as_ref())?;
+            rjepsen_nemesis::needs_proxies(kinds, cfg.nemesis_interval, parts.db.as_ref())
                 .map_err(BadArgs)?;
             return Ok(Cluster {
                 db: parts.db,
@@ -213,9 +276,8 @@ impl Cluster {
             });
         }
         let db = rjepsen_db::db_for(&cfg.db).map_err(BadArgs)?;
-        let proxied =
-            rjepsen_nemesis::needs_proxies(&cfg.nemesis, cfg.nemesis_interval, db.as_ref())
-                .map_err(BadArgs)?;
+        let proxied = rjepsen_nemesis::needs_proxies(kinds, cfg.nemesis_interval, db.as_ref())
+            .map_err(BadArgs)?;
         // The provider knows how its nodes are reached (key, addresses, abilities).
         let remote = crate::providers::remote_for(&cfg.provider, &cfg.nodes, &cfg.ssh).await?;
         Ok(Cluster {
@@ -305,6 +367,7 @@ fn workload_options(cfg: &TestConfig) -> WorkloadOptions {
 /// package's generators come already bound to the nemesis (`OnNemesis`).
 fn assemble(
     cfg: &TestConfig,
+    time_limit: f64,
     client_gen: Box<dyn Generator>,
     final_gen: Option<Box<dyn Generator>>,
     nemesis_gen: Box<dyn Generator>,
@@ -315,7 +378,7 @@ fn assemble(
     } else {
         Box::new(OnClients(client_gen))
     };
-    let main = TimeLimit::new(cfg.time_limit, Any::new(vec![clients, nemesis_gen]));
+    let main = TimeLimit::new(time_limit, Any::new(vec![clients, nemesis_gen]));
     let mut phases: Vec<Box<dyn Generator>> = vec![Box::new(main), heal_gen];
     if let Some(f) = final_gen {
         phases.push(Box::new(Sleep::secs(cfg.recovery_time)));

@@ -6,7 +6,8 @@
 //! it is a root, a server/consumer span, a span of another service than its parent,
 //! or a span on another thread than its parent (`thread.id`; that is an async fork,
 //! a cross-thread reference). Every other span joins its parent's segment. Semantic
-//! conventions read: `http.request.method`/`http.method`, `url.full`/`http.url`,
+//! conventions read: `http.request.method`/`http.method`, `url.full`/`http.url` (or a
+//! server span's scheme, host and `url.path`/`http.target`),
 //! `http.route`, `http.response.status_code`, `db.system`, `db.query.text`/
 //! `db.statement`, `db.namespace`/`db.name`, `server.address`/`server.port`, and
 //! `db.query.parameter.<n>` for bound values (or Python DB-API's
@@ -209,6 +210,36 @@ fn starts_segment(parent: &Flat, child: &Flat) -> bool {
         || parent.attrs.get("thread.id") != child.attrs.get("thread.id")
 }
 
+/// The request's URL: `url.full`/`http.url` (client spans), else rebuilt from a
+/// server span's parts (`url.scheme`/`http.scheme`, `http.host`/`server.address`,
+/// `url.path` + `url.query` or `http.target`), which Flask's and most server
+/// instrumentations record instead, so that a flow's root request has its path.
+fn http_url(a: &HashMap<&str, String>) -> String {
+    let full = get(a, &["url.full", "http.url"]);
+    if !full.is_empty() {
+        return full;
+    }
+    let mut target = get(a, &["http.target"]);
+    if target.is_empty() {
+        target = get(a, &["url.path"]);
+        let query = get(a, &["url.query"]);
+        if !target.is_empty() && !query.is_empty() {
+            target = format!("{target}?{query}");
+        }
+    }
+    let host = get(a, &["http.host", "server.address", "net.host.name"]);
+    if target.is_empty() || host.is_empty() {
+        return String::new();
+    }
+    let scheme = get(a, &["url.scheme", "http.scheme"]);
+    let scheme = if scheme.is_empty() {
+        "http".into()
+    } else {
+        scheme
+    };
+    format!("{scheme}://{host}{target}")
+}
+
 fn get(attrs: &HashMap<&str, String>, keys: &[&str]) -> String {
     keys.iter()
         .find_map(|k| attrs.get(k).cloned())
@@ -287,7 +318,7 @@ fn span_of(f: &Flat, segment: String, id: i64, parent_span: i64, refs: Vec<Ref>)
         end: (f.span.end_time_unix_nano / 1_000_000) as i64,
         http: HttpTags {
             method: get(a, &["http.request.method", "http.method"]),
-            url: get(a, &["url.full", "http.url"]),
+            url: http_url(a),
             status: get(a, &["http.response.status_code", "http.status_code"]),
             body: get(a, &["http.request.body"]),
             response: get(a, &["http.response.body"]),
@@ -368,6 +399,41 @@ mod tests {
         let req: ExportTraceServiceRequest = serde_json::from_str(TRACE).unwrap();
         let back = parse_proto(&req.encode_to_vec()).unwrap();
         assert_eq!(back.len(), spans.len());
+    }
+
+    #[test]
+    fn server_span_urls_from_their_parts() {
+        for (attrs, url) in [
+            (
+                vec![("url.full", "http://a/x"), ("http.target", "/y")],
+                "http://a/x",
+            ),
+            (
+                vec![
+                    ("http.scheme", "http"),
+                    ("http.host", "h:1"),
+                    ("http.target", "/o/1/pay?x=1"),
+                ],
+                "http://h:1/o/1/pay?x=1",
+            ),
+            (
+                vec![
+                    ("url.scheme", "https"),
+                    ("server.address", "h"),
+                    ("url.path", "/p"),
+                    ("url.query", "q=2"),
+                ],
+                "https://h/p?q=2",
+            ),
+            (
+                vec![("http.host", "h:1"), ("url.path", "/p")],
+                "http://h:1/p",
+            ),
+            (vec![("http.target", "/p")], ""),
+        ] {
+            let a: HashMap<&str, String> = attrs.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            assert_eq!(http_url(&a), url, "{attrs:?}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod commands;
 mod db;
 mod faults;
 mod http;
+pub mod interleave;
 pub mod layout;
 mod options;
 
