@@ -23,12 +23,19 @@ def load(path):
         return None
 
 
+STEP_FIELDS = ("http_method", "http_url", "service", "sqls")
+
+
 def steps_key(p):
-    """A pair as its two steps, in either order (the analyzer's and the
-    nemesis' spelling of a pair: `a` and `b` with method, URL, SQL, trace)."""
+    """A pair as its two steps, in either order, each by the fields both the
+    analyzer's files and the nemesis' violations spell (method, URL,
+    service, SQL with values)."""
     if not isinstance(p, dict):
         return None
-    steps = [json.dumps(p.get(k), sort_keys=True) for k in ("a", "b")]
+    steps = []
+    for side in ("a", "b"):
+        s = p.get(side) or {}
+        steps.append(json.dumps([s.get(k) for k in STEP_FIELDS]))
     return tuple(sorted(steps))
 
 
