@@ -35,14 +35,15 @@ echo "store: $store" >&2
 runs=$store/runs.tsv
 export W=$store/.wall
 : >"$runs"
-for mode in ${modes//,/ }; do
-  case $mode in
-    a) extra=(--nemesis interleave) ;;
-    b) extra=(--shop-fixed --nemesis interleave) ;;
-    c) extra=() ;;
-    *) echo "unknown mode $mode (a, b, c)" >&2; exit 2 ;;
-  esac
-  for s in $(seq 1 "$n"); do
+# Seeds outer, modes inner: a bench cut short still has every mode's first runs.
+for s in $(seq 1 "$n"); do
+  for mode in ${modes//,/ }; do
+    case $mode in
+      a) extra=(--nemesis interleave) ;;
+      b) extra=(--shop-fixed --nemesis interleave) ;;
+      c) extra=() ;;
+      *) echo "unknown mode $mode (a, b, c)" >&2; exit 2 ;;
+    esac
     name=bench-$mode-$s
     code=0
     # Timed inside the lock: the run itself, not the wait for other users.
