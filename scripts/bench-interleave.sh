@@ -4,7 +4,7 @@
 #   a  racy build, --nemesis interleave   (each race found in >= 19 of 20?)
 #   b  --shop-fixed, --nemesis interleave (0 of 20?)
 #   c  racy build, no nemesis             (how often each race happens by chance)
-# on three local namespace nodes (w1..w3, 10.75.0.0/24). Prints, per mode and per
+# on three local namespace nodes (bi1..bi3, 10.75.0.0/24). Prints, per mode and per
 # invariant, in how many runs it broke (the final-state check, and for a/b the
 # nemesis' `interleave.violations`); for a, whether every violation's pair is
 # among that run's candidates.json (or only in early.json, where the analyzer puts
@@ -27,7 +27,7 @@ mkdir -p "$store"
 lock() { flock /tmp/rjepsen-cluster.lock "$@"; }
 
 lock "$r" cluster down --state-dir "$sd" >/dev/null 2>&1 || true
-lock "$r" cluster up --nodes w1..w3 --subnet 10.75.0.0 --bridge rjbench12 \
+lock "$r" cluster up --nodes bi1..bi3 --subnet 10.75.0.0 --bridge rjbench12 \
   --state-dir "$sd" >/dev/null
 trap 'lock "$r" cluster down --state-dir "$sd" >/dev/null 2>&1 || true' EXIT
 echo "store: $store" >&2
@@ -49,7 +49,7 @@ for s in $(seq 1 "$n"); do
     # Timed inside the lock: the run itself, not the wait for other users.
     lock sh -c 't0=$(date +%s.%N); "$@"; rc=$?; t1=$(date +%s.%N)
       awk "BEGIN{printf \"%.1f\", $t1 - $t0}" > "$W"; exit $rc' sh \
-      "$r" test --db shop --workload shop --nodes w1..w3 --state-dir "$sd" \
+      "$r" test --db shop --workload shop --nodes bi1..bi3 --state-dir "$sd" \
       --store "$store" --name "$name" --time-limit "$limit" --seed "$s" --quiet \
       "${extra[@]}" >"$store/$name.out" 2>"$store/$name.err" || code=$?
     wall=$(cat "$W")
