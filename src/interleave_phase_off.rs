@@ -32,17 +32,26 @@ pub fn checker(inner: Box<dyn Checker>) -> Box<dyn Checker> {
     inner
 }
 
+pub fn checker_for_file(inner: Box<dyn Checker>, _: &Path) -> Box<dyn Checker> {
+    inner
+}
+
 pub fn plan(time_limit: f64) -> (f64, f64) {
     (time_limit, 0.0)
 }
 
-pub async fn run(
-    _: &Path,
-    _: &[String],
+pub struct After {
+    pub epoch: Instant,
+    pub phases: (f64, f64),
+    pub ran: bool,
+    pub leave_db_running: bool,
+}
+
+pub async fn after_observe(
+    _: &rjepsen_core::test::Test,
+    _: &rjepsen_core::store::StoreRun,
     _: &HopProxies,
-    _: Instant,
-    _: u64,
-    _: (f64, f64),
-) -> anyhow::Result<()> {
-    anyhow::bail!("--nemesis interleave needs the shop (feature `shop`)")
+    _: &dyn rjepsen_core::db::Db,
+    _: After,
+) {
 }

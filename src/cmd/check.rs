@@ -92,7 +92,11 @@ fn checker(args: &CheckArgs) -> Result<Box<dyn Checker>, BadArgs> {
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     crate::logging::warnings_to_stderr();
-    let checker = checker(args)?;
+    let mut checker = checker(args)?;
+    if let ([file], Some("shop")) = (args.files.as_slice(), args.workload.as_deref()) {
+        // A shop run's interleave phase is checked from its own files.
+        checker = crate::interleave_phase::checker_for_file(checker, file);
+    }
     if let Some(out) = &args.out {
         std::fs::create_dir_all(out)?;
     }

@@ -133,6 +133,7 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
             limit: Duration::from_secs_f64(cfg.op_timeout + 5.0),
         }),
         nemesis: Arc::from(package.nemesis),
+        // The interleave phase tears the DB down itself, after its phase.
         leave_db_running: cfg.leave_db_running || interleave,
         quiet: cfg.quiet,
         faults: faults.clone(),
@@ -172,25 +173,14 @@ fn run_once(cfg: &TestConfig) -> anyhow::Result<Valid> {
             .await
             .map_err(anyhow::Error::from);
         if let Some(h) = &hops {
-            if outcome.is_ok() {
-                let phases = (observe, rest);
-                let done = crate::interleave_phase::run(
-                    &store.dir,
-                    &test.nodes,
-                    h,
-                    epoch,
-                    cfg.seed,
-                    phases,
-                )
+            let how = crate::interleave_phase::After {
+                epoch,
+                phases: (observe, rest),
+                ran: outcome.is_ok(),
+                leave_db_running: cfg.leave_db_running,
+            };
+            crate::interleave_phase::after_observe(&test, &store, h, db_for_teardown.as_ref(), how)
                 .await;
-                if let Err(e) = done {
-                    eprintln!("warning: the interleave phase stopped: {e:#}");
-                }
-            }
-            h.stop();
-            if !cfg.leave_db_running {
-                tear_down(&test, db_for_teardown.as_ref()).await;
-            }
         }
         outcome
     });
@@ -210,15 +200,6 @@ fn fault_kinds(cfg: &TestConfig, interleave: bool) -> Vec<String> {
     match interleave {
         true => Vec::new(),
         false => cfg.nemesis.clone(),
-    }
-}
-
-/// Tears the DB down on every node (the runner left it for the interleave phase).
-async fn tear_down(test: &Test, db: &dyn Db) {
-    for n in &test.nodes {
-        if let Err(e) = db.teardown(test, n).await {
-            eprintln!("warning: during teardown of {n}: {e}");
-        }
     }
 }
 

@@ -49,6 +49,24 @@ fn bad_arguments_exit_254_and_say_why() {
             "cannot run beside proxy kinds",
         ),
         (&["check", "x.jsonl"], "--model"),
+        (
+            &["test", "--nodes", "n1..n3", "--nemesis", "interleave"],
+            "--nemesis interleave: needs --db shop",
+        ),
+        (
+            &[
+                "test",
+                "--nodes",
+                "n1..n3",
+                "--db",
+                "shop",
+                "--workload",
+                "shop",
+                "--nemesis",
+                "interleave,partition",
+            ],
+            "--nemesis interleave: combines with no other nemesis",
+        ),
         (&["frobnicate"], "unrecognized subcommand"),
         (
             &["test", "--nodes", "n1", "--provider", "vm"],

@@ -168,16 +168,25 @@ pub fn check_dir(run: &Path) -> CheckResult {
         )
         .with("order", order)
         .with("coverage", coverage)
+        .with(
+            "files",
+            json!({"attempts": format!("{DIR}/{ATTEMPTS}"), "pairs": "analysis/"}),
+        )
 }
 
 /// A checker with the interleave phase's result added as `interleave`, its
-/// verdict folded into the whole (the worst wins).
-pub struct WithInterleave(pub Box<dyn Checker>);
+/// verdict folded into the whole (the worst wins). The phase's files are
+/// read from `run`, else from the check's output directory (`rjepsen test`
+/// checks into the run directory).
+pub struct WithInterleave {
+    pub inner: Box<dyn Checker>,
+    pub run: Option<std::path::PathBuf>,
+}
 
 impl Checker for WithInterleave {
     fn check(&self, ctx: &CheckContext, history: &History) -> CheckResult {
-        let mut r = self.0.check(ctx, history);
-        let i = match &ctx.out_dir {
+        let mut r = self.inner.check(ctx, history);
+        let i = match self.run.as_ref().or(ctx.out_dir.as_ref()) {
             Some(dir) => check_dir(dir),
             None => CheckResult::unknown("no run directory to read the interleave phase from"),
         };

@@ -76,3 +76,46 @@ fn a_malformed_attempts_line_is_named() {
     assert!(e.contains("line 2"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Three pairs' attempts from a real racy `--nemesis interleave` run
+/// (`--time-limit 60 --seed 3` on namespace nodes): a buy/buy, a
+/// consign/consign and a pay/cancel pair, all six schedules each.
+const REAL: &str = include_str!("../../../tests/fixtures/interleave/attempts.jsonl");
+
+fn run_dir(name: &str, lines: &[&str]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("shop-check-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join(DIR)).unwrap();
+    std::fs::write(dir.join(DIR).join(ATTEMPTS), lines.join("\n") + "\n").unwrap();
+    dir
+}
+
+#[test]
+fn a_real_racy_run_breaks_each_invariant_in_overlaps_and_its_serial_attempts_are_clean() {
+    let all: Vec<&str> = REAL.lines().collect();
+    let dir = run_dir("real", &all);
+    let r = check_dir(&dir);
+    assert_eq!(r.valid, Valid::Invalid);
+    for inv in INVARIANTS {
+        assert!(
+            r.details["broken"][inv].as_u64().unwrap() > 0,
+            "{inv}: {:?}",
+            r.details["broken"]
+        );
+    }
+    for v in r.details["violations"].as_array().unwrap() {
+        assert!(v["schedule"].as_str().unwrap().starts_with("hold_"), "{v}");
+    }
+    let serial: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|l| l.contains("\"schedule\":\"serial_"))
+        .collect();
+    assert_eq!(serial.len(), 6);
+    let clean = run_dir("serial", &serial);
+    let r = check_dir(&clean);
+    assert_eq!(r.valid, Valid::Valid, "{:?}", r.details["violations"]);
+    assert_eq!(r.details["order"].as_array().unwrap().len(), 3);
+    for d in [dir, clean] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}

@@ -14,22 +14,23 @@
 //! by a read of those rows, stored with the attempt in
 //! `interleave/attempts.jsonl` for the checker (`WithInterleave`).
 
+mod classes;
+
 use anyhow::Context;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use classes::order;
 use rjepsen_core::addr::AddrBook;
+use rjepsen_core::db::Db;
+use rjepsen_core::store::StoreRun;
+use rjepsen_core::test::Test;
 use rjepsen_core::Checker;
 use rjepsen_db::shop::interleave::check::{ATTEMPTS, COVERAGE, DIR};
 use rjepsen_db::shop::interleave::hops::HTTP_ROLES;
-use rjepsen_db::shop::interleave::source::path_pattern;
 pub use rjepsen_db::shop::interleave::HopProxies;
 use rjepsen_db::shop::interleave::{ShopSource, WithInterleave, NEMESIS};
-use rjepsen_interleave::pairs::{url_path, CandidatePair, StepRef};
+use rjepsen_interleave::pairs::CandidatePair;
 use rjepsen_interleave::schedule::Schedule;
 use rjepsen_interleave::{Engine, Timeouts};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -85,82 +86,26 @@ pub async fn start_hops(
 
 /// The workload's checker with the interleave phase's verdict folded in.
 pub fn checker(inner: Box<dyn Checker>) -> Box<dyn Checker> {
-    Box::new(WithInterleave(inner))
+    Box::new(WithInterleave { inner, run: None })
+}
+
+/// For `rjepsen check --workload shop RUN/history.jsonl`: the checker with
+/// the interleave verdict of that run folded in, when the run has one.
+pub fn checker_for_file(inner: Box<dyn Checker>, history: &Path) -> Box<dyn Checker> {
+    let run = history.parent().unwrap_or(Path::new("."));
+    if !run.join(DIR).join(ATTEMPTS).exists() {
+        return inner;
+    }
+    Box::new(WithInterleave {
+        inner,
+        run: Some(run.to_path_buf()),
+    })
 }
 
 /// Seconds of observe and of interleave within `time_limit`.
 pub fn plan(time_limit: f64) -> (f64, f64) {
     let observe = (time_limit * OBSERVE_SHARE).min(OBSERVE_CAP);
     (observe, (time_limit - observe).max(0.0))
-}
-
-/// A step as its class sees it: service, method, path pattern, SQL shape.
-fn step_key(s: &StepRef) -> String {
-    let sql: Vec<String> = s
-        .sqls
-        .iter()
-        .map(|q| {
-            q.split_whitespace()
-                .map(|t| {
-                    if t.bytes().any(|b| b.is_ascii_digit()) {
-                        "?"
-                    } else {
-                        t
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect();
-    format!(
-        "{} {} {} [{}]",
-        s.service,
-        s.http_method,
-        path_pattern(&s.path()),
-        sql.join("; ")
-    )
-}
-
-/// A pair's class: both sides' root request and step, in a fixed order.
-pub fn class_key(p: &CandidatePair) -> String {
-    let side = |root: &rjepsen_interleave::pairs::Root, step: &StepRef| {
-        format!(
-            "{} {} {} -> {}",
-            root.service,
-            root.method,
-            path_pattern(&url_path(&root.url)),
-            step_key(step)
-        )
-    };
-    let mut both = [side(&p.roots.a, &p.a), side(&p.roots.b, &p.b)];
-    both.sort();
-    both.join(" | ")
-}
-
-/// The pairs' indices in the order they are tried, with each one's class
-/// number, and the class names: classes in a seeded order, round by round
-/// one seeded member of each.
-pub fn order(pairs: &[CandidatePair], seed: u64) -> (Vec<(usize, usize)>, Vec<String>) {
-    let mut classes: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, p) in pairs.iter().enumerate() {
-        classes.entry(class_key(p)).or_default().push(i);
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut named: Vec<(String, Vec<usize>)> = classes.into_iter().collect();
-    named.shuffle(&mut rng);
-    for (_, members) in &mut named {
-        members.shuffle(&mut rng);
-    }
-    let longest = named.iter().map(|(_, m)| m.len()).max().unwrap_or(0);
-    let mut out = Vec::new();
-    for round in 0..longest {
-        for (c, (_, members)) in named.iter().enumerate() {
-            if let Some(&i) = members.get(round) {
-                out.push((i, c));
-            }
-        }
-    }
-    (out, named.into_iter().map(|(k, _)| k).collect())
 }
 
 /// What the phase did, for the progress line and `coverage.json`.
@@ -182,6 +127,86 @@ pub struct Coverage {
     pub class_names: Vec<String>,
 }
 
+/// After the observe phase (when it `ran` to the end): the analyze and
+/// interleave phases, then the proxies stopped, the services' logs downloaded
+/// again (over the runner's copies, so they cover the interleave phase), and
+/// the shop torn down unless `--leave-db-running`. A failing phase is a
+/// warning: the observe phase's result still stands.
+pub async fn after_observe(
+    test: &Test,
+    store: &StoreRun,
+    hops: &HopProxies,
+    db: &dyn Db,
+    how: After,
+) {
+    if how.ran {
+        let done = run(
+            &store.dir,
+            &test.nodes,
+            hops,
+            how.epoch,
+            test.seed,
+            how.phases,
+        )
+        .await;
+        if let Err(e) = done {
+            eprintln!("warning: the interleave phase stopped: {e:#}");
+        }
+    }
+    hops.stop();
+    logs_again(test, store, db).await;
+    if !how.leave_db_running {
+        tear_down(test, db).await;
+    }
+}
+
+/// How the run went so far and what to do after the phases.
+pub struct After {
+    /// The proxies' clock.
+    pub epoch: Instant,
+    /// Seconds of observe (done) and for analyze + interleave.
+    pub phases: (f64, f64),
+    /// Whether the observe phase ran to its end.
+    pub ran: bool,
+    pub leave_db_running: bool,
+}
+
+/// Downloads the DB's logs again, over the runner's copies from the end of
+/// the observe phase, so that they cover the interleave phase too.
+async fn logs_again(test: &Test, store: &StoreRun, db: &dyn Db) {
+    let Some(logs) = db.as_log_files() else {
+        return;
+    };
+    for node in &test.nodes {
+        for path in logs.log_files(test, node) {
+            let name = std::path::Path::new(&path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "log".into());
+            let done = match store.node_dir(node) {
+                Ok(dir) => test
+                    .remote
+                    .download(node, &path, &dir.join(name))
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(e) = done {
+                eprintln!("warning: failed to download {node}:{path}: {e}");
+            }
+        }
+    }
+}
+
+/// Tears the DB down on every node (the runner left it for the interleave phase).
+async fn tear_down(test: &Test, db: &dyn Db) {
+    for n in &test.nodes {
+        if let Err(e) = db.teardown(test, n).await {
+            eprintln!("warning: during teardown of {n}: {e}");
+        }
+    }
+}
+
 /// Analyzes `run`'s traces into `run/analysis` and returns the pairs to try:
 /// `candidates.json`, then `early.json` (the analyzer's pairs with an INSERT
 /// on a side, where check-then-insert races are), and how many candidates.
@@ -192,7 +217,7 @@ fn analyze(run: &Path) -> anyhow::Result<(Vec<CandidatePair>, usize)> {
         pairs: Default::default(),
     };
     let traces = run.join("traces");
-    let a = rjepsen_traces::analyze(&[traces.clone()], &opts)
+    let a = rjepsen_traces::analyze(std::slice::from_ref(&traces), &opts)
         .with_context(|| format!("failed to analyze the traces in {}", traces.display()))?;
     let out = run.join("analysis");
     rjepsen_traces::output::write_all(&a, &out, false)?;
@@ -293,7 +318,52 @@ pub async fn run(
 
 #[cfg(test)]
 mod tests {
+    use super::classes::class_key;
     use super::*;
+
+    /// The pairs of the shop's own OTLP corpus, as the analyze phase loads them.
+    fn shop_pairs() -> Vec<CandidatePair> {
+        let out = std::env::temp_dir().join(format!("rjepsen-classes-{}", std::process::id()));
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shop-otlp");
+        let run = out.join("run");
+        std::fs::create_dir_all(&run).unwrap();
+        let _ = std::os::unix::fs::symlink(&fixture, run.join("traces"));
+        let (pairs, candidates) = analyze(&run).unwrap();
+        assert!(
+            candidates > 0 && pairs.len() > candidates,
+            "{candidates} of {}",
+            pairs.len()
+        );
+        std::fs::remove_dir_all(&out).unwrap();
+        pairs
+    }
+
+    #[test]
+    fn every_class_is_tried_before_any_class_twice_and_the_order_is_seeded() {
+        let pairs = shop_pairs();
+        let (tries, classes) = order(&pairs, 7);
+        assert_eq!(tries.len(), pairs.len());
+        let mut seen = std::collections::BTreeSet::new();
+        for (n, (i, c)) in tries.iter().enumerate() {
+            assert_eq!(classes[*c], class_key(&pairs[*i]));
+            assert!(seen.insert(*i), "pair {i} twice");
+            if n < classes.len() {
+                assert_eq!(
+                    *c, n,
+                    "the first round is one pair per class, in class order"
+                );
+            }
+        }
+        assert!(classes.len() < pairs.len(), "{classes:?}");
+        assert!(
+            classes
+                .iter()
+                .any(|c| c.contains("POST /buy") && c.contains("PUT /stock/*")),
+            "{classes:?}"
+        );
+        assert_eq!(order(&pairs, 7), (tries, classes.clone()));
+        assert_ne!(order(&pairs, 8).1, classes);
+    }
 
     #[test]
     fn observe_is_a_third_capped() {
