@@ -132,9 +132,10 @@ pub struct TestArgs {
     /// Seconds of the main phase.
     #[arg(long, default_value_t = 60.0)]
     pub time_limit: f64,
-    /// Total ops per second, on average (0: as fast as possible).
-    #[arg(long, default_value_t = 100.0)]
-    pub rate: f64,
+    /// Total ops per second, on average (0: as fast as possible; default 100,
+    /// the shop workload's own light load 3).
+    #[arg(long)]
+    pub rate: Option<f64>,
     /// Seed of every random choice (default: random, printed).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -162,6 +163,15 @@ pub struct TestArgs {
     /// negative control: no invariant may break).
     #[arg(long)]
     pub shop_fixed: bool,
+    /// --db shop: items the workload buys from (default 8).
+    #[arg(long, value_name = "N")]
+    pub shop_items: Option<u32>,
+    /// --db shop: pays and cancels pick one of the last N orders (default 4).
+    #[arg(long, value_name = "N")]
+    pub shop_orders: Option<u32>,
+    /// --db shop: a consign names one of the last N consignment ids (default 4).
+    #[arg(long, value_name = "N")]
+    pub shop_consigns: Option<u32>,
     /// Upload this DB binary instead of installing the distribution's package.
     #[arg(long, value_name = "PATH")]
     pub db_binary: Option<PathBuf>,

@@ -180,6 +180,9 @@ fn db_options(a: &TestArgs) -> Result<Map<String, Value>, BadArgs> {
         ("failover", a.failover.clone().map(Value::from)),
         ("appendfsync", a.appendfsync.clone().map(Value::from)),
         ("wait-replicas", a.wait_replicas.map(Value::from)),
+        ("shop-items", a.shop_items.map(Value::from)),
+        ("shop-orders", a.shop_orders.map(Value::from)),
+        ("shop-consigns", a.shop_consigns.map(Value::from)),
     ];
     for (name, value) in named {
         if let Some(v) = value {
@@ -234,7 +237,11 @@ impl TestConfig {
             provider: crate::providers::ProviderChoice::from_node_args(&a.nodes)?,
             nodes,
             time_limit: positive("time-limit", a.time_limit)?,
-            rate: positive("rate", a.rate)?,
+            rate: positive(
+                "rate",
+                a.rate
+                    .unwrap_or_else(|| rjepsen_workloads::default_rate(&a.workload)),
+            )?,
             seed: a.seed.unwrap_or_else(rand::random),
             nemesis: comma_list(&a.nemesis),
             nemesis_interval: positive("nemesis-interval", a.nemesis_interval)?,
@@ -321,7 +328,19 @@ mod tests {
             err.contains("--workload shop") && err.contains("register"),
             "{err}"
         );
-        assert!(argv(&["--db", "shop", "--workload", "shop"]).is_ok());
+        let shop = argv(&["--db", "shop", "--workload", "shop"]).unwrap();
+        assert_eq!(shop.rate, rjepsen_workloads::shop::DEFAULT_RATE);
+        assert_eq!(shop.options["shop-items"], json!(8));
+        assert_eq!(argv(&[]).unwrap().rate, 100.0);
+        let err = argv(&["--db", "shop", "--workload", "shop", "--shop-items", "0"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--db shop") && err.contains("zero"), "{err}");
+        let err = argv(&["--shop-orders", "3"]).unwrap_err().to_string();
+        assert!(
+            err.contains("--shop-orders does not apply to --db etcd"),
+            "{err}"
+        );
         let err = argv(&["--shop-fixed"]).unwrap_err().to_string();
         assert!(
             err.contains("--shop-fixed") && err.contains("etcd"),

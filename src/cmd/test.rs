@@ -340,6 +340,7 @@ fn workload_options(cfg: &TestConfig) -> WorkloadOptions {
         max_writes_per_key: cfg.max_writes_per_key,
         consistency_models: cfg.consistency_models.clone(),
         register: cfg.register.clone(),
+        shop: rjepsen_workloads::shop::ShopLoad::from_db_options(&cfg.options),
         ..WorkloadOptions::default()
     }
 }

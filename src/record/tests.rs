@@ -8,7 +8,7 @@ use clap::{CommandFactory, Parser};
 const FOLDED: &[&str] = &["node", "test-count", "help"];
 /// Options of one database other than etcd (which `every_option` runs on),
 /// each round-tripped by a test of its own below.
-const OTHER_DB: &[&str] = &["shop-fixed"];
+const OTHER_DB: &[&str] = &["shop-fixed", "shop-items", "shop-orders", "shop-consigns"];
 
 fn record_of(argv: &[String]) -> RunRecord {
     let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
@@ -161,14 +161,19 @@ fn the_rerun_command_names_every_option_of_test() {
 }
 
 #[test]
-fn the_rerun_command_keeps_the_shops_option() {
-    let argv = "rjepsen test --nodes a1..a3 --db shop --workload shop --shop-fixed";
+fn the_rerun_command_keeps_the_shops_options() {
+    let argv = "rjepsen test --nodes a1..a3 --db shop --workload shop --shop-fixed --shop-orders 5";
     let first = record_of(&argv.split(' ').map(String::from).collect::<Vec<_>>());
-    assert!(
-        first.args.contains(&"--shop-fixed".to_string()),
-        "{}",
-        first.command
-    );
+    for want in [
+        "--shop-fixed",
+        "--shop-items 8",
+        "--shop-orders 5",
+        "--shop-consigns 4",
+        "--rate 3",
+    ] {
+        assert!(first.command.contains(want), "{want}: {}", first.command);
+    }
+    assert_eq!(first.db_options["shop-orders"], serde_json::json!(5));
     let mut again = vec!["rjepsen".to_string()];
     again.extend(first.args.iter().cloned());
     assert_eq!(record_of(&again), first, "rerun: {}", first.command);

@@ -111,6 +111,10 @@ fn interleave_run(
         &key,
         "--time-limit",
         "15",
+        // The shop workload's own default is a light load (3 ops/s); this
+        // short run's 5 s observe phase needs more requests to pair.
+        "--rate",
+        "100",
         "--concurrency",
         "3",
         "--recovery-time",

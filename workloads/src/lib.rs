@@ -58,6 +58,8 @@ pub struct WorkloadOptions {
     pub consistency_models: Vec<String>,
     /// Register: the initial value and what a read of `null` means.
     pub register: rjepsen_checkers::linear::RegisterOptions,
+    /// Shop: how spread out its requests are.
+    pub shop: shop::ShopLoad,
 }
 
 impl Default for WorkloadOptions {
@@ -70,6 +72,7 @@ impl Default for WorkloadOptions {
             max_writes_per_key: DEFAULT_MAX_WRITES_PER_KEY,
             consistency_models: Vec::new(),
             register: Default::default(),
+            shop: Default::default(),
         }
     }
 }
@@ -88,6 +91,15 @@ pub const WORKLOADS: &[&str] = &[
 /// requests, not a vocabulary every database can serve, so they are not in
 /// [`WORKLOADS`] (which must equal `rjepsen_core::serve::WORKLOADS`).
 pub const DB_WORKLOADS: &[(&str, &str)] = &[(shop::NAME, "shop")];
+
+/// Total ops per second for `workload` when `--rate` is not given: the
+/// shop's own light load ([`shop::DEFAULT_RATE`]), 100 for the others.
+pub fn default_rate(workload: &str) -> f64 {
+    match workload {
+        shop::NAME => shop::DEFAULT_RATE,
+        _ => 100.0,
+    }
+}
 
 /// Checks that `workload` and `db` go together: a workload tied to a database
 /// runs only on it, and such a database runs only its own workloads.
@@ -127,7 +139,7 @@ pub fn build(name: &str, opts: &WorkloadOptions) -> Result<Workload, String> {
         "rw-register" => rw_register(opts),
         "bank" => Ok(bank(opts)),
         "counter" => Ok(counter(opts)),
-        shop::NAME => Ok(shop::shop()),
+        shop::NAME => Ok(shop::shop(&opts.shop)),
         other => Err(format!(
             "unknown workload {other:?}; known: {}, {}",
             WORKLOADS.join(", "),

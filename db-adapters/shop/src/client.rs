@@ -11,12 +11,14 @@
 
 use crate::http::{request, Answer};
 use crate::layout::{Layout, Role};
+use crate::options::ShopOptions;
 use async_trait::async_trait;
 use rjepsen_core::client::{Client, ClientError};
+use rjepsen_core::db::DbOptions;
 use rjepsen_core::op::Op;
 use rjepsen_core::op_client::{completion, OpError, Outcome};
 use rjepsen_core::test::Test;
-use rjepsen_workloads::shop::{INITIAL_STOCK, ITEMS};
+use rjepsen_workloads::shop::INITIAL_STOCK;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -138,12 +140,13 @@ impl Client for ShopClient {
         }))
     }
 
-    /// Stocks the items the workload buys from (its `ITEMS`, `INITIAL_STOCK`).
-    async fn setup(&mut self, _test: &Test) -> Result<(), ClientError> {
+    /// Stocks the items the workload buys from (`--shop-items` of this
+    /// test's options, `INITIAL_STOCK` each).
+    async fn setup(&mut self, test: &Test) -> Result<(), ClientError> {
         let d = self.dial.clone().expect("opened");
-        for i in 0..ITEMS {
+        for item in ShopOptions::of(test).load.item_names() {
             let body = json!({"qty": INITIAL_STOCK});
-            let path = format!("/stock/i{i}/restock");
+            let path = format!("/stock/{item}/restock");
             self.call(d.inventory, "POST", &path, Some(&body))
                 .await
                 .map_err(|e| {

@@ -62,7 +62,7 @@ fn pid_file(role: Role) -> String {
 
 /// `B`: PostgreSQL's binaries (the newest installed); `pm`: the postmaster's
 /// pid, empty when it is not running.
-fn pg_helpers() -> String {
+pub(crate) fn pg_helpers() -> String {
     format!(
         "cd / || exit 1
 B=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)

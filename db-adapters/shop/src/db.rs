@@ -10,12 +10,13 @@
 //! arrived is lost when the run's runtime stops it).
 
 use crate::commands as cmd;
+use crate::faults::Processes;
 use crate::layout::{Layout, Role};
 use crate::options::ShopOptions;
 use async_trait::async_trait;
 use rjepsen_collector::{Protocol, Receiver, ReceiverConfig};
 use rjepsen_core::addr::{control_address_toward, Ports};
-use rjepsen_core::db::{Db, DbError, DbOptions, LogFiles};
+use rjepsen_core::db::{Db, DbError, DbOptions, Kill, LogFiles, Pause};
 use rjepsen_core::test::Test;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,6 +38,8 @@ const EXPORT_DELAY_MS: &str = "200";
 #[derive(Default)]
 pub struct Shop {
     receiver: Mutex<Option<Receiver>>,
+    /// Kill and pause (`faults`).
+    processes: Processes,
 }
 
 /// Where the run's spans are stored: `traces/` in the run's directory, next
@@ -94,7 +97,11 @@ impl Shop {
 
 /// What `role` is given: the fixed switch, its database and peers as the
 /// book says others dial them, its name for the traces.
-fn service_env(test: &Test, layout: &Layout, role: Role) -> Result<Vec<(String, String)>, DbError> {
+pub(crate) fn service_env(
+    test: &Test,
+    layout: &Layout,
+    role: Role,
+) -> Result<Vec<(String, String)>, DbError> {
     let dial = |r: Role| {
         layout
             .dial(&test.addrs, r)
@@ -146,7 +153,9 @@ impl Db for Shop {
                 continue;
             }
             let mut env = service_env(test, &layout, *role)?;
-            env.extend(self.otlp_env(test, node).await?);
+            let otlp = self.otlp_env(test, node).await?;
+            self.processes.remember_otlp(&otlp);
+            env.extend(otlp);
             test.remote.exec(node, &cmd::check_venv()).await?;
             test.remote.exec(node, &cmd::install_app()).await?;
             test.remote
@@ -167,6 +176,14 @@ impl Db for Shop {
 
     fn as_log_files(&self) -> Option<&dyn LogFiles> {
         Some(self)
+    }
+
+    fn as_kill(&self) -> Option<&dyn Kill> {
+        Some(&self.processes)
+    }
+
+    fn as_pause(&self) -> Option<&dyn Pause> {
+        Some(&self.processes)
     }
 }
 

@@ -8,11 +8,13 @@
 //! every address it dials from the test's book, and exporting its spans to an
 //! OTLP receiver (`rjepsen-collector`) that the `Db` starts for the test.
 //! [`ShopClient`] sends the shop workload's ops as HTTP requests to the
-//! front services. [`ShopOptions`] holds `--shop-fixed`. See docs/shop.md.
+//! front services. [`ShopOptions`] holds `--shop-fixed` and the workload's spread. Kill and
+//! pause act on every part of the shop on a node (`faults`). See docs/shop.md.
 
 mod client;
 mod commands;
 mod db;
+mod faults;
 mod http;
 pub mod interleave;
 pub mod layout;
