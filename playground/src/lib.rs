@@ -11,12 +11,14 @@
 
 mod client;
 mod daemon;
+mod diag;
 mod error;
 pub mod etcd;
 pub mod faults;
 mod nodes;
 mod owner;
 mod service;
+pub mod shop;
 pub mod spec;
 mod state;
 
@@ -26,7 +28,7 @@ pub mod pb {
 }
 
 pub use client::{unhealthy, NodeStatus, Playground};
-pub use daemon::{Daemon, DaemonConfig};
+pub use daemon::{Daemon, DaemonConfig, DbChoice};
 pub use error::PlaygroundError;
 pub use owner::{socket_inode, SocketOwners};
 pub use state::{alive, default_dir, running_daemon, NodeInfo, State, PID_FILE, STATE_FILE};

@@ -86,16 +86,24 @@ pub enum Action {
         count: usize,
         #[arg(long)]
         seed: u64,
+        #[arg(long, default_value = "etcd")]
+        db: String,
         #[arg(long)]
-        db_binary: PathBuf,
+        db_binary: Option<PathBuf>,
+        #[arg(long)]
+        shop_fixed: bool,
     },
 }
 
 #[derive(Args, Debug)]
 pub struct StartArgs {
-    /// System under test (etcd).
+    /// System under test: etcd (`--count` nodes) or shop (PostgreSQL and the
+    /// four services on three nodes; docs/shop.md).
     #[arg(long, default_value = "etcd")]
     pub db: String,
+    /// The shop with its races fixed (`SHOP_FIXED=1`; `--db shop` only).
+    #[arg(long)]
+    pub shop_fixed: bool,
     #[arg(long, default_value_t = 3)]
     pub count: usize,
     /// Seed of which connections a partial fault hits (default: random, printed).
@@ -116,8 +124,13 @@ pub fn run(args: &PlaygroundArgs) -> anyhow::Result<i32> {
         Action::Daemon {
             count,
             seed,
+            db,
             db_binary,
-        } => super::playground_start::daemon(&dir, *count, *seed, db_binary),
+            shop_fixed,
+        } => {
+            let db = super::playground_start::db_choice(db, db_binary.as_deref(), *shop_fixed)?;
+            super::playground_start::daemon(&dir, *count, *seed, db)
+        }
         other => {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(act(&dir, other)).map_err(user_error)
