@@ -240,17 +240,22 @@ impl Ports {
 
     fn new() -> Ports {
         let high = ephemeral_low().unwrap_or(32768).max(Ports::LOW + 1000);
+        let (low, high) = Ports::range_from_env().unwrap_or((Ports::LOW, high));
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let span = u32::from(high - Ports::LOW);
-        let next = Ports::LOW + ((nanos ^ std::process::id()) % span) as u16;
-        Ports {
-            next,
-            low: Ports::LOW,
-            high,
-        }
+        let span = u32::from(high - low);
+        let next = low + ((nanos ^ std::process::id()) % span) as u16;
+        Ports { next, low, high }
+    }
+
+    /// `RJEPSEN_PLAYGROUND_PORTS=LOW-HIGH`: where tests may put servers.
+    fn range_from_env() -> Option<(u16, u16)> {
+        let v = std::env::var("RJEPSEN_PLAYGROUND_PORTS").ok()?;
+        let (l, h) = v.split_once('-')?;
+        let (l, h): (u16, u16) = (l.trim().parse().ok()?, h.trim().parse().ok()?);
+        (l < h).then_some((l, h))
     }
 
     /// A loopback port nobody holds now.
