@@ -8,6 +8,7 @@
 //! read from the kernel (the socket's owner, [`SocketOwners`]), so a fault can cut
 //! n2 → n1 only. The daemon ([`Daemon`]) owns the proxies and the processes; other
 //! commands reach it over gRPC ([`Playground`]), so faults act on the running cluster.
+//! `--db shop` runs the shop (PostgreSQL and four services) the same way ([`shop`]).
 
 mod client;
 mod daemon;

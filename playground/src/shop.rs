@@ -50,6 +50,12 @@ fn bad(msg: String) -> PlaygroundError {
 
 /// Finds PostgreSQL, the venv and the `postgres` user, and writes the package.
 pub fn prepare(dir: &Path, fixed: bool) -> Result<ShopLaunch, PlaygroundError> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err(bad(
+            "--db shop needs root: PostgreSQL is started as the `postgres` user".into(),
+        ));
+    }
     let pg_bin = std::fs::read_dir("/usr/lib/postgresql")
         .ok()
         .into_iter()
