@@ -269,16 +269,42 @@ impl ShopLaunch {
         }
         let at = listens(me, all)[0];
         for db in DATABASES {
-            // An existing database (after a restart) is not an error to report.
-            let _ = tokio::process::Command::new(self.pg_bin.join("createdb"))
+            self.createdb(me, at, db).await?;
+        }
+        Ok(())
+    }
+
+    /// `createdb db`, retried while PostgreSQL is still starting up (it accepts
+    /// connections before it serves them); one that exists (a restart) is fine.
+    async fn createdb(
+        &self,
+        me: &NodeInfo,
+        at: SocketAddr,
+        db: &str,
+    ) -> Result<(), PlaygroundError> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let out = tokio::process::Command::new(self.pg_bin.join("createdb"))
                 .args(["-h", &at.ip().to_string(), "-p", &at.port().to_string()])
                 .args(["-U", "postgres", db])
                 .uid(self.postgres_uid)
                 .gid(self.postgres_gid)
                 .output()
-                .await;
+                .await
+                .map_err(PlaygroundError::io("run createdb"))?;
+            let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            if out.status.success() || err.contains("already exists") {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(PlaygroundError::Node {
+                    op: "createdb",
+                    node: me.name.clone(),
+                    message: format!("{db}: {err}"),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Ok(())
     }
 }
 
