@@ -11,6 +11,7 @@ mod integration {
     pub mod interrupt;
     pub mod lxc;
     pub mod playground;
+    pub mod playground_shop;
     pub mod postgres;
     pub mod proxy;
     pub mod redis;

@@ -102,7 +102,7 @@ impl Playground {
         Ok(nodes.into_iter().map(|n| convert(n, &faults)).collect())
     }
 
-    /// Waits until every node answers and all name the same leader; returns how long.
+    /// Waits until every node answers and (etcd) all name the same leader; returns how long.
     pub async fn wait_healthy(&mut self, within: Duration) -> Result<Duration, PlaygroundError> {
         let t = Instant::now();
         loop {
@@ -115,7 +115,15 @@ impl Playground {
                     detail,
                 });
             }
-            if let Some(why) = unhealthy(&nodes) {
+            let why = if self.state.db == crate::shop::NAME {
+                nodes
+                    .iter()
+                    .find(|n| !n.answered)
+                    .map(|n| format!("{} does not answer: {}", n.name, n.error))
+            } else {
+                unhealthy(&nodes)
+            };
+            if let Some(why) = why {
                 if t.elapsed() > within {
                     return Err(PlaygroundError::Unhealthy {
                         secs: within.as_secs_f64(),

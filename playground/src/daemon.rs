@@ -9,12 +9,14 @@
 //! until a `Stop` call, SIGTERM or SIGINT, stops every node and removes the state
 //! and pid files; the nodes' data and logs stay in `--dir` for a post-mortem.
 
-use crate::nodes::Nodes;
+use crate::nodes::{Launch, Nodes};
 use crate::owner::SocketOwners;
 use crate::pb::playground_server::PlaygroundServer;
 use crate::service::Service;
+use crate::shop;
 use crate::state::{NodeInfo, State, PID_FILE, STATE_FILE};
 use crate::PlaygroundError;
+use rjepsen_collector::{Protocol, Receiver, ReceiverConfig};
 use rjepsen_proxy::{grpc, http, ProxyGroup, ProxySpec};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -29,7 +31,16 @@ pub struct DaemonConfig {
     pub dir: PathBuf,
     pub count: usize,
     pub seed: u64,
-    pub binary: PathBuf,
+    pub db: DbChoice,
+}
+
+/// The system the playground runs.
+#[derive(Debug, Clone)]
+pub enum DbChoice {
+    /// `count` etcd nodes from this binary.
+    Etcd { binary: PathBuf },
+    /// The shop on three nodes (`shop.rs`); `fixed` is `--shop-fixed`.
+    Shop { fixed: bool },
 }
 
 /// A started daemon (in this process).
@@ -43,12 +54,18 @@ pub struct Daemon {
     grpc: JoinHandle<()>,
     http: JoinHandle<()>,
     _group: ProxyGroup,
+    /// The shop's OTLP receiver (spans in `DIR/traces`), while the daemon lives.
+    _receiver: Option<Receiver>,
 }
 
 impl Daemon {
     /// Starts proxies, nodes and the control API; returns once `state.json` is written.
     pub async fn start(cfg: DaemonConfig) -> Result<Daemon, PlaygroundError> {
-        if !(1..=9).contains(&cfg.count) {
+        let count = match cfg.db {
+            DbChoice::Etcd { .. } => cfg.count,
+            DbChoice::Shop { .. } => shop::NODES,
+        };
+        if !(1..=9).contains(&count) {
             let msg = format!("--count {}: expected 1 to 9 nodes", cfg.count);
             return Err(PlaygroundError::BadConfig(msg));
         }
@@ -61,11 +78,12 @@ impl Daemon {
         let group = ProxyGroup::new(cfg.seed, owners.clone());
         let mut infos = Vec::new();
         let mut ports = Ports::new();
-        for i in 1..=cfg.count {
-            infos.push(layout(dir, &format!("n{i}"), &group, &mut ports).await?);
+        for i in 1..=count {
+            let node = format!("n{i}");
+            infos.push(layout(dir, &node, &group, &mut ports, log_name(&cfg.db)).await?);
         }
-        let token = format!("rjepsen-playground-{}-{pid}", cfg.seed);
-        let nodes = Arc::new(Nodes::new(cfg.binary.clone(), token, infos.clone(), owners));
+        let (launch, receiver, binary) = launch(&cfg).await?;
+        let nodes = Arc::new(Nodes::new(launch, infos.clone(), owners));
         let shutdown = Arc::new(Notify::new());
         let (stopping, stop_rx) = watch::channel(false);
         let servers = serve(&group, &nodes, &shutdown, stop_rx).await?;
@@ -75,8 +93,12 @@ impl Daemon {
             control: servers.control,
             http: servers.http,
             seed: cfg.seed,
-            db: "etcd".into(),
-            binary: cfg.binary.clone(),
+            db: match cfg.db {
+                DbChoice::Etcd { .. } => "etcd".into(),
+                DbChoice::Shop { .. } => shop::NAME.into(),
+            },
+            binary,
+            traces: receiver.as_ref().map(|r| r.path().to_path_buf()),
             nodes: infos,
         };
         state.write(dir)?;
@@ -89,6 +111,7 @@ impl Daemon {
             grpc: servers.grpc,
             http: servers.http_task,
             _group: group,
+            _receiver: receiver,
         })
     }
 
@@ -130,12 +153,52 @@ impl Daemon {
     }
 }
 
+/// How the nodes are started; for the shop also its OTLP receiver (started
+/// here, so every service exports to it) and the program `state.json` names.
+async fn launch(
+    cfg: &DaemonConfig,
+) -> Result<(Launch, Option<Receiver>, PathBuf), PlaygroundError> {
+    match &cfg.db {
+        DbChoice::Etcd { binary } => {
+            let token = format!("rjepsen-playground-{}-{}", cfg.seed, std::process::id());
+            let launch = Launch::Etcd {
+                binary: binary.clone(),
+                token,
+            };
+            Ok((launch, None, binary.clone()))
+        }
+        DbChoice::Shop { fixed } => {
+            let mut s = shop::prepare(&cfg.dir, *fixed)?;
+            let config = ReceiverConfig {
+                out: cfg.dir.join("traces"),
+                grpc: None,
+                http: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            };
+            let r = Receiver::start(&config).await.map_err(|e| {
+                PlaygroundError::BadConfig(format!("failed to start the OTLP receiver: {e}"))
+            })?;
+            s.otlp = r.env(Protocol::HttpProtobuf);
+            let python = s.python.clone();
+            Ok((Launch::Shop(Box::new(s)), Some(r), python))
+        }
+    }
+}
+
+/// The node's log file: every process of the node appends to it.
+fn log_name(db: &DbChoice) -> &'static str {
+    match db {
+        DbChoice::Etcd { .. } => "etcd.log",
+        DbChoice::Shop { .. } => "shop.log",
+    }
+}
+
 /// A node's directory (wiped), free real ports and its two proxies.
 async fn layout(
     dir: &Path,
     name: &str,
     group: &ProxyGroup,
     ports: &mut Ports,
+    log: &str,
 ) -> Result<NodeInfo, PlaygroundError> {
     let node_dir = dir.join(name);
     if node_dir.exists() {
@@ -154,7 +217,7 @@ async fn layout(
         real_client,
         real_peer,
         data_dir: node_dir.join("data"),
-        log: node_dir.join("etcd.log"),
+        log: node_dir.join(log),
     })
 }
 
@@ -177,17 +240,22 @@ impl Ports {
 
     fn new() -> Ports {
         let high = ephemeral_low().unwrap_or(32768).max(Ports::LOW + 1000);
+        let (low, high) = Ports::range_from_env().unwrap_or((Ports::LOW, high));
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let span = u32::from(high - Ports::LOW);
-        let next = Ports::LOW + ((nanos ^ std::process::id()) % span) as u16;
-        Ports {
-            next,
-            low: Ports::LOW,
-            high,
-        }
+        let span = u32::from(high - low);
+        let next = low + ((nanos ^ std::process::id()) % span) as u16;
+        Ports { next, low, high }
+    }
+
+    /// `RJEPSEN_PLAYGROUND_PORTS=LOW-HIGH`: where tests may put servers.
+    fn range_from_env() -> Option<(u16, u16)> {
+        let v = std::env::var("RJEPSEN_PLAYGROUND_PORTS").ok()?;
+        let (l, h) = v.split_once('-')?;
+        let (l, h): (u16, u16) = (l.trim().parse().ok()?, h.trim().parse().ok()?);
+        (l < h).then_some((l, h))
     }
 
     /// A loopback port nobody holds now.

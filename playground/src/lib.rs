@@ -8,15 +8,18 @@
 //! read from the kernel (the socket's owner, [`SocketOwners`]), so a fault can cut
 //! n2 → n1 only. The daemon ([`Daemon`]) owns the proxies and the processes; other
 //! commands reach it over gRPC ([`Playground`]), so faults act on the running cluster.
+//! `--db shop` runs the shop (PostgreSQL and four services) the same way ([`shop`]).
 
 mod client;
 mod daemon;
+mod diag;
 mod error;
 pub mod etcd;
 pub mod faults;
 mod nodes;
 mod owner;
 mod service;
+pub mod shop;
 pub mod spec;
 mod state;
 
@@ -26,7 +29,7 @@ pub mod pb {
 }
 
 pub use client::{unhealthy, NodeStatus, Playground};
-pub use daemon::{Daemon, DaemonConfig};
+pub use daemon::{Daemon, DaemonConfig, DbChoice};
 pub use error::PlaygroundError;
 pub use owner::{socket_inode, SocketOwners};
 pub use state::{alive, default_dir, running_daemon, NodeInfo, State, PID_FILE, STATE_FILE};

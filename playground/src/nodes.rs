@@ -6,6 +6,7 @@
 //! tell which node a connection comes from.
 
 use crate::owner::SocketOwners;
+use crate::shop::ShopLaunch;
 use crate::state::{unknown_node, NodeInfo};
 use crate::{etcd, PlaygroundError};
 use std::collections::BTreeMap;
@@ -36,31 +37,56 @@ impl ProcState {
 }
 
 struct Proc {
-    child: Option<Child>,
+    /// The node's processes (etcd: one; the shop: one per part on it).
+    children: Vec<Child>,
     state: ProcState,
 }
 
+/// What runs on the nodes: the only place the two databases differ here.
+pub(crate) enum Launch {
+    Etcd { binary: PathBuf, token: String },
+    Shop(Box<ShopLaunch>),
+}
+
+impl Launch {
+    fn commands(&self, me: &NodeInfo, all: &[NodeInfo]) -> Vec<tokio::process::Command> {
+        match self {
+            Launch::Etcd { binary, token } => vec![etcd::command(binary, me, all, token)],
+            Launch::Shop(s) => s.commands(me, all),
+        }
+    }
+
+    fn program(&self) -> String {
+        match self {
+            Launch::Etcd { binary, .. } => binary.display().to_string(),
+            Launch::Shop(_) => "the shop".into(),
+        }
+    }
+}
+
 pub(crate) struct Nodes {
-    binary: PathBuf,
-    token: String,
+    launch: Launch,
     infos: Vec<NodeInfo>,
     procs: Mutex<BTreeMap<String, Proc>>,
     owners: SocketOwners,
 }
 
 impl Nodes {
-    pub(crate) fn new(
-        binary: PathBuf,
-        token: String,
-        infos: Vec<NodeInfo>,
-        owners: SocketOwners,
-    ) -> Nodes {
+    pub(crate) fn new(launch: Launch, infos: Vec<NodeInfo>, owners: SocketOwners) -> Nodes {
         Nodes {
-            binary,
-            token,
+            launch,
             infos,
             procs: Mutex::default(),
             owners,
+        }
+    }
+
+    /// The shop's: the real addresses `name`'s parts listen on (`None` for etcd).
+    pub(crate) fn shop_listens(&self, name: &str) -> Option<Vec<std::net::SocketAddr>> {
+        let me = self.infos.iter().find(|n| n.name == name)?;
+        match &self.launch {
+            Launch::Shop(_) => Some(crate::shop::listens(me, &self.infos)),
+            Launch::Etcd { .. } => None,
         }
     }
 
@@ -80,49 +106,67 @@ impl Nodes {
     /// [`etcd::wait_serving`] for why).
     pub(crate) async fn start_all(&self) -> Result<(), PlaygroundError> {
         for n in &self.infos {
+            if let Launch::Shop(s) = &self.launch {
+                s.init(n, &self.infos)?;
+            }
             self.spawn(&n.name).await?;
-            etcd::wait_serving(n.real_peer, Duration::from_secs(3)).await;
+            self.ready(n).await?;
         }
         Ok(())
     }
 
+    /// etcd: serving its peer port; the shop: its parts accept connections.
+    async fn ready(&self, n: &NodeInfo) -> Result<(), PlaygroundError> {
+        match &self.launch {
+            Launch::Etcd { .. } => {
+                etcd::wait_serving(n.real_peer, Duration::from_secs(3)).await;
+                Ok(())
+            }
+            Launch::Shop(s) => s.ready(n, &self.infos).await,
+        }
+    }
+
     async fn spawn(&self, name: &str) -> Result<u32, PlaygroundError> {
         let info = self.info(name)?.clone();
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&info.log)
-            .map_err(|source| PlaygroundError::File {
-                what: "open",
-                path: info.log.clone(),
-                source,
+        let mut children = Vec::new();
+        for mut cmd in self.launch.commands(&info, &self.infos) {
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&info.log)
+                .map_err(|source| PlaygroundError::File {
+                    what: "open",
+                    path: info.log.clone(),
+                    source,
+                })?;
+            let err = log
+                .try_clone()
+                .map_err(PlaygroundError::io("dup a log file"))?;
+            cmd.stdin(Stdio::null())
+                .stdout(log)
+                .stderr(err)
+                .kill_on_drop(true);
+            // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+            unsafe {
+                cmd.pre_exec(|| {
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+            let child = cmd.spawn().map_err(|e| PlaygroundError::Node {
+                op: "start",
+                node: name.to_string(),
+                message: format!("{}: {e}", self.launch.program()),
             })?;
-        let err = log
-            .try_clone()
-            .map_err(PlaygroundError::io("dup a log file"))?;
-        let mut cmd = etcd::command(&self.binary, &info, &self.infos, &self.token);
-        cmd.stdin(Stdio::null())
-            .stdout(log)
-            .stderr(err)
-            .kill_on_drop(true);
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
+            children.push(child);
         }
-        let child = cmd.spawn().map_err(|e| PlaygroundError::Node {
-            op: "start",
-            node: name.to_string(),
-            message: format!("{}: {e}", self.binary.display()),
-        })?;
-        let pid = child.id().unwrap_or(0);
+        // Source identity names one process per node: its first.
+        let pid = children.first().and_then(|c| c.id()).unwrap_or(0);
         self.owners.set(name, Some(pid));
         let proc = Proc {
-            child: Some(child),
+            children,
             state: ProcState::Running,
         };
         self.procs.lock().await.insert(name.to_string(), proc);
@@ -136,14 +180,20 @@ impl Nodes {
         let Some(p) = procs.get_mut(name) else {
             return Ok((0, ProcState::Killed));
         };
-        if let Some(c) = p.child.as_mut() {
-            if let Ok(Some(status)) = c.try_wait() {
-                p.child = None;
-                p.state = ProcState::Exited(status.to_string());
-                self.owners.set(name, None);
+        // One part gone is the node gone: the others are stopped with it.
+        let exited = p
+            .children
+            .iter_mut()
+            .find_map(|c| c.try_wait().ok().flatten());
+        if let Some(status) = exited {
+            for mut c in p.children.drain(..) {
+                let _ = c.start_kill();
+                let _ = c.wait().await;
             }
+            p.state = ProcState::Exited(status.to_string());
+            self.owners.set(name, None);
         }
-        let pid = p.child.as_ref().and_then(|c| c.id()).unwrap_or(0);
+        let pid = p.children.first().and_then(|c| c.id()).unwrap_or(0);
         Ok((pid, p.state.clone()))
     }
 
@@ -154,7 +204,7 @@ impl Nodes {
         let Some(p) = procs.get_mut(name) else {
             return Ok(());
         };
-        if let Some(mut c) = p.child.take() {
+        for mut c in p.children.drain(..) {
             let _ = c.start_kill();
             let _ = c.wait().await;
         }
@@ -167,25 +217,29 @@ impl Nodes {
     /// data directory and ports.
     pub(crate) async fn restart(&self, name: &str) -> Result<u32, PlaygroundError> {
         self.terminate(name).await?;
-        self.spawn(name).await
+        let pid = self.spawn(name).await?;
+        if let Launch::Shop(_) = &self.launch {
+            self.ready(self.info(name)?).await?;
+        }
+        Ok(pid)
     }
 
     async fn terminate(&self, name: &str) -> Result<(), PlaygroundError> {
         self.info(name)?;
         let mut procs = self.procs.lock().await;
-        let Some(mut c) = procs.get_mut(name).and_then(|p| p.child.take()) else {
-            return Ok(());
-        };
-        if let Some(pid) = c.id() {
-            signal(pid, libc::SIGCONT);
-            signal(pid, libc::SIGTERM);
-        }
-        if tokio::time::timeout(Duration::from_secs(5), c.wait())
-            .await
-            .is_err()
-        {
-            let _ = c.start_kill();
-            let _ = c.wait().await;
+        let children = procs.get_mut(name).map(|p| std::mem::take(&mut p.children));
+        for mut c in children.unwrap_or_default() {
+            if let Some(pid) = c.id() {
+                signal(pid, libc::SIGCONT);
+                signal(pid, libc::SIGTERM);
+            }
+            if tokio::time::timeout(Duration::from_secs(5), c.wait())
+                .await
+                .is_err()
+            {
+                let _ = c.start_kill();
+                let _ = c.wait().await;
+            }
         }
         if let Some(p) = procs.get_mut(name) {
             p.state = ProcState::Killed;
@@ -199,17 +253,20 @@ impl Nodes {
         self.info(name)?;
         let op = if pause { "pause" } else { "resume" };
         let mut procs = self.procs.lock().await;
-        let running = procs
-            .get_mut(name)
-            .and_then(|p| Some((p.child.as_ref()?.id()?, p)));
-        let Some((pid, p)) = running else {
+        let running = procs.get_mut(name).and_then(|p| {
+            let pids: Vec<u32> = p.children.iter().filter_map(|c| c.id()).collect();
+            (!pids.is_empty()).then_some((pids, p))
+        });
+        let Some((pids, p)) = running else {
             return Err(PlaygroundError::Node {
                 op,
                 node: name.to_string(),
                 message: "it is not running (restart it first)".into(),
             });
         };
-        signal(pid, if pause { libc::SIGSTOP } else { libc::SIGCONT });
+        for pid in pids {
+            signal(pid, if pause { libc::SIGSTOP } else { libc::SIGCONT });
+        }
         p.state = if pause {
             ProcState::Paused
         } else {
@@ -224,7 +281,7 @@ impl Nodes {
     pub(crate) async fn stop_all(&self) {
         let mut procs = self.procs.lock().await;
         for (name, p) in procs.iter_mut() {
-            if let Some(mut c) = p.child.take() {
+            for mut c in p.children.drain(..) {
                 let _ = c.start_kill();
                 let _ = c.wait().await;
             }

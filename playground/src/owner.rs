@@ -3,10 +3,11 @@
 //! In the playground every node is a process on 127.0.0.1, so a connection's source
 //! address names no node. The kernel does: the connecting socket's entry in
 //! `/proc/net/tcp` (or `tcp6`), matched by its local and remote address, gives its
-//! inode, and exactly one process holds `socket:[inode]` among its descriptors. We
-//! read `/proc` rather than netlink `sock_diag` because it needs no privileges and
-//! no extra dependency, and a handful of node processes makes the scan cheap (one
-//! small file and a few dozen descriptors per accepted connection).
+//! inode, and exactly one process holds `socket:[inode]` among its descriptors.
+//! The inode is asked of netlink `sock_diag` by the exact address pair first
+//! (`diag.rs`: `/proc/net/tcp` lists the whole namespace, 100 ms a read on a
+//! busy machine), `/proc` as the fallback; a handful of node processes makes the
+//! descriptor scan cheap.
 
 use rjepsen_proxy::SourceLookup;
 use std::collections::BTreeMap;
@@ -50,8 +51,15 @@ impl SourceLookup for SocketOwners {
     }
 }
 
-/// The inode of the socket whose local address is `local` and remote is `remote`.
+/// The inode of the socket whose local address is `local` and remote is `remote`:
+/// asked by exact lookup (`diag.rs`), else found in `/proc/net/tcp{,6}`.
 pub fn socket_inode(local: SocketAddr, remote: SocketAddr) -> Option<u64> {
+    let (local, remote) = (unmap(local), unmap(remote));
+    crate::diag::inode(local, remote).or_else(|| proc_inode(local, remote))
+}
+
+/// The same from `/proc` (IPv6, or a kernel without `sock_diag`).
+pub(crate) fn proc_inode(local: SocketAddr, remote: SocketAddr) -> Option<u64> {
     let (local, remote) = (unmap(local), unmap(remote));
     ["/proc/net/tcp", "/proc/net/tcp6"].iter().find_map(|f| {
         let text = std::fs::read_to_string(f).ok()?;

@@ -35,6 +35,9 @@ pub struct State {
     pub seed: u64,
     pub db: String,
     pub binary: PathBuf,
+    /// Where the shop's spans are stored (`DIR/traces`); etcd exports none.
+    #[serde(default)]
+    pub traces: Option<PathBuf>,
     pub nodes: Vec<NodeInfo>,
 }
 

@@ -86,16 +86,24 @@ pub enum Action {
         count: usize,
         #[arg(long)]
         seed: u64,
+        #[arg(long, default_value = "etcd")]
+        db: String,
         #[arg(long)]
-        db_binary: PathBuf,
+        db_binary: Option<PathBuf>,
+        #[arg(long)]
+        shop_fixed: bool,
     },
 }
 
 #[derive(Args, Debug)]
 pub struct StartArgs {
-    /// System under test (etcd).
+    /// System under test: etcd (`--count` nodes) or shop (PostgreSQL and the
+    /// four services on three nodes; docs/shop.md).
     #[arg(long, default_value = "etcd")]
     pub db: String,
+    /// The shop with its races fixed (`SHOP_FIXED=1`; `--db shop` only).
+    #[arg(long)]
+    pub shop_fixed: bool,
     #[arg(long, default_value_t = 3)]
     pub count: usize,
     /// Seed of which connections a partial fault hits (default: random, printed).
@@ -116,8 +124,13 @@ pub fn run(args: &PlaygroundArgs) -> anyhow::Result<i32> {
         Action::Daemon {
             count,
             seed,
+            db,
             db_binary,
-        } => super::playground_start::daemon(&dir, *count, *seed, db_binary),
+            shop_fixed,
+        } => {
+            let db = super::playground_start::db_choice(db, db_binary.as_deref(), *shop_fixed)?;
+            super::playground_start::daemon(&dir, *count, *seed, db)
+        }
         other => {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(act(&dir, other)).map_err(user_error)
@@ -139,6 +152,7 @@ pub fn user_error(e: PlaygroundError) -> anyhow::Error {
 async fn act(dir: &Path, action: &Action) -> Result<i32, PlaygroundError> {
     let mut pg = Playground::open(dir).await?;
     let names = pg.names();
+    let shop = pg.state().db == rjepsen_playground::shop::NAME;
     match action {
         Action::Status { links } => return status(&mut pg, *links).await,
         Action::Partition { node, from } => {
@@ -169,10 +183,10 @@ async fn act(dir: &Path, action: &Action) -> Result<i32, PlaygroundError> {
             pg.add(spec::parse_fault(&names, node, kind, params)?)
                 .await?;
         }
-        Action::Kill { node } => print_node(&pg.kill(node).await?),
-        Action::Restart { node } => print_node(&pg.restart(node).await?),
-        Action::Pause { node } => print_node(&pg.pause(node).await?),
-        Action::Resume { node } => print_node(&pg.resume(node).await?),
+        Action::Kill { node } => print_node(&pg.kill(node).await?, shop),
+        Action::Restart { node } => print_node(&pg.restart(node).await?, shop),
+        Action::Pause { node } => print_node(&pg.pause(node).await?, shop),
+        Action::Resume { node } => print_node(&pg.resume(node).await?, shop),
         Action::Stop => {
             pg.stop().await?;
             eprintln!("playground in {} stopped", dir.display());
@@ -194,8 +208,9 @@ async fn act(dir: &Path, action: &Action) -> Result<i32, PlaygroundError> {
 }
 
 async fn status(pg: &mut Playground, links: bool) -> Result<i32, PlaygroundError> {
+    let shop = pg.state().db == rjepsen_playground::shop::NAME;
     for n in pg.status().await? {
-        print_node(&n);
+        print_node(&n, shop);
     }
     if links {
         for ((from, to), b) in pg.links().await? {
@@ -208,9 +223,14 @@ async fn status(pg: &mut Playground, links: bool) -> Result<i32, PlaygroundError
     Ok(0)
 }
 
-fn print_node(n: &NodeStatus) {
+/// One node's line; the shop has no leader, so its nodes say whether their
+/// parts accept connections instead.
+fn print_node(n: &NodeStatus, shop: bool) {
     let pid = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
     let leader = match (&n.leader, n.answered) {
+        (_, true) if shop => "answers".into(),
+        (_, false) if shop && n.error.is_empty() => "(not asked)".into(),
+        (_, false) if shop => format!("no answer ({})", n.error),
         (Some(l), _) => format!("leader {l}"),
         (None, true) => "no leader".into(),
         (None, false) if n.error == "not running" => "no leader (not running)".into(),

@@ -9,7 +9,7 @@ use super::playground::{user_error, StartArgs};
 use crate::config::BadArgs;
 use anyhow::Context;
 use rjepsen_playground::{
-    running_daemon, Daemon, DaemonConfig, Playground, PlaygroundError, State,
+    running_daemon, Daemon, DaemonConfig, DbChoice, Playground, PlaygroundError, State,
 };
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -20,13 +20,10 @@ const HEALTHY_WITHIN: Duration = Duration::from_secs(30);
 
 pub fn start(dir: &Path, a: &StartArgs) -> anyhow::Result<i32> {
     let started = Instant::now();
-    if a.db != "etcd" {
-        return Err(BadArgs(format!("--db {}: the playground runs etcd only", a.db)).into());
-    }
+    let db = db_choice(&a.db, a.db_binary.as_deref(), a.shop_fixed)?;
     if !(1..=9).contains(&a.count) {
         return Err(BadArgs(format!("--count {}: expected 1 to 9 nodes", a.count)).into());
     }
-    let binary = binary(a.db_binary.as_deref())?;
     if let Some(pid) = running_daemon(dir) {
         let e = PlaygroundError::AlreadyRunning {
             dir: dir.to_path_buf(),
@@ -39,7 +36,7 @@ pub fn start(dir: &Path, a: &StartArgs) -> anyhow::Result<i32> {
         .canonicalize()
         .with_context(|| format!("failed to resolve {}", dir.display()))?;
     let seed = a.seed.unwrap_or_else(rand::random);
-    let mut child = spawn_daemon(&dir, a.count, seed, &binary)?;
+    let mut child = spawn_daemon(&dir, a.count, seed, &db)?;
     let pid = child.id();
     let log = dir.join("daemon.log");
     let state = loop {
@@ -75,15 +72,46 @@ pub fn start(dir: &Path, a: &StartArgs) -> anyhow::Result<i32> {
     .map_err(user_error)
     .with_context(|| format!("playground in {} (logs: {})", dir.display(), log.display()))?;
     eprintln!(
-        "playground: {} etcd nodes healthy in {:.2}s (seed {seed}, daemon pid {pid}, dir {})",
+        "playground: {} {} nodes healthy in {:.2}s (seed {seed}, daemon pid {pid}, dir {})",
         state.nodes.len(),
+        state.db,
         started.elapsed().as_secs_f64(),
         dir.display()
     );
+    if state.db == rjepsen_playground::shop::NAME {
+        print_shop(&state);
+        return Ok(0);
+    }
     for n in &state.nodes {
         println!("{}\thttp://{}", n.name, n.client);
     }
     Ok(0)
+}
+
+/// The shop's parts as a client dials them (fronts first) and where its spans go.
+fn print_shop(state: &State) {
+    for (role, node, addr) in rjepsen_playground::shop::parts(&state.nodes) {
+        println!("{role}\t{node}\t{addr}");
+    }
+    if let Some(t) = &state.traces {
+        eprintln!("playground: spans in {}", t.display());
+    }
+}
+
+/// `--db`, `--db-binary` and `--shop-fixed` as the daemon takes them.
+pub fn db_choice(db: &str, binary: Option<&Path>, fixed: bool) -> anyhow::Result<DbChoice> {
+    match db {
+        "etcd" if fixed => Err(BadArgs("--shop-fixed: only with --db shop".into()).into()),
+        "etcd" => Ok(DbChoice::Etcd {
+            binary: self::binary(binary)?,
+        }),
+        "shop" if binary.is_some() => Err(BadArgs(
+            "--db-binary: not with --db shop (it runs Debian's PostgreSQL and the venv)".into(),
+        )
+        .into()),
+        "shop" => Ok(DbChoice::Shop { fixed }),
+        other => Err(BadArgs(format!("--db {other}: the playground runs etcd or shop")).into()),
+    }
 }
 
 /// `--db-binary` if it exists, else `etcd` from PATH.
@@ -108,7 +136,7 @@ fn spawn_daemon(
     dir: &Path,
     count: usize,
     seed: u64,
-    binary: &Path,
+    db: &DbChoice,
 ) -> anyhow::Result<std::process::Child> {
     let log_path = dir.join("daemon.log");
     let log = std::fs::File::create(&log_path)
@@ -120,8 +148,7 @@ fn spawn_daemon(
         .arg(dir)
         .arg("daemon")
         .args(["--count", &count.to_string(), "--seed", &seed.to_string()])
-        .arg("--db-binary")
-        .arg(binary)
+        .args(db_args(db))
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
@@ -131,15 +158,28 @@ fn spawn_daemon(
     Ok(child)
 }
 
+fn db_args(db: &DbChoice) -> Vec<std::ffi::OsString> {
+    match db {
+        DbChoice::Etcd { binary } => vec!["--db-binary".into(), binary.into()],
+        DbChoice::Shop { fixed } => {
+            let mut a = vec!["--db".into(), "shop".into()];
+            if *fixed {
+                a.push("--shop-fixed".into());
+            }
+            a
+        }
+    }
+}
+
 /// The daemon: runs until `stop` (or SIGTERM).
-pub fn daemon(dir: &Path, count: usize, seed: u64, binary: &Path) -> anyhow::Result<i32> {
+pub fn daemon(dir: &Path, count: usize, seed: u64, db: DbChoice) -> anyhow::Result<i32> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let cfg = DaemonConfig {
             dir: dir.to_path_buf(),
             count,
             seed,
-            binary: binary.to_path_buf(),
+            db,
         };
         let d = match Daemon::start(cfg).await {
             Ok(d) => d,

@@ -39,6 +39,7 @@ fn playground_state(nodes: &[&str]) -> std::path::PathBuf {
         seed: 1,
         db: "etcd".into(),
         binary: "/bin/true".into(),
+        traces: None,
         nodes: nodes.iter().map(node).collect(),
     };
     state.write(&dir).unwrap();

@@ -19,8 +19,8 @@ pub const LOG_DIR: &str = "/var/log/rjepsen";
 /// The venv `scripts/setup.sh` installs `targets/shop/requirements.txt` into.
 pub const VENV: &str = "/usr/local/lib/rjepsen/shop-venv";
 
-/// The service package, as the repository has it.
-const SOURCES: [(&str, &str); 7] = [
+/// The service package, as the repository has it (file name, text).
+pub const SOURCES: [(&str, &str); 7] = [
     (
         "__init__.py",
         include_str!("../../../targets/shop/shop/__init__.py"),

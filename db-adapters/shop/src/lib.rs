@@ -21,6 +21,6 @@ pub mod layout;
 mod options;
 
 pub use client::ShopClient;
-pub use commands::{log_file, APP_DIR, PG_DATA, VENV};
+pub use commands::{log_file, APP_DIR, PG_DATA, SOURCES, VENV};
 pub use db::{traces_dir, Shop, PORTS};
 pub use options::ShopOptions;

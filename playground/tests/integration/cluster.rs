@@ -178,6 +178,11 @@ async fn pause_stops_the_process_resume_continues_it_and_kill_ends_it() {
     let paused = r.pg.pause("n2").await.unwrap();
     let pid = paused.pid.expect("n2 runs");
     assert_eq!(paused.state, "paused");
+    // kill(2) returns before a process running on another CPU has stopped.
+    let until = Instant::now() + Duration::from_secs(1);
+    while proc_state(pid).as_deref() != Some("T") && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert_eq!(proc_state(pid).as_deref(), Some("T"), "SIGSTOP");
     let s = r.pg.status().await.unwrap();
     assert!(!node(&s, "n2").answered, "a paused etcd answered: {s:#?}");

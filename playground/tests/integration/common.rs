@@ -1,6 +1,6 @@
 //! A playground daemon in this process on a fresh directory, and polling helpers.
 
-use rjepsen_playground::{Daemon, DaemonConfig, NodeStatus, Playground};
+use rjepsen_playground::{Daemon, DaemonConfig, DbChoice, NodeStatus, Playground};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,9 @@ pub async fn start(test: &str) -> Running {
         dir: dir.clone(),
         count: 3,
         seed: 42,
-        binary: "/usr/bin/etcd".into(),
+        db: DbChoice::Etcd {
+            binary: "/usr/bin/etcd".into(),
+        },
     };
     let daemon = Daemon::start(cfg).await.expect("start the playground");
     let mut pg = Playground::open(&dir).await.expect("open the playground");
