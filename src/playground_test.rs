@@ -13,7 +13,7 @@
 
 use crate::config::BadArgs;
 use async_trait::async_trait;
-use rjepsen_core::addr::{AddrBook, NodeAddrs, Ports};
+use rjepsen_core::addr::{AddrBook, Ports};
 use rjepsen_core::db::{Db, DbError, Kill, LogFiles, Pause};
 use rjepsen_core::test::Test;
 use rjepsen_nemesis::{link_toxics, peer_link_bytes, LinkProxies, NodeLink};
@@ -76,7 +76,13 @@ pub async fn open(dir: &Path, db: &str) -> anyhow::Result<PlaygroundParts> {
         ))
         .into());
     }
-    let addrs = AddrBook::new(state.nodes.iter().map(book_entry).collect());
+    let addrs = AddrBook::new(
+        state
+            .nodes
+            .iter()
+            .map(rjepsen_playground::NodeInfo::book_entry)
+            .collect(),
+    );
     let logs = state
         .nodes
         .iter()
@@ -95,18 +101,6 @@ pub async fn open(dir: &Path, db: &str) -> anyhow::Result<PlaygroundParts> {
             slices: Mutex::default(),
         }),
     })
-}
-
-/// A node as the test dials it: the proxies' addresses; it listens on the real ones.
-fn book_entry(n: &rjepsen_playground::NodeInfo) -> NodeAddrs {
-    NodeAddrs {
-        node: n.name.clone(),
-        ssh: n.name.clone(),
-        listen_client: n.real_client,
-        listen_peer: n.real_peer,
-        client: n.client,
-        peer: n.peer,
-    }
 }
 
 /// Heals what an earlier run left on the playground (link faults, paused or

@@ -14,7 +14,7 @@
 
 use crate::state::NodeInfo;
 use crate::PlaygroundError;
-use rjepsen_core::addr::{AddrBook, NodeAddrs};
+use rjepsen_core::addr::AddrBook;
 use rjepsen_db_shop::layout::{Layout, Role, DATABASES};
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
@@ -113,18 +113,7 @@ fn user(name: &str) -> Option<(u32, u32)> {
 
 /// The playground's nodes as an address book: proxies dialed, real ports listened on.
 pub fn book(all: &[NodeInfo]) -> AddrBook {
-    AddrBook::new(
-        all.iter()
-            .map(|n| NodeAddrs {
-                node: n.name.clone(),
-                ssh: n.name.clone(),
-                listen_client: n.real_client,
-                listen_peer: n.real_peer,
-                client: n.client,
-                peer: n.peer,
-            })
-            .collect(),
-    )
+    AddrBook::new(all.iter().map(NodeInfo::book_entry).collect())
 }
 
 fn layout(all: &[NodeInfo]) -> Layout {

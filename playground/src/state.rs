@@ -24,6 +24,21 @@ pub struct NodeInfo {
     pub log: PathBuf,
 }
 
+impl NodeInfo {
+    /// The node as the address book holds it: dialled at the proxies, listening
+    /// on the real ports (the shop's set-up and `rjepsen test --playground` both).
+    pub fn book_entry(&self) -> rjepsen_core::addr::NodeAddrs {
+        rjepsen_core::addr::NodeAddrs {
+            node: self.name.clone(),
+            ssh: self.name.clone(),
+            listen_client: self.real_client,
+            listen_peer: self.real_peer,
+            client: self.client,
+            peer: self.peer,
+        }
+    }
+}
+
 /// The whole state file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
